@@ -1,0 +1,56 @@
+// Benchmarks print numbers; they never pass or fail. Each measurement is the median of three timed runs
+// after a warm-up, so one noisy run on a shared two-core machine does not decide the figure.
+
+export interface Rate {
+  name: string;
+  opsPerSec: number;
+  usPerOp: number;
+}
+
+export async function measure(
+  name: string,
+  fn: () => unknown | Promise<unknown>,
+  options: { warmup?: number; minMs?: number } = {},
+): Promise<Rate> {
+  const warmup = options.warmup ?? 50;
+  const minMs = options.minMs ?? 500;
+  for (let i = 0; i < warmup; i++) await fn();
+  const rates: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    let ops = 0;
+    const start = performance.now();
+    let elapsed = 0;
+    while (elapsed < minMs) {
+      await fn();
+      ops++;
+      elapsed = performance.now() - start;
+    }
+    rates.push((ops * 1000) / elapsed);
+  }
+  rates.sort((a, b) => a - b);
+  const opsPerSec = rates[1]!;
+  return { name, opsPerSec, usPerOp: 1e6 / opsPerSec };
+}
+
+export async function timeOnce<T>(fn: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
+  const start = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - start, value };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[idx]!;
+}
+
+export function printRates(title: string, rates: Rate[]): void {
+  console.log(`\n## ${title}`);
+  for (const r of rates) {
+    console.log(`${r.name.padEnd(52)} ${r.opsPerSec.toFixed(0).padStart(10)} ops/s ${r.usPerOp.toFixed(1).padStart(10)} µs/op`);
+  }
+}
+
+export function printLine(label: string, value: string): void {
+  console.log(`${label.padEnd(52)} ${value}`);
+}
