@@ -1,0 +1,248 @@
+import { sha256 } from "@noble/hashes/sha2.js";
+
+/**
+ * The devnet's Bitcoin: a chain of real 80-byte block headers (prev-hash linked, double-SHA256 hashed,
+ * regtest difficulty with a nonce that actually meets the target) whose timestamps follow Bitcoin's rule —
+ * each one greater than the median of the previous 11, but occasionally earlier than its predecessor — so
+ * the gadget's timestamp → height mapping meets the non-monotonic times it meets on mainnet.
+ */
+
+export interface BtcHeader {
+  height: number;
+  /** Display (reversed) byte order, as block explorers and Babylon's `hash_hex` show it. */
+  hashHex: string;
+  /** The raw 80 bytes, hex. */
+  headerHex: string;
+  /** Header timestamp, unix seconds. */
+  time: number;
+  /** Cumulative chain work up to and including this header. */
+  work: bigint;
+}
+
+export interface BtcChainOptions {
+  /** Height of the first (base) header. Default 0. */
+  baseHeight?: number;
+  /** Headers created at start, base included, with times spaced `spacingSec` apart and ending at now. Default 10. */
+  initialHeaders?: number;
+  /** Nominal seconds between the initial headers. Default 600. */
+  spacingSec?: number;
+  /** Clock in milliseconds; tests pass a fake one. */
+  now?: () => number;
+  /** Seed of the PRNG that picks the occasional earlier-than-previous timestamp. */
+  seed?: number;
+  /** Fraction of headers whose timestamp goes backwards (still above the median of the last 11). Default 0.2. */
+  backwardsRate?: number;
+}
+
+export interface BtcChainState {
+  baseHeight: number;
+  headers: string[];
+  prng: number;
+}
+
+/** Regtest's compact target: about half of all hashes meet it, so mining a header takes ~2 tries. */
+const REGTEST_BITS = 0x207fffff;
+const MEDIAN_SPAN = 11;
+
+export function compactToTarget(bits: number): bigint {
+  const exponent = bits >>> 24;
+  const mantissa = BigInt(bits & 0x007fffff);
+  return exponent <= 3 ? mantissa >> BigInt(8 * (3 - exponent)) : mantissa << BigInt(8 * (exponent - 3));
+}
+
+/** Bitcoin's expected work of one header: 2^256 / (target + 1). */
+export function headerWork(bits: number): bigint {
+  return (1n << 256n) / (compactToTarget(bits) + 1n);
+}
+
+function sha256d(data: Uint8Array): Uint8Array {
+  return sha256(sha256(data));
+}
+
+function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString("hex");
+}
+
+function reversedHex(bytes: Uint8Array): string {
+  return toHex(Uint8Array.from(bytes).reverse());
+}
+
+/** The header's double-SHA256 read as a little-endian 256-bit number (how Bitcoin compares it with the target). */
+function hashAsNumber(hash: Uint8Array): bigint {
+  return BigInt(`0x${reversedHex(hash)}`);
+}
+
+export function headerTime(header: Uint8Array): number {
+  return new DataView(header.buffer, header.byteOffset, 80).getUint32(68, true);
+}
+
+function headerBits(header: Uint8Array): number {
+  return new DataView(header.buffer, header.byteOffset, 80).getUint32(72, true);
+}
+
+function buildHeader(prevHash: Uint8Array, merkleRoot: Uint8Array, time: number, bits: number): Uint8Array {
+  const header = new Uint8Array(80);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, 0x20000000, true); // version with BIP9 signalling bits, as modern blocks carry
+  header.set(prevHash, 4);
+  header.set(merkleRoot, 36);
+  view.setUint32(68, time, true);
+  view.setUint32(72, bits, true);
+  const target = compactToTarget(bits);
+  for (let nonce = 0; nonce <= 0xffffffff; nonce++) {
+    view.setUint32(76, nonce, true);
+    if (hashAsNumber(sha256d(header)) <= target) return header;
+  }
+  throw new Error("no nonce meets the target");
+}
+
+/** mulberry32: small, seedable, and its whole state is one uint32 (persisted with the chain). */
+function nextRandom(state: number): [number, number] {
+  const s = (state + 0x6d2b79f5) >>> 0;
+  let t = s;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return [((t ^ (t >>> 14)) >>> 0) / 4294967296, s];
+}
+
+export type HeaderListener = (headers: readonly BtcHeader[]) => void;
+
+export class BtcHeaderChain {
+  private readonly headers: BtcHeader[] = [];
+  private readonly raw: Uint8Array[] = [];
+  private readonly listeners = new Set<HeaderListener>();
+  private readonly now: () => number;
+  private readonly backwardsRate: number;
+  private prng: number;
+  private timer: NodeJS.Timeout | undefined;
+  readonly baseHeight: number;
+
+  constructor(options: BtcChainOptions = {}, state?: BtcChainState) {
+    this.now = options.now ?? Date.now;
+    this.backwardsRate = options.backwardsRate ?? 0.2;
+    if (state) {
+      if (state.headers.length === 0) throw new Error("BTC chain state has no headers");
+      this.baseHeight = state.baseHeight;
+      this.prng = state.prng >>> 0;
+      for (const hex of state.headers) this.append(Uint8Array.from(Buffer.from(hex, "hex")));
+      return;
+    }
+    this.baseHeight = options.baseHeight ?? 0;
+    this.prng = (options.seed ?? 1) >>> 0;
+    const count = Math.max(1, options.initialHeaders ?? 10);
+    const spacing = options.spacingSec ?? 600;
+    const end = Math.floor(this.now() / 1000);
+    for (let i = 0; i < count; i++) this.mineOne(end - (count - 1 - i) * spacing);
+  }
+
+  tip(): BtcHeader {
+    return this.headers[this.headers.length - 1]!;
+  }
+
+  base(): BtcHeader {
+    return this.headers[0]!;
+  }
+
+  header(height: number): BtcHeader | undefined {
+    return this.headers[height - this.baseHeight];
+  }
+
+  /** Headers with from ≤ height ≤ to, ascending. */
+  range(from: number, to: number): BtcHeader[] {
+    const lo = Math.max(0, from - this.baseHeight);
+    const hi = Math.min(this.headers.length - 1, to - this.baseHeight);
+    return hi < lo ? [] : this.headers.slice(lo, hi + 1);
+  }
+
+  /** Mines `n` headers now and returns them. */
+  advance(n = 1): BtcHeader[] {
+    if (!Number.isInteger(n) || n < 1) throw new Error(`BTC advance: n must be a positive integer, got ${n}`);
+    const made: BtcHeader[] = [];
+    for (let i = 0; i < n; i++) made.push(this.mineOne(Math.floor(this.now() / 1000)));
+    for (const listener of this.listeners) listener(made);
+    return made;
+  }
+
+  onHeaders(listener: HeaderListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Mines one header every `intervalMs` until stop(). */
+  start(intervalMs: number): void {
+    if (!(intervalMs > 0)) throw new Error(`BTC block interval must be > 0 ms, got ${intervalMs}`);
+    this.stop();
+    this.timer = setInterval(() => this.advance(1), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  get producing(): boolean {
+    return this.timer !== undefined;
+  }
+
+  exportState(): BtcChainState {
+    return { baseHeight: this.baseHeight, headers: this.raw.map(toHex), prng: this.prng };
+  }
+
+  /** Median time past of the last 11 headers (fewer near the base), Bitcoin's lower bound for the next time. */
+  medianTimePast(): number {
+    const times = this.headers
+      .slice(-MEDIAN_SPAN)
+      .map((h) => h.time)
+      .sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)] ?? 0;
+  }
+
+  private random(): number {
+    const [value, state] = nextRandom(this.prng);
+    this.prng = state;
+    return value;
+  }
+
+  private nextTime(wanted: number): number {
+    if (this.headers.length === 0) return wanted;
+    const floor = this.medianTimePast() + 1;
+    const prev = this.tip().time;
+    let time = Math.max(wanted, floor);
+    // Miners' clocks disagree: sometimes a block claims a time before its parent's, as far back as the median allows.
+    if (this.random() < this.backwardsRate && prev - 1 >= floor) {
+      time = floor + Math.floor(this.random() * (prev - floor));
+    }
+    return time;
+  }
+
+  private mineOne(wantedTime: number): BtcHeader {
+    const height = this.baseHeight + this.headers.length;
+    const prevHash = this.raw.length === 0 ? new Uint8Array(32) : sha256d(this.raw[this.raw.length - 1]!);
+    // A stand-in coinbase commitment: unique per height, so every header differs even at equal times.
+    const merkleRoot = sha256d(new TextEncoder().encode(`op-btc-finality devnet coinbase ${height}`));
+    const header = buildHeader(prevHash, merkleRoot, this.nextTime(wantedTime), REGTEST_BITS);
+    return this.append(header);
+  }
+
+  private append(header: Uint8Array): BtcHeader {
+    if (header.length !== 80) throw new Error(`BTC header must be 80 bytes, got ${header.length}`);
+    const prev = this.raw[this.raw.length - 1];
+    if (prev && toHex(header.subarray(4, 36)) !== toHex(sha256d(prev))) {
+      throw new Error(
+        `BTC header at height ${this.baseHeight + this.raw.length} does not link to its parent`,
+      );
+    }
+    const work = (this.headers[this.headers.length - 1]?.work ?? 0n) + headerWork(headerBits(header));
+    const info: BtcHeader = {
+      height: this.baseHeight + this.headers.length,
+      hashHex: reversedHex(sha256d(header)),
+      headerHex: toHex(header),
+      time: headerTime(header),
+      work,
+    };
+    this.raw.push(header);
+    this.headers.push(info);
+    return info;
+  }
+}
