@@ -47,7 +47,9 @@ export function percentile(sorted: number[], p: number): number {
 export function printRates(title: string, rates: Rate[]): void {
   console.log(`\n## ${title}`);
   for (const r of rates) {
-    console.log(`${r.name.padEnd(52)} ${r.opsPerSec.toFixed(0).padStart(10)} ops/s ${r.usPerOp.toFixed(1).padStart(10)} µs/op`);
+    console.log(
+      `${r.name.padEnd(52)} ${r.opsPerSec.toFixed(0).padStart(10)} ops/s ${r.usPerOp.toFixed(1).padStart(10)} µs/op`,
+    );
   }
 }
 

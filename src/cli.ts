@@ -1,0 +1,99 @@
+// The `op-btc-finality` command. Each subcommand loads and validates the configuration first, so a bad key
+// or value ends the process with one line naming it, before anything is written.
+import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { openDatabase } from "./db/database.ts";
+import { MigrationError } from "./db/migrate.ts";
+import { createLogger } from "./log.ts";
+
+const usage = `usage: op-btc-finality <command> [--config file.toml] [--section.key=value …]
+
+commands:
+  start            run the finality gadget (with no chain configured: the whole system on a local devnet)
+  devnet           run the local devnet alone (--out devnet.json writes its endpoints)
+  db migrate       apply pending database migrations
+  provider …       the finality provider daemon (op-btc-finality provider --help)
+  config           print the effective configuration (secrets redacted)`;
+
+export interface ParsedArgs {
+  positional: string[];
+  configFile?: string;
+  flags: Record<string, string>;
+  options: Record<string, string | true>;
+}
+
+/** Splits argv into positionals, --config, config flags (--section.key=value) and plain options (--name[=value]). */
+export function parseArgs(argv: string[]): ParsedArgs {
+  const parsed: ParsedArgs = { positional: [], flags: {}, options: {} };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith("--")) {
+      parsed.positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = arg.slice(2, eq === -1 ? undefined : eq);
+    const next = argv[i + 1];
+    const takesValue = eq === -1 && next !== undefined && !next.startsWith("--");
+    const value = eq !== -1 ? arg.slice(eq + 1) : takesValue ? next : undefined;
+    if (takesValue) i++;
+    if (name === "config") {
+      if (value === undefined) throw new ConfigError("--config needs a file path");
+      parsed.configFile = value;
+    } else if (name.includes(".")) {
+      if (value === undefined) throw new ConfigError(`--${name} needs a value`);
+      parsed.flags[name] = value;
+    } else {
+      parsed.options[name] = value ?? true;
+    }
+  }
+  return parsed;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`op-btc-finality: ${message}\n`);
+  process.exit(1);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const args = parseArgs(argv);
+  const [command, sub] = args.positional;
+  if (!command || command === "help" || args.options.help === true) {
+    console.log(usage);
+    return;
+  }
+  const config: Config = loadConfig({ file: args.configFile, flags: args.flags });
+  const log = createLogger(config.log.level);
+  switch (command) {
+    case "db": {
+      if (sub !== "migrate") fail(`unknown db command ${sub ?? "(none)"}; try: db migrate`);
+      const db = await openDatabase({
+        url: config.database.url || undefined,
+        dataDir: `${config.database.data_dir}/pglite`,
+        migrate: false,
+      });
+      try {
+        const { migrate } = await import("./db/migrate.ts");
+        const result = await migrate(db.sql);
+        log.info(
+          { applied: result.applied, alreadyApplied: result.alreadyApplied.length },
+          "migrations up to date",
+        );
+      } finally {
+        await db.close();
+      }
+      return;
+    }
+    case "config": {
+      const { redactConfig } = await import("./config.ts");
+      console.log(JSON.stringify(redactConfig(config), null, 2));
+      return;
+    }
+    default:
+      fail(`unknown command ${command}\n${usage}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof MigrationError) fail(error.message);
+  fail((error as Error).message ?? String(error));
+});

@@ -1,0 +1,110 @@
+// One code path, two databases: Postgres through @prisma/adapter-pg when a URL is given, embedded PGlite through
+// pglite-prisma-adapter otherwise (persisted in a directory, or in memory). Everything above this module sees
+// the same PrismaClient and the same SqlExecutor.
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaClient } from "./generated/client.ts";
+import { migrate } from "./migrate.ts";
+import { pgExecutor, pgliteExecutor, type SqlExecutor } from "./sql.ts";
+
+export type { PrismaClient } from "./generated/client.ts";
+
+export interface DatabaseOptions {
+  /** postgres://… — when absent, the embedded PGlite database is used. */
+  url?: string;
+  /** PGlite directory; ignored for Postgres. `undefined` with `memory` false means ./data/pglite. */
+  dataDir?: string;
+  /** PGlite in memory (tests, demos). */
+  memory?: boolean;
+  /** Apply pending migrations when opening (the service does; `db migrate` does it explicitly). */
+  migrate?: boolean;
+  /** Postgres pool size. */
+  poolSize?: number;
+}
+
+export interface Database {
+  readonly kind: "postgres" | "pglite";
+  readonly prisma: PrismaClient;
+  readonly sql: SqlExecutor;
+  /** The PGlite instance when kind is "pglite" (single connection: locks are process-local). */
+  readonly pglite?: PGlite;
+  /** The node-postgres pool when kind is "postgres". */
+  readonly pool?: pg.Pool;
+  close(): Promise<void>;
+}
+
+// node-postgres returns int8 as strings by default; the project's raw queries want bigint.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => BigInt(v));
+
+export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
+  const db = options.url
+    ? await openPostgres(options.url, options.poolSize ?? 10)
+    : await openPglite(options);
+  if (options.migrate ?? true) {
+    try {
+      await migrate(db.sql);
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+  }
+  return db;
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new Error(`database url must start with postgres:// or postgresql:// (got ${redactUrl(url)})`);
+  }
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000 });
+  // An idle client that loses its server must not crash the process; the pool replaces it.
+  pool.on("error", () => {});
+  try {
+    const client = await pool.connect();
+    client.release();
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new Error(`cannot connect to database ${redactUrl(url)}: ${(error as Error).message}`);
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    kind: "postgres",
+    prisma,
+    sql: pgExecutor(pool),
+    pool,
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+async function openPglite(options: DatabaseOptions): Promise<Database> {
+  let pglite: PGlite;
+  if (options.memory) {
+    pglite = new PGlite();
+  } else {
+    const dir = options.dataDir ?? "./data/pglite";
+    mkdirSync(dir, { recursive: true });
+    pglite = new PGlite(dir);
+  }
+  await pglite.waitReady;
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  return {
+    kind: "pglite",
+    prisma,
+    sql: pgliteExecutor(pglite),
+    pglite,
+    async close() {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}
+
+/** A database URL fit for logs and error messages: the password replaced. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, "$1***@");
+}

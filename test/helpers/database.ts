@@ -1,0 +1,49 @@
+// Database tests run against Postgres when DATABASE_URL is set (CI does) and against in-memory PGlite otherwise.
+// On Postgres each caller gets a database of its own, created fresh and dropped afterwards, so test files
+// running in parallel never see each other's rows.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { type Database, openDatabase } from "../../src/db/database.ts";
+
+export const usingPostgres = Boolean(process.env.DATABASE_URL);
+
+export interface TestDatabase extends Database {
+  /** The URL of the database created for this test (Postgres only). */
+  url?: string;
+}
+
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh, empty database URL (Postgres) — for tests that open and close databases themselves. */
+export async function createTestDatabaseUrl(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `obf_test_${randomBytes(6).toString("hex")}`;
+  await admin((c) => c.query(`CREATE DATABASE ${name}`));
+  const url = new URL(process.env.DATABASE_URL!);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
+  };
+}
+
+export async function openTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  if (!usingPostgres) return openDatabase({ memory: true, migrate: options.migrate ?? true });
+  const { url, drop } = await createTestDatabaseUrl();
+  const db = await openDatabase({ url, migrate: options.migrate ?? true, poolSize: 4 });
+  return {
+    ...db,
+    url,
+    async close() {
+      await db.close();
+      await drop();
+    },
+  };
+}
