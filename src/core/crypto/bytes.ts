@@ -1,0 +1,85 @@
+import { CryptoInputError } from "./errors.ts";
+
+const HEX_RE = /^(?:[0-9a-fA-F]{2})*$/;
+const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+const MAX_U64 = (1n << 64n) - 1n;
+
+/** Decodes hex (either case, no `0x`); `input` names the value in the error. */
+export function hexToBytes(hex: string, input = "hex"): Uint8Array {
+  if (typeof hex !== "string" || !HEX_RE.test(hex)) {
+    throw new CryptoInputError(input, `${input} must be an even-length hex string without 0x`);
+  }
+  return new Uint8Array(Buffer.from(hex, "hex"));
+}
+
+/** Lowercase hex without `0x`, the form the contract and Babylon use for keys. */
+export function bytesToHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+}
+
+/** 8-byte big-endian encoding of a uint64 (heights, counts). */
+export function be64(value: bigint | number, input = "value"): Uint8Array {
+  if (typeof value === "number" && !Number.isSafeInteger(value)) {
+    throw new CryptoInputError(input, `${input} must be an integer, got ${value}`);
+  }
+  const n = BigInt(value);
+  if (n < 0n || n > MAX_U64) throw new CryptoInputError(input, `${input} must fit in uint64, got ${n}`);
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, n, false);
+  return out;
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
+
+/** Standard-alphabet base64 with padding, as Go's encoding/json and cosmwasm `Binary` emit it. */
+export function toBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+}
+
+/**
+ * Standard-alphabet base64, padding optional (cosmwasm-std accepts both). Rejects what cosmwasm rejects:
+ * other alphabets, whitespace, impossible lengths and non-zero trailing bits — Buffer alone would silently
+ * skip such characters and decode a different value.
+ */
+export function fromBase64(s: string, input = "base64"): Uint8Array {
+  const bad = () => new CryptoInputError(input, `${input} must be standard base64, got ${JSON.stringify(s)}`);
+  if (typeof s !== "string" || !BASE64_RE.test(s)) throw bad();
+  const body = s.replace(/=+$/, "");
+  const padded = s.length > body.length;
+  if (body.length % 4 === 1 || (padded && s.length % 4 !== 0)) throw bad();
+  const bytes = Buffer.from(body, "base64");
+  if (bytes.toString("base64").replace(/=+$/, "") !== body) throw bad();
+  return new Uint8Array(bytes);
+}
+
+/** Throws unless `value` is a Uint8Array of exactly `length` bytes. */
+export function requireLength(value: Uint8Array, length: number, input: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new CryptoInputError(input, `${input} must be a Uint8Array`);
+  if (value.length !== length) {
+    throw new CryptoInputError(input, `${input} must be ${length} bytes, got ${value.length}`);
+  }
+  return value;
+}
+
+/** Throws unless `value` is a Uint8Array (any length). */
+export function requireBytes(value: Uint8Array, input: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new CryptoInputError(input, `${input} must be a Uint8Array`);
+  return value;
+}
