@@ -36,9 +36,6 @@ export interface Database {
   close(): Promise<void>;
 }
 
-// node-postgres returns int8 as strings by default; the project's raw queries want bigint.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => BigInt(v));
-
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
   const db = options.url
     ? await openPostgres(options.url, options.poolSize ?? 10)
