@@ -1,0 +1,549 @@
+import { sha256 } from "@noble/hashes/sha2.js";
+import { AbciError } from "../chain/module.ts";
+import { type DelegationStatus, delegationStatus, expiryHeight } from "./status.ts";
+
+/**
+ * x/btcstaking state and rules for the devnet: finality providers and BTC delegations in plain Maps.
+ * There are no real BTC transactions on the devnet, so delegations come from the admin API (the way a
+ * staker + covenant + reporter would create them on a real network); providers register with a real
+ * MsgCreateFinalityProvider tx or through the admin API.
+ */
+
+export interface Description {
+  moniker: string;
+  identity: string;
+  website: string;
+  securityContact: string;
+  details: string;
+}
+
+export interface FinalityProvider {
+  btcPkHex: string;
+  addr: string;
+  description: Description;
+  /** LegacyDec values scaled by 1e18. */
+  commission: bigint;
+  maxRate: bigint;
+  maxChangeRate: bigint;
+  commissionUpdateTime: Date;
+  popSigType: number;
+  popSigHex: string;
+  bsnId: string;
+  jailed: boolean;
+  slashedBabylonHeight: bigint;
+  slashedBtcHeight: number;
+  registeredHeight: bigint;
+}
+
+export interface Delegation {
+  stakingTxHashHex: string;
+  stakingTxHex: string;
+  stakerAddr: string;
+  stakerBtcPkHex: string;
+  fpBtcPkList: string[];
+  stakingTime: number;
+  /** BTC height of the staking tx inclusion; 0 until an inclusion proof arrives. */
+  startHeight: number;
+  endHeight: number;
+  totalSat: bigint;
+  unbondingTime: number;
+  /** How many covenant members signed (each of the staking, unbonding and slashing sets). */
+  covenantSigs: number;
+  paramsVersion: number;
+  createdBabylonHeight: bigint;
+  /** Set when the staking output was spent before expiry: the BTC height of that spend. */
+  unbonding?: { spendHeight: number; spendTxHex: string };
+}
+
+export interface StakingParams {
+  covenantPksHex: string[];
+  covenantQuorum: number;
+  minStakingValueSat: bigint;
+  maxStakingValueSat: bigint;
+  minStakingTimeBlocks: number;
+  maxStakingTimeBlocks: number;
+  slashingPkScriptHex: string;
+  minSlashingTxFeeSat: bigint;
+  /** LegacyDec scaled by 1e18. */
+  slashingRate: bigint;
+  unbondingTimeBlocks: number;
+  unbondingFeeSat: bigint;
+  minCommissionRate: bigint;
+  delegationCreationBaseGasFee: bigint;
+  allowListExpirationHeight: bigint;
+  btcActivationHeight: number;
+  maxFinalityProviders: number;
+}
+
+/** A typed-event sink: the proto full name and the event's fields by proto JSON name. */
+export type TypedEmit = (type: string, fields: Record<string, unknown>) => void;
+
+export const EVENTS = {
+  fpCreated: "babylon.btcstaking.v1.EventFinalityProviderCreated",
+  fpStatusChange: "babylon.btcstaking.v1.EventFinalityProviderStatusChange",
+  delegationCreated: "babylon.btcstaking.v1.EventBTCDelegationCreated",
+  quorumReached: "babylon.btcstaking.v1.EventCovenantQuorumReached",
+  inclusionProof: "babylon.btcstaking.v1.EventBTCDelegationInclusionProofReceived",
+  unbondedEarly: "babylon.btcstaking.v1.EventBTCDelgationUnbondedEarly",
+  expired: "babylon.btcstaking.v1.EventBTCDelegationExpired",
+  slashedFp: "babylon.finality.v1.EventSlashedFinalityProvider",
+} as const;
+
+export type FpStatus = "ACTIVE" | "INACTIVE" | "JAILED" | "SLASHED";
+
+export const btcstakingError = {
+  fpNotFound: (pk: string) => new AbciError("btcstaking", 1100, `${pk}: the finality provider is not found`),
+  delegationNotFound: (hash: string) =>
+    new AbciError("btcstaking", 1102, `${hash}: the BTC delegation is not found`),
+  fpRegistered: (pk: string) =>
+    new AbciError("btcstaking", 1103, `${pk}: the finality provider has already been registered`),
+  fpSlashed: (pk: string) =>
+    new AbciError(
+      "btcstaking",
+      1104,
+      `${pk}: the finality provider is not usable (i.e., hasn't been BTC timestamped yet or is slashed)`,
+    ),
+};
+
+export interface NewDelegation {
+  fpBtcPkList: string[];
+  totalSat: bigint;
+  stakingTime: number;
+  covenantQuorum: boolean;
+  /** BTC inclusion height; undefined → the light-client tip; null → no inclusion proof yet (VERIFIED). */
+  startHeight?: number | null;
+  stakerAddr?: string;
+  stakerBtcPkHex?: string;
+}
+
+const HEX32 = /^[0-9a-f]{64}$/;
+
+export class BtcStaking {
+  private fps = new Map<string, FinalityProvider>();
+  private dels = new Map<string, Delegation>();
+  /** fp pk → staker pk → staking tx hashes, for FinalityProviderDelegations' pagination over delegators. */
+  private byFp = new Map<string, Map<string, string[]>>();
+  private nonce = 0;
+
+  constructor(
+    readonly params: StakingParams,
+    /** BSN ids providers may register for ("" is normalised to the Babylon chain id first). */
+    readonly bsnIds: ReadonlySet<string>,
+    readonly chainId: string,
+  ) {}
+
+  // ---- finality providers ----
+
+  provider(pkHex: string): FinalityProvider | undefined {
+    return this.fps.get(pkHex.toLowerCase());
+  }
+
+  /** Providers of one BSN, ascending by BTC public key (the store's key order). */
+  providers(bsnId?: string): FinalityProvider[] {
+    const all = [...this.fps.values()].filter((fp) => bsnId === undefined || fp.bsnId === bsnId);
+    return all.sort((a, b) => (a.btcPkHex < b.btcPkHex ? -1 : a.btcPkHex > b.btcPkHex ? 1 : 0));
+  }
+
+  /** Adds a provider whose inputs were already validated (PoP, commission, BSN); emits its creation event. */
+  addProvider(fp: FinalityProvider, emit: TypedEmit): void {
+    if (this.fps.has(fp.btcPkHex)) throw btcstakingError.fpRegistered(fp.btcPkHex);
+    if (!this.bsnIds.has(fp.bsnId)) {
+      throw new AbciError("btcstkconsumer", 1101, `${fp.bsnId}: the consumer is not registered`);
+    }
+    if (fp.commission < this.params.minCommissionRate) {
+      throw new AbciError("btcstaking", 1112, "commission cannot be less than min rate");
+    }
+    if (fp.commission > fp.maxRate) {
+      throw new AbciError("staking", 11, "commission cannot be more than the max rate");
+    }
+    this.fps.set(fp.btcPkHex, fp);
+    emit(EVENTS.fpCreated, {
+      btc_pk_hex: fp.btcPkHex,
+      addr: fp.addr,
+      commission: fp.commission,
+      moniker: fp.description.moniker,
+      identity: fp.description.identity,
+      website: fp.description.website,
+      security_contact: fp.description.securityContact,
+      details: fp.description.details,
+      bsn_id: fp.bsnId,
+    });
+  }
+
+  jail(pkHex: string, jailed: boolean, emit: TypedEmit): FinalityProvider {
+    const fp = this.requireProvider(pkHex);
+    if (fp.slashedBabylonHeight > 0n) throw btcstakingError.fpSlashed(fp.btcPkHex);
+    const next = { ...fp, jailed };
+    this.fps.set(fp.btcPkHex, next);
+    emit(EVENTS.fpStatusChange, { btc_pk: fp.btcPkHex, new_state: statusName(jailed ? "JAILED" : "ACTIVE") });
+    return next;
+  }
+
+  /** Marks the provider slashed at a Babylon height and the BTC tip of that moment (voting power → 0). */
+  slash(pkHex: string, babylonHeight: bigint, btcHeight: number, emit: TypedEmit): FinalityProvider {
+    const fp = this.requireProvider(pkHex);
+    if (fp.slashedBabylonHeight > 0n) {
+      throw new AbciError(
+        "btcstaking",
+        1104,
+        `${fp.btcPkHex}: the finality provider has already been slashed`,
+      );
+    }
+    const next = { ...fp, slashedBabylonHeight: babylonHeight, slashedBtcHeight: btcHeight };
+    this.fps.set(fp.btcPkHex, next);
+    emit(EVENTS.fpStatusChange, { btc_pk: fp.btcPkHex, new_state: statusName("SLASHED") });
+    return next;
+  }
+
+  requireProvider(pkHex: string): FinalityProvider {
+    const fp = this.provider(pkHex);
+    if (!fp) throw btcstakingError.fpNotFound(pkHex);
+    return fp;
+  }
+
+  // ---- delegations ----
+
+  delegation(hashHex: string): Delegation | undefined {
+    return this.dels.get(hashHex.toLowerCase());
+  }
+
+  delegations(): Delegation[] {
+    return [...this.dels.values()];
+  }
+
+  /** Delegations of one provider grouped by staker BTC key, ascending by that key. */
+  delegatorsOf(fpPkHex: string): { stakerBtcPkHex: string; dels: Delegation[] }[] {
+    const stakers = this.byFp.get(fpPkHex.toLowerCase());
+    if (!stakers) return [];
+    return [...stakers.keys()].sort().map((staker) => ({
+      stakerBtcPkHex: staker,
+      dels: (stakers.get(staker) ?? []).map((h) => this.dels.get(h)!),
+    }));
+  }
+
+  status(d: Delegation, btcTip: number): DelegationStatus {
+    return delegationStatus(
+      {
+        covenantSigs: d.covenantSigs,
+        startHeight: d.startHeight,
+        endHeight: d.endHeight,
+        unbondingTime: d.unbondingTime,
+        unbondedEarly: d.unbonding !== undefined,
+      },
+      btcTip,
+      this.params.covenantQuorum,
+    );
+  }
+
+  /** Checks a delegation request against the params and the providers; throws an Error naming the bad field. */
+  validateDelegation(req: NewDelegation, btcTip: number): void {
+    if (req.fpBtcPkList.length === 0) throw new Error("fps: at least one finality provider is required");
+    const seen = new Set<string>();
+    const bsns = new Set<string>();
+    for (const raw of req.fpBtcPkList) {
+      const pk = raw.toLowerCase();
+      if (!HEX32.test(pk))
+        throw new Error(`fps: ${JSON.stringify(raw)} is not a 64-hex-character BTC public key`);
+      if (seen.has(pk)) throw new Error(`fps: ${pk} is listed twice`);
+      seen.add(pk);
+      const fp = this.provider(pk);
+      if (!fp) throw new Error(`fps: finality provider ${pk} is not registered`);
+      if (fp.slashedBabylonHeight > 0n) throw new Error(`fps: finality provider ${pk} is slashed`);
+      if (bsns.has(fp.bsnId)) throw new Error(`fps: more than one finality provider of BSN ${fp.bsnId}`);
+      bsns.add(fp.bsnId);
+    }
+    const p = this.params;
+    if (req.totalSat < p.minStakingValueSat || req.totalSat > p.maxStakingValueSat) {
+      throw new Error(
+        `amountSat: must be between ${p.minStakingValueSat} and ${p.maxStakingValueSat}, got ${req.totalSat}`,
+      );
+    }
+    if (
+      !Number.isInteger(req.stakingTime) ||
+      req.stakingTime < p.minStakingTimeBlocks ||
+      req.stakingTime > p.maxStakingTimeBlocks
+    ) {
+      throw new Error(
+        `stakingTime: must be an integer between ${p.minStakingTimeBlocks} and ${p.maxStakingTimeBlocks}, got ${req.stakingTime}`,
+      );
+    }
+    if (req.startHeight !== undefined && req.startHeight !== null) {
+      if (!Number.isInteger(req.startHeight) || req.startHeight < 1 || req.startHeight > btcTip) {
+        throw new Error(
+          `startHeight: must be a BTC height between 1 and the tip ${btcTip}, got ${req.startHeight}`,
+        );
+      }
+    }
+    if (req.stakerBtcPkHex !== undefined && !HEX32.test(req.stakerBtcPkHex.toLowerCase())) {
+      throw new Error(`stakerBtcPkHex: must be 64 hex characters, got ${JSON.stringify(req.stakerBtcPkHex)}`);
+    }
+  }
+
+  /**
+   * Creates a delegation as Babylon's msgs would leave it: created (staker registered it), then covenant
+   * quorum reached (if asked), then the inclusion proof (if it has a start height), each with its event.
+   */
+  addDelegation(req: NewDelegation, btcTip: number, babylonHeight: bigint, emit: TypedEmit): Delegation {
+    this.validateDelegation(req, btcTip);
+    const n = this.nonce++;
+    const stakerBtcPkHex = (req.stakerBtcPkHex ?? hexOf(sha256(utf8(`devnet staker ${n}`)))).toLowerCase();
+    const stakingTxHex = syntheticStakingTx(n, req.totalSat, stakerBtcPkHex);
+    const stakingTxHashHex = txHash(stakingTxHex);
+    const d: Delegation = {
+      stakingTxHashHex,
+      stakingTxHex,
+      stakerAddr: req.stakerAddr ?? "",
+      stakerBtcPkHex,
+      fpBtcPkList: req.fpBtcPkList.map((pk) => pk.toLowerCase()),
+      stakingTime: req.stakingTime,
+      startHeight: 0,
+      endHeight: 0,
+      totalSat: req.totalSat,
+      unbondingTime: this.params.unbondingTimeBlocks,
+      covenantSigs: 0,
+      paramsVersion: 0,
+      createdBabylonHeight: babylonHeight,
+    };
+    this.dels.set(stakingTxHashHex, d);
+    for (const fp of d.fpBtcPkList) {
+      let stakers = this.byFp.get(fp);
+      if (!stakers) this.byFp.set(fp, (stakers = new Map()));
+      stakers.set(stakerBtcPkHex, [...(stakers.get(stakerBtcPkHex) ?? []), stakingTxHashHex]);
+    }
+    emit(EVENTS.delegationCreated, {
+      staking_tx_hash: stakingTxHashHex,
+      staker_btc_pk_hex: stakerBtcPkHex,
+      params_version: String(d.paramsVersion),
+      finality_provider_btc_pks_hex: d.fpBtcPkList,
+      staking_time: String(d.stakingTime),
+      staking_amount: String(d.totalSat),
+      unbonding_time: String(d.unbondingTime),
+      new_state: "PENDING",
+    });
+    if (req.covenantQuorum) this.reachQuorum(stakingTxHashHex, btcTip, emit);
+    const start = req.startHeight === undefined ? btcTip : req.startHeight;
+    if (start !== null) this.includeStakingTx(stakingTxHashHex, start, btcTip, emit);
+    return this.dels.get(stakingTxHashHex)!;
+  }
+
+  reachQuorum(hashHex: string, btcTip: number, emit: TypedEmit): Delegation {
+    const d = this.requireDelegation(hashHex);
+    if (d.covenantSigs >= this.params.covenantQuorum)
+      throw new Error(`stakingTxHash: ${hashHex} already has covenant quorum`);
+    const next = { ...d, covenantSigs: this.params.covenantQuorum };
+    this.dels.set(d.stakingTxHashHex, next);
+    emit(EVENTS.quorumReached, { staking_tx_hash: d.stakingTxHashHex, new_state: this.status(next, btcTip) });
+    return next;
+  }
+
+  includeStakingTx(hashHex: string, startHeight: number, btcTip: number, emit: TypedEmit): Delegation {
+    const d = this.requireDelegation(hashHex);
+    if (d.startHeight > 0) throw new Error(`stakingTxHash: ${hashHex} already has an inclusion proof`);
+    if (!Number.isInteger(startHeight) || startHeight < 1 || startHeight > btcTip) {
+      throw new Error(
+        `startHeight: must be a BTC height between 1 and the tip ${btcTip}, got ${startHeight}`,
+      );
+    }
+    const next = { ...d, startHeight, endHeight: startHeight + d.stakingTime };
+    this.dels.set(d.stakingTxHashHex, next);
+    emit(EVENTS.inclusionProof, {
+      staking_tx_hash: d.stakingTxHashHex,
+      start_height: String(next.startHeight),
+      end_height: String(next.endHeight),
+      new_state: this.status(next, btcTip),
+    });
+    return next;
+  }
+
+  /** The staking output was spent at BTC height `spendHeight` (unbonding tx or any other spend). */
+  unbond(hashHex: string, spendHeight: number, btcTip: number, emit: TypedEmit): Delegation {
+    const d = this.requireDelegation(hashHex);
+    if (d.unbonding) throw new Error(`stakingTxHash: ${hashHex} is already unbonded`);
+    if (!Number.isInteger(spendHeight) || spendHeight < 1 || spendHeight > btcTip) {
+      throw new Error(
+        `spendHeight: must be a BTC height between 1 and the tip ${btcTip}, got ${spendHeight}`,
+      );
+    }
+    if (d.startHeight > 0 && spendHeight < d.startHeight) {
+      throw new Error(`spendHeight: ${spendHeight} is before the staking tx inclusion at ${d.startHeight}`);
+    }
+    const spendTxHex = syntheticSpendTx(d.stakingTxHashHex, spendHeight);
+    const next = { ...d, unbonding: { spendHeight, spendTxHex } };
+    this.dels.set(d.stakingTxHashHex, next);
+    emit(EVENTS.unbondedEarly, {
+      staking_tx_hash: d.stakingTxHashHex,
+      start_height: String(spendHeight),
+      new_state: "UNBONDED",
+    });
+    return next;
+  }
+
+  requireDelegation(hashHex: string): Delegation {
+    const d = this.delegation(hashHex);
+    if (!d) throw new Error(`stakingTxHash: no delegation ${JSON.stringify(hashHex)}`);
+    return d;
+  }
+
+  /** Emits EventBTCDelegationExpired for every delegation whose expiry height the tip moved across. */
+  tipAdvanced(oldTip: number, newTip: number, emit: TypedEmit): void {
+    if (newTip <= oldTip) return;
+    for (const d of this.dels.values()) {
+      if (d.startHeight === 0 || d.unbonding || d.covenantSigs < this.params.covenantQuorum) continue;
+      const h = expiryHeight(d);
+      if (h > oldTip && h <= newTip && h >= d.startHeight) {
+        emit(EVENTS.expired, { staking_tx_hash: d.stakingTxHashHex, new_state: "EXPIRED" });
+      }
+    }
+  }
+
+  /** Providers are the only state a tx changes (registration, slashing); delegations change between txs. */
+  snapshot(): Map<string, FinalityProvider> {
+    return new Map(this.fps);
+  }
+
+  restore(snapshot: Map<string, FinalityProvider>): void {
+    this.fps = new Map(snapshot);
+  }
+
+  exportState(): StakingState {
+    return {
+      nonce: this.nonce,
+      providers: [...this.fps.values()].map((fp) => ({
+        ...fp,
+        commission: String(fp.commission),
+        maxRate: String(fp.maxRate),
+        maxChangeRate: String(fp.maxChangeRate),
+        commissionUpdateTime: fp.commissionUpdateTime.toISOString(),
+        slashedBabylonHeight: String(fp.slashedBabylonHeight),
+        registeredHeight: String(fp.registeredHeight),
+      })),
+      delegations: [...this.dels.values()].map((d) => ({
+        ...d,
+        totalSat: String(d.totalSat),
+        createdBabylonHeight: String(d.createdBabylonHeight),
+      })),
+    };
+  }
+
+  importState(state: StakingState): void {
+    this.nonce = state.nonce;
+    this.fps = new Map(
+      state.providers.map((fp) => [
+        fp.btcPkHex,
+        {
+          ...fp,
+          commission: BigInt(fp.commission),
+          maxRate: BigInt(fp.maxRate),
+          maxChangeRate: BigInt(fp.maxChangeRate),
+          commissionUpdateTime: new Date(fp.commissionUpdateTime),
+          slashedBabylonHeight: BigInt(fp.slashedBabylonHeight),
+          registeredHeight: BigInt(fp.registeredHeight),
+        },
+      ]),
+    );
+    this.dels = new Map();
+    this.byFp = new Map();
+    for (const raw of state.delegations) {
+      const d: Delegation = {
+        ...raw,
+        totalSat: BigInt(raw.totalSat),
+        createdBabylonHeight: BigInt(raw.createdBabylonHeight),
+      };
+      this.dels.set(d.stakingTxHashHex, d);
+      for (const fp of d.fpBtcPkList) {
+        let stakers = this.byFp.get(fp);
+        if (!stakers) this.byFp.set(fp, (stakers = new Map()));
+        stakers.set(d.stakerBtcPkHex, [...(stakers.get(d.stakerBtcPkHex) ?? []), d.stakingTxHashHex]);
+      }
+    }
+  }
+}
+
+type Stringified<T, K extends keyof T> = Omit<T, K> & { [P in K]: string };
+
+export interface StakingState {
+  nonce: number;
+  providers: Stringified<
+    FinalityProvider,
+    | "commission"
+    | "maxRate"
+    | "maxChangeRate"
+    | "commissionUpdateTime"
+    | "slashedBabylonHeight"
+    | "registeredHeight"
+  >[];
+  delegations: Stringified<Delegation, "totalSat" | "createdBabylonHeight">[];
+}
+
+export function statusName(status: FpStatus): string {
+  return `FINALITY_PROVIDER_STATUS_${status}`;
+}
+
+function utf8(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+function hexOf(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString("hex");
+}
+
+function le(value: bigint, bytes: number): string {
+  let out = "";
+  let v = value;
+  for (let i = 0; i < bytes; i++) {
+    out += Number(v & 0xffn)
+      .toString(16)
+      .padStart(2, "0");
+    v >>= 8n;
+  }
+  return out;
+}
+
+/**
+ * A well-formed (non-segwit) BTC transaction: one input spending a made-up outpoint, one P2TR output of
+ * `totalSat`. The devnet has no real staking script; what matters is that hash and hex agree.
+ */
+function syntheticStakingTx(n: number, totalSat: bigint, stakerPkHex: string): string {
+  const prevout = hexOf(sha256(utf8(`devnet funding ${n}`)));
+  const outputKey = hexOf(sha256(utf8(`devnet staking output ${n} ${stakerPkHex}`)));
+  return [
+    "02000000",
+    "01",
+    prevout,
+    "00000000",
+    "00",
+    "ffffffff",
+    "01",
+    le(totalSat, 8),
+    "22",
+    "5120",
+    outputKey,
+    "00000000",
+  ].join("");
+}
+
+function syntheticSpendTx(stakingTxHashHex: string, spendHeight: number): string {
+  const prevout = Buffer.from(stakingTxHashHex, "hex").reverse().toString("hex");
+  const outputKey = hexOf(sha256(utf8(`devnet unbonding ${stakingTxHashHex} ${spendHeight}`)));
+  return [
+    "02000000",
+    "01",
+    prevout,
+    "00000000",
+    "00",
+    "ffffffff",
+    "01",
+    le(0n, 8),
+    "22",
+    "5120",
+    outputKey,
+    "00000000",
+  ].join("");
+}
+
+/** Bitcoin txid: double-SHA256 of the serialisation, shown byte-reversed. */
+export function txHash(txHex: string): string {
+  return Buffer.from(sha256(sha256(Buffer.from(txHex, "hex"))))
+    .reverse()
+    .toString("hex");
+}
