@@ -305,11 +305,7 @@ export class BtcStaking {
       createdBabylonHeight: babylonHeight,
     };
     this.dels.set(stakingTxHashHex, d);
-    for (const fp of d.fpBtcPkList) {
-      let stakers = this.byFp.get(fp);
-      if (!stakers) this.byFp.set(fp, (stakers = new Map()));
-      stakers.set(stakerBtcPkHex, [...(stakers.get(stakerBtcPkHex) ?? []), stakingTxHashHex]);
-    }
+    this.index(d);
     emit(EVENTS.delegationCreated, {
       staking_tx_hash: stakingTxHashHex,
       staker_btc_pk_hex: stakerBtcPkHex,
@@ -376,6 +372,14 @@ export class BtcStaking {
       new_state: "UNBONDED",
     });
     return next;
+  }
+
+  private index(d: Delegation): void {
+    for (const fp of d.fpBtcPkList) {
+      const stakers = this.byFp.get(fp) ?? new Map<string, string[]>();
+      this.byFp.set(fp, stakers);
+      stakers.set(d.stakerBtcPkHex, [...(stakers.get(d.stakerBtcPkHex) ?? []), d.stakingTxHashHex]);
+    }
   }
 
   requireDelegation(hashHex: string): Delegation {
@@ -450,11 +454,7 @@ export class BtcStaking {
         createdBabylonHeight: BigInt(raw.createdBabylonHeight),
       };
       this.dels.set(d.stakingTxHashHex, d);
-      for (const fp of d.fpBtcPkList) {
-        let stakers = this.byFp.get(fp);
-        if (!stakers) this.byFp.set(fp, (stakers = new Map()));
-        stakers.set(d.stakerBtcPkHex, [...(stakers.get(d.stakerBtcPkHex) ?? []), d.stakingTxHashHex]);
-      }
+      this.index(d);
     }
   }
 }
