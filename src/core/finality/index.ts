@@ -1,0 +1,6 @@
+export * from "./btc-time.ts";
+export * from "./consecutive.ts";
+export * from "./grid.ts";
+export * from "./power.ts";
+export * from "./quorum.ts";
+export * from "./range.ts";

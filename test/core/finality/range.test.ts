@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import {
+  FinalityQueryError,
+  normalizeBlockHash,
+  rangeFinalizedPrefix,
+  type StoredBlockStatus,
+} from "../../../src/core/finality/index.ts";
+import { hashOf } from "./chain-fixtures.ts";
+
+// Canonical store: heights 1..20, finalized up to 12.
+const store = (height: bigint): StoredBlockStatus | undefined =>
+  height >= 1n && height <= 20n ? { hash: hashOf(height), btcFinalized: height <= 12n } : undefined;
+const query = (from: number, to: number, hash = (h: bigint) => `0x${hashOf(h)}`) =>
+  Array.from({ length: to - from + 1 }, (_, i) => BigInt(from + i)).map((height) => ({
+    height,
+    hash: hash(height),
+  }));
+
+describe("range query prefix semantics (rule 8)", () => {
+  it("returns the last height of a fully finalized range", () => {
+    expect(rangeFinalizedPrefix(query(3, 7), store)).toBe(7n);
+    expect(rangeFinalizedPrefix(query(12, 12), store)).toBe(12n);
+  });
+
+  it("returns the finalized prefix of a partly finalized range (the reference returned none)", () => {
+    expect(rangeFinalizedPrefix(query(1, 10), store)).toBe(10n);
+    expect(rangeFinalizedPrefix(query(8, 18), store)).toBe(12n);
+  });
+
+  it("returns 0 when the first block is not finalized or not stored", () => {
+    expect(rangeFinalizedPrefix(query(13, 15), store)).toBe(0n);
+    expect(rangeFinalizedPrefix(query(21, 22), store)).toBe(0n);
+  });
+
+  it("stops before the first hash that is not the canonical one", () => {
+    const forked = query(5, 10, (h) => (h === 8n ? hashOf(h, 9) : hashOf(h)));
+    expect(rangeFinalizedPrefix(forked, store)).toBe(7n);
+    const forkedFirst = query(5, 10, (h) => (h === 5n ? hashOf(h, 9) : hashOf(h)));
+    expect(rangeFinalizedPrefix(forkedFirst, store)).toBe(0n);
+  });
+
+  it("accepts hashes with or without 0x, in any case", () => {
+    expect(
+      rangeFinalizedPrefix(
+        query(4, 6, (h) => `0X${hashOf(h, 0xab).toUpperCase()}`),
+        store,
+      ),
+    ).toBe(0n);
+    expect(
+      rangeFinalizedPrefix(
+        query(4, 6, (h) => hashOf(h).toUpperCase()),
+        store,
+      ),
+    ).toBe(6n);
+  });
+
+  it("rejects an empty range with the reference text", () => {
+    expect(() => rangeFinalizedPrefix([], store)).toThrow(new FinalityQueryError("blocks array is empty"));
+  });
+
+  it("rejects gaps, repeats and descending heights with the reference text, before any lookup", () => {
+    let lookups = 0;
+    const counting = (h: bigint) => {
+      lookups++;
+      return store(h);
+    };
+    const gap = [...query(1, 2), ...query(4, 4)];
+    const repeat = [...query(1, 2), ...query(2, 2)];
+    const descending = [...query(3, 3), ...query(2, 2)];
+    for (const blocks of [gap, repeat, descending]) {
+      expect(() => rangeFinalizedPrefix(blocks, counting)).toThrow("blocks are not consecutive");
+    }
+    expect(lookups).toBe(0);
+  });
+
+  it("rejects a malformed hash, naming it", () => {
+    expect(() => rangeFinalizedPrefix([{ height: 1n, hash: "0x1234" }], store)).toThrow(
+      'invalid block hash "0x1234": expected 32 bytes of hex',
+    );
+    expect(() => normalizeBlockHash(`0x${"g".repeat(64)}`)).toThrow(FinalityQueryError);
+    expect(normalizeBlockHash(`0x${"AB".repeat(32)}`)).toBe("ab".repeat(32));
+  });
+});
