@@ -1,0 +1,58 @@
+// Persistence of the chain in a state directory: blocks.jsonl (one committed block per line, appended)
+// and state.json (all module state after the last block, replaced atomically). A crash between the two
+// writes leaves a block line beyond state.json's height; loading drops it, so the chain resumes from a
+// consistent height (that block is produced again).
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Block, deserializeBlock, serializeBlock } from "./block.ts";
+
+export interface PersistedState {
+  chainId: string;
+  height: string;
+  modules: Record<string, unknown>;
+}
+
+export class ChainStore {
+  private readonly blocksFile: string;
+  private readonly stateFile: string;
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.blocksFile = join(dir, "blocks.jsonl");
+    this.stateFile = join(dir, "state.json");
+  }
+
+  load(): { state: PersistedState; blocks: Block[] } | undefined {
+    if (!existsSync(this.stateFile)) return undefined;
+    const state = JSON.parse(readFileSync(this.stateFile, "utf8")) as PersistedState;
+    const height = BigInt(state.height);
+    const blocks: Block[] = [];
+    const lines = existsSync(this.blocksFile) ? readFileSync(this.blocksFile, "utf8").split("\n") : [];
+    for (const line of lines) {
+      if (line.trim() === "") continue;
+      let block: Block;
+      try {
+        block = deserializeBlock(JSON.parse(line));
+      } catch {
+        break; // a torn last line from a crash mid-append
+      }
+      if (block.header.height > height) break;
+      blocks.push(block);
+    }
+    if (BigInt(blocks.length) !== height) {
+      throw new Error(
+        `state directory ${this.dir} is inconsistent: state.json is at height ${height} but blocks.jsonl holds ${blocks.length} blocks`,
+      );
+    }
+    // Rewrite so a dropped tail does not linger after the blocks produced next.
+    writeFileSync(this.blocksFile, blocks.map((b) => JSON.stringify(serializeBlock(b)) + "\n").join(""));
+    return { state, blocks };
+  }
+
+  save(block: Block, state: PersistedState): void {
+    appendFileSync(this.blocksFile, JSON.stringify(serializeBlock(block)) + "\n");
+    const tmp = `${this.stateFile}.tmp`;
+    writeFileSync(tmp, JSON.stringify(state));
+    renameSync(tmp, this.stateFile);
+  }
+}

@@ -1,0 +1,1 @@
+export { type Faults, type RpcServer, type RpcServerOptions, startRpcServer } from "./server.ts";
