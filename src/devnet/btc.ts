@@ -1,4 +1,10 @@
-import { sha256 } from "@noble/hashes/sha2.js";
+import {
+  btcHeaderHash,
+  headerWork,
+  mineBtcHeader,
+  parseBtcHeader,
+  sha256d,
+} from "../chains/babylon/btclightclient.ts";
 
 /**
  * The devnet's Bitcoin: a chain of real 80-byte block headers (prev-hash linked, double-SHA256 hashed,
@@ -44,58 +50,6 @@ export interface BtcChainState {
 const REGTEST_BITS = 0x207fffff;
 const MEDIAN_SPAN = 11;
 
-export function compactToTarget(bits: number): bigint {
-  const exponent = bits >>> 24;
-  const mantissa = BigInt(bits & 0x007fffff);
-  return exponent <= 3 ? mantissa >> BigInt(8 * (3 - exponent)) : mantissa << BigInt(8 * (exponent - 3));
-}
-
-/** Bitcoin's expected work of one header: 2^256 / (target + 1). */
-export function headerWork(bits: number): bigint {
-  return (1n << 256n) / (compactToTarget(bits) + 1n);
-}
-
-function sha256d(data: Uint8Array): Uint8Array {
-  return sha256(sha256(data));
-}
-
-function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString("hex");
-}
-
-function reversedHex(bytes: Uint8Array): string {
-  return toHex(Uint8Array.from(bytes).reverse());
-}
-
-/** The header's double-SHA256 read as a little-endian 256-bit number (how Bitcoin compares it with the target). */
-function hashAsNumber(hash: Uint8Array): bigint {
-  return BigInt(`0x${reversedHex(hash)}`);
-}
-
-export function headerTime(header: Uint8Array): number {
-  return new DataView(header.buffer, header.byteOffset, 80).getUint32(68, true);
-}
-
-function headerBits(header: Uint8Array): number {
-  return new DataView(header.buffer, header.byteOffset, 80).getUint32(72, true);
-}
-
-function buildHeader(prevHash: Uint8Array, merkleRoot: Uint8Array, time: number, bits: number): Uint8Array {
-  const header = new Uint8Array(80);
-  const view = new DataView(header.buffer);
-  view.setUint32(0, 0x20000000, true); // version with BIP9 signalling bits, as modern blocks carry
-  header.set(prevHash, 4);
-  header.set(merkleRoot, 36);
-  view.setUint32(68, time, true);
-  view.setUint32(72, bits, true);
-  const target = compactToTarget(bits);
-  for (let nonce = 0; nonce <= 0xffffffff; nonce++) {
-    view.setUint32(76, nonce, true);
-    if (hashAsNumber(sha256d(header)) <= target) return header;
-  }
-  throw new Error("no nonce meets the target");
-}
-
 /** mulberry32: small, seedable, and its whole state is one uint32 (persisted with the chain). */
 function nextRandom(state: number): [number, number] {
   const s = (state + 0x6d2b79f5) >>> 0;
@@ -109,7 +63,6 @@ export type HeaderListener = (headers: readonly BtcHeader[]) => void;
 
 export class BtcHeaderChain {
   private readonly headers: BtcHeader[] = [];
-  private readonly raw: Uint8Array[] = [];
   private readonly listeners = new Set<HeaderListener>();
   private readonly now: () => number;
   private readonly backwardsRate: number;
@@ -186,7 +139,7 @@ export class BtcHeaderChain {
   }
 
   exportState(): BtcChainState {
-    return { baseHeight: this.baseHeight, headers: this.raw.map(toHex), prng: this.prng };
+    return { baseHeight: this.baseHeight, headers: this.headers.map((h) => h.headerHex), prng: this.prng };
   }
 
   /** Median time past of the last 11 headers (fewer near the base), Bitcoin's lower bound for the next time. */
@@ -218,30 +171,35 @@ export class BtcHeaderChain {
 
   private mineOne(wantedTime: number): BtcHeader {
     const height = this.baseHeight + this.headers.length;
-    const prevHash = this.raw.length === 0 ? new Uint8Array(32) : sha256d(this.raw[this.raw.length - 1]!);
-    // A stand-in coinbase commitment: unique per height, so every header differs even at equal times.
-    const merkleRoot = sha256d(new TextEncoder().encode(`op-btc-finality devnet coinbase ${height}`));
-    const header = buildHeader(prevHash, merkleRoot, this.nextTime(wantedTime), REGTEST_BITS);
+    const header = mineBtcHeader({
+      version: 0x20000000, // BIP9 signalling bits, as modern blocks carry
+      prevBlockHash: this.headers.length === 0 ? "00".repeat(32) : this.tip().hashHex,
+      // A stand-in coinbase commitment: unique per height, so every header differs even at equal times.
+      merkleRoot: btcHeaderHash(
+        new TextEncoder().encode(`op-btc-finality devnet coinbase ${height}`.padEnd(80, ".")),
+      ),
+      time: this.nextTime(wantedTime),
+      bits: REGTEST_BITS,
+      nonce: 0,
+    });
     return this.append(header);
   }
 
-  private append(header: Uint8Array): BtcHeader {
-    if (header.length !== 80) throw new Error(`BTC header must be 80 bytes, got ${header.length}`);
-    const prev = this.raw[this.raw.length - 1];
-    if (prev && toHex(header.subarray(4, 36)) !== toHex(sha256d(prev))) {
+  private append(raw: Uint8Array): BtcHeader {
+    const header = parseBtcHeader(raw);
+    const prev = this.headers[this.headers.length - 1];
+    if (prev && header.prevBlockHash !== prev.hashHex) {
       throw new Error(
-        `BTC header at height ${this.baseHeight + this.raw.length} does not link to its parent`,
+        `BTC header at height ${this.baseHeight + this.headers.length} does not link to its parent`,
       );
     }
-    const work = (this.headers[this.headers.length - 1]?.work ?? 0n) + headerWork(headerBits(header));
     const info: BtcHeader = {
       height: this.baseHeight + this.headers.length,
-      hashHex: reversedHex(sha256d(header)),
-      headerHex: toHex(header),
-      time: headerTime(header),
-      work,
+      hashHex: btcHeaderHash(raw),
+      headerHex: Buffer.from(raw).toString("hex"),
+      time: header.time,
+      work: (prev?.work ?? 0n) + headerWork(header.bits),
     };
-    this.raw.push(header);
     this.headers.push(info);
     return info;
   }

@@ -1,6 +1,7 @@
 import { sha256 } from "@noble/hashes/sha2.js";
 import { describe, expect, it } from "vitest";
-import { BtcHeaderChain, compactToTarget, headerWork } from "../../src/devnet/btc.ts";
+import { compactToTarget, headerWork } from "../../src/chains/babylon/btclightclient.ts";
+import { BtcHeaderChain } from "../../src/devnet/btc.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const bytes = (h: string) => Uint8Array.from(Buffer.from(h, "hex"));

@@ -1,4 +1,15 @@
 import { sha256 } from "@noble/hashes/sha2.js";
+import {
+  EventBTCDelegationCreated,
+  EventBTCDelegationExpired,
+  EventBTCDelegationInclusionProofReceived,
+  EventBTCDelgationUnbondedEarly,
+  EventCovenantQuorumReached,
+  EventFinalityProviderCreated,
+  EventFinalityProviderStatusChange,
+} from "../../chains/babylon/btcstaking.ts";
+import { legacyDecFromWire } from "../../chains/babylon/cosmos.ts";
+import type { DeepPartial, MessageCodec } from "../../chains/babylon/proto.ts";
 import { AbciError } from "../chain/module.ts";
 import { type DelegationStatus, delegationStatus, expiryHeight } from "./status.ts";
 
@@ -75,19 +86,8 @@ export interface StakingParams {
   maxFinalityProviders: number;
 }
 
-/** A typed-event sink: the proto full name and the event's fields by proto JSON name. */
-export type TypedEmit = (type: string, fields: Record<string, unknown>) => void;
-
-export const EVENTS = {
-  fpCreated: "babylon.btcstaking.v1.EventFinalityProviderCreated",
-  fpStatusChange: "babylon.btcstaking.v1.EventFinalityProviderStatusChange",
-  delegationCreated: "babylon.btcstaking.v1.EventBTCDelegationCreated",
-  quorumReached: "babylon.btcstaking.v1.EventCovenantQuorumReached",
-  inclusionProof: "babylon.btcstaking.v1.EventBTCDelegationInclusionProofReceived",
-  unbondedEarly: "babylon.btcstaking.v1.EventBTCDelgationUnbondedEarly",
-  expired: "babylon.btcstaking.v1.EventBTCDelegationExpired",
-  slashedFp: "babylon.finality.v1.EventSlashedFinalityProvider",
-} as const;
+/** A typed-event sink: the event's codec (its proto full name is the event type) and its value. */
+export type TypedEmit = <T>(codec: MessageCodec<T>, value: DeepPartial<T>) => void;
 
 export type FpStatus = "ACTIVE" | "INACTIVE" | "JAILED" | "SLASHED";
 
@@ -157,16 +157,12 @@ export class BtcStaking {
       throw new AbciError("staking", 11, "commission cannot be more than the max rate");
     }
     this.fps.set(fp.btcPkHex, fp);
-    emit(EVENTS.fpCreated, {
-      btc_pk_hex: fp.btcPkHex,
+    emit(EventFinalityProviderCreated, {
+      btcPkHex: fp.btcPkHex,
       addr: fp.addr,
-      commission: fp.commission,
-      moniker: fp.description.moniker,
-      identity: fp.description.identity,
-      website: fp.description.website,
-      security_contact: fp.description.securityContact,
-      details: fp.description.details,
-      bsn_id: fp.bsnId,
+      commission: legacyDecFromWire(String(fp.commission)),
+      ...fp.description,
+      bsnId: fp.bsnId,
     });
   }
 
@@ -175,7 +171,10 @@ export class BtcStaking {
     if (fp.slashedBabylonHeight > 0n) throw btcstakingError.fpSlashed(fp.btcPkHex);
     const next = { ...fp, jailed };
     this.fps.set(fp.btcPkHex, next);
-    emit(EVENTS.fpStatusChange, { btc_pk: fp.btcPkHex, new_state: statusName(jailed ? "JAILED" : "ACTIVE") });
+    emit(EventFinalityProviderStatusChange, {
+      btcPk: fp.btcPkHex,
+      newState: statusName(jailed ? "JAILED" : "ACTIVE"),
+    });
     return next;
   }
 
@@ -191,7 +190,7 @@ export class BtcStaking {
     }
     const next = { ...fp, slashedBabylonHeight: babylonHeight, slashedBtcHeight: btcHeight };
     this.fps.set(fp.btcPkHex, next);
-    emit(EVENTS.fpStatusChange, { btc_pk: fp.btcPkHex, new_state: statusName("SLASHED") });
+    emit(EventFinalityProviderStatusChange, { btcPk: fp.btcPkHex, newState: statusName("SLASHED") });
     return next;
   }
 
@@ -306,15 +305,17 @@ export class BtcStaking {
     };
     this.dels.set(stakingTxHashHex, d);
     this.index(d);
-    emit(EVENTS.delegationCreated, {
-      staking_tx_hash: stakingTxHashHex,
-      staker_btc_pk_hex: stakerBtcPkHex,
-      params_version: String(d.paramsVersion),
-      finality_provider_btc_pks_hex: d.fpBtcPkList,
-      staking_time: String(d.stakingTime),
-      staking_amount: String(d.totalSat),
-      unbonding_time: String(d.unbondingTime),
-      new_state: "PENDING",
+    emit(EventBTCDelegationCreated, {
+      stakingTxHex,
+      stakingOutputIndex: "0",
+      paramsVersion: String(d.paramsVersion),
+      finalityProviderBtcPksHex: d.fpBtcPkList,
+      stakerBtcPkHex,
+      stakingTime: String(d.stakingTime),
+      unbondingTime: String(d.unbondingTime),
+      unbondingTx: unbondingTxHex(stakingTxHashHex, d.totalSat),
+      newState: "PENDING",
+      stakerAddr: d.stakerAddr,
     });
     if (req.covenantQuorum) this.reachQuorum(stakingTxHashHex, btcTip, emit);
     const start = req.startHeight === undefined ? btcTip : req.startHeight;
@@ -328,7 +329,10 @@ export class BtcStaking {
       throw new Error(`stakingTxHash: ${hashHex} already has covenant quorum`);
     const next = { ...d, covenantSigs: this.params.covenantQuorum };
     this.dels.set(d.stakingTxHashHex, next);
-    emit(EVENTS.quorumReached, { staking_tx_hash: d.stakingTxHashHex, new_state: this.status(next, btcTip) });
+    emit(EventCovenantQuorumReached, {
+      stakingTxHash: d.stakingTxHashHex,
+      newState: this.status(next, btcTip),
+    });
     return next;
   }
 
@@ -342,11 +346,11 @@ export class BtcStaking {
     }
     const next = { ...d, startHeight, endHeight: startHeight + d.stakingTime };
     this.dels.set(d.stakingTxHashHex, next);
-    emit(EVENTS.inclusionProof, {
-      staking_tx_hash: d.stakingTxHashHex,
-      start_height: String(next.startHeight),
-      end_height: String(next.endHeight),
-      new_state: this.status(next, btcTip),
+    emit(EventBTCDelegationInclusionProofReceived, {
+      stakingTxHash: d.stakingTxHashHex,
+      startHeight: String(next.startHeight),
+      endHeight: String(next.endHeight),
+      newState: this.status(next, btcTip),
     });
     return next;
   }
@@ -363,13 +367,14 @@ export class BtcStaking {
     if (d.startHeight > 0 && spendHeight < d.startHeight) {
       throw new Error(`spendHeight: ${spendHeight} is before the staking tx inclusion at ${d.startHeight}`);
     }
-    const spendTxHex = syntheticSpendTx(d.stakingTxHashHex, spendHeight);
+    // The registered unbonding tx, unless a different tx spent the output.
+    const spendTxHex = spendTx(d.stakingTxHashHex, d.totalSat, `spend at ${spendHeight}`);
     const next = { ...d, unbonding: { spendHeight, spendTxHex } };
     this.dels.set(d.stakingTxHashHex, next);
-    emit(EVENTS.unbondedEarly, {
-      staking_tx_hash: d.stakingTxHashHex,
-      start_height: String(spendHeight),
-      new_state: "UNBONDED",
+    emit(EventBTCDelgationUnbondedEarly, {
+      stakingTxHash: d.stakingTxHashHex,
+      startHeight: String(spendHeight),
+      newState: "UNBONDED",
     });
     return next;
   }
@@ -395,7 +400,7 @@ export class BtcStaking {
       if (d.startHeight === 0 || d.unbonding || d.covenantSigs < this.params.covenantQuorum) continue;
       const h = expiryHeight(d);
       if (h > oldTip && h <= newTip && h >= d.startHeight) {
-        emit(EVENTS.expired, { staking_tx_hash: d.stakingTxHashHex, new_state: "EXPIRED" });
+        emit(EventBTCDelegationExpired, { stakingTxHash: d.stakingTxHashHex, newState: "EXPIRED" });
       }
     }
   }
@@ -522,9 +527,10 @@ function syntheticStakingTx(n: number, totalSat: bigint, stakerPkHex: string): s
   ].join("");
 }
 
-function syntheticSpendTx(stakingTxHashHex: string, spendHeight: number): string {
+/** A tx spending the staking output (output 0) to one P2TR output of `value`. */
+function spendTx(stakingTxHashHex: string, value: bigint, tag: string): string {
   const prevout = Buffer.from(stakingTxHashHex, "hex").reverse().toString("hex");
-  const outputKey = hexOf(sha256(utf8(`devnet unbonding ${stakingTxHashHex} ${spendHeight}`)));
+  const outputKey = hexOf(sha256(utf8(`devnet ${tag} ${stakingTxHashHex}`)));
   return [
     "02000000",
     "01",
@@ -533,12 +539,17 @@ function syntheticSpendTx(stakingTxHashHex: string, spendHeight: number): string
     "00",
     "ffffffff",
     "01",
-    le(0n, 8),
+    le(value, 8),
     "22",
     "5120",
     outputKey,
     "00000000",
   ].join("");
+}
+
+/** The registered unbonding tx: the stake back to the staker behind the unbonding timelock. */
+export function unbondingTxHex(stakingTxHashHex: string, totalSat: bigint): string {
+  return spendTx(stakingTxHashHex, totalSat, "unbonding");
 }
 
 /** Bitcoin txid: double-SHA256 of the serialisation, shown byte-reversed. */
