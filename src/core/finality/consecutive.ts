@@ -65,8 +65,12 @@ export interface Stall {
 
 export interface FinalityAdvance {
   readonly state: FinalityState;
-  /** Blocks finalized by this call, ascending: every height above the previous `lastFinalized` up to the new one
-   * (for the first finalization: S and those of its ancestors in `blocks` that link to it). */
+  /**
+   * Blocks finalized by this call, ascending: every height above the previous `lastFinalized` up to the new
+   * one. For the first finalization this lists S and those of its ancestors in `blocks` that link to it;
+   * the canonical blocks below S that were not passed are finalized too (prefix), so the caller marks
+   * finality by height: every canonical height ≤ `state.lastFinalized.height`.
+   */
   readonly newlyFinalized: readonly BlockRef[];
   /** Where finality stops for a reason other than simply not having the next checked block yet. */
   readonly stalledAt?: Stall | undefined;
