@@ -138,9 +138,12 @@ export class Reader {
         if (this.pos + 8 > this.end) throw new ProtoDecodeError(`truncated fixed64 at byte ${this.pos}`);
         this.pos += 8;
         return;
-      case WireType.LengthDelimited:
-        this.pos += this.length();
+      case WireType.LengthDelimited: {
+        // Read the length first: `this.pos += this.length()` would add it to the pre-prefix position.
+        const len = this.length();
+        this.pos += len;
         return;
+      }
       case WireType.Fixed32:
         if (this.pos + 4 > this.end) throw new ProtoDecodeError(`truncated fixed32 at byte ${this.pos}`);
         this.pos += 4;
