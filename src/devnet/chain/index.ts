@@ -14,3 +14,4 @@ export { addressFromPubkey, moduleAddress } from "./encoding.ts";
 export * from "./module.ts";
 export { type Condition, matches, parseQuery } from "./query.ts";
 export { FEE_COLLECTOR, FEE_DENOM, GAS, type TxResult } from "./tx.ts";
+export { CUSTOM_MESSAGE_TYPES, classicContractAddress, WasmModule } from "./wasm.ts";

@@ -219,7 +219,8 @@ export function runTx(txBytes: Uint8Array, mode: TxMode, env: TxEnv): TxResult &
     };
   }
 
-  const msgSnapshot = snapshotAll(env.modules);
+  // Simulation rolls everything back to the ante snapshot, which then must stay the most recent one.
+  const msgSnapshot = mode === "simulate" ? anteSnapshot : snapshotAll(env.modules);
   let gasUsed = anteGas;
   const msgEvents: AbciEvent[] = [];
   const responses: Any[] = [];
@@ -251,7 +252,6 @@ export function runTx(txBytes: Uint8Array, mode: TxMode, env: TxEnv): TxResult &
     }
   } catch (e) {
     restoreAll(env.modules, msgSnapshot);
-    if (mode === "simulate") restoreAll(env.modules, anteSnapshot);
     const prefix =
       e instanceof AbciError && e.code === 11 && e.codespace === "sdk"
         ? ""
