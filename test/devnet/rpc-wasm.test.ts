@@ -8,7 +8,7 @@ import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice } from "@cosmjs/stargate";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BabylonHost, FinalityProviderInfo } from "../../contracts/finality/model.ts";
+import type { BabylonHost, FinalityProviderInfo } from "../../contracts/finality/index.ts";
 import {
   bip340,
   eots,

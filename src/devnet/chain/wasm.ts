@@ -21,15 +21,18 @@ import {
   MsgStoreCode,
   MsgStoreCodeResponse,
 } from "cosmjs-types/cosmwasm/wasm/v1/tx";
-import { parseJson, stringifyJson } from "../../../contracts/finality/json.ts";
-import { parseExecuteMsg, parseInstantiateMsg, parseQueryMsg } from "../../../contracts/finality/messages.ts";
 import {
   type BabylonHost,
   ContractError,
   type Env,
   type ExecuteResult,
   FinalityContract,
-} from "../../../contracts/finality/model.ts";
+  parseExecuteMsg,
+  parseInstantiateMsg,
+  parseJson,
+  parseQueryMsg,
+  stringifyJson,
+} from "../../../contracts/finality/index.ts";
 import { ADDRESS_PREFIX, isValidAddress, requireAddress, utf8 } from "./encoding.ts";
 import { AbciError, type BlockContext, type Module, type MsgContext } from "./module.ts";
 
