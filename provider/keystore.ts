@@ -5,6 +5,8 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { HDKey } from "@scure/bip32";
+import { mnemonicToSeedSync } from "@scure/bip39";
 import { bytesToHex, hexToBytes } from "../src/core/crypto/bytes.ts";
 import {
   generateMnemonic,
@@ -21,9 +23,18 @@ const MIN_LOG_N = 15;
 const MAX_LOG_N = 22;
 const KEY_NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
+/**
+ * "eots": the finality provider's BTC/EOTS key (BIP-32 master key of the mnemonic, as eotsd).
+ * "account": the provider's Babylon account key that pays for and signs transactions (Cosmos path
+ * m/44'/118'/0'/0/0, as `babylond keys add`).
+ */
+export type KeyKind = "eots" | "account";
+export const ACCOUNT_HD_PATH = "m/44'/118'/0'/0/0";
+
 export interface KeystoreFile {
   version: number;
   name: string;
+  kind: KeyKind;
   /** x-only BIP-340 public key, 64 lowercase hex */
   publicKey: string;
   kdf: { name: "scrypt"; N: number; r: number; p: number; dkLen: 32; salt: string };
@@ -71,8 +82,19 @@ function scryptKey(passphrase: string, salt: Uint8Array, N: number, r: number, p
   return scryptSync(passphrase.normalize("NFKC"), salt, 32, { N, r, p, maxmem: 256 * N * r + (1 << 20) });
 }
 
-function associatedData(file: Pick<KeystoreFile, "version" | "name" | "publicKey">): Buffer {
-  return Buffer.from(`op-btc-finality keystore v${file.version}|${file.name}|${file.publicKey}`, "utf8");
+function associatedData(file: Pick<KeystoreFile, "version" | "name" | "kind" | "publicKey">): Buffer {
+  return Buffer.from(
+    `op-btc-finality keystore v${file.version}|${file.name}|${file.kind}|${file.publicKey}`,
+    "utf8",
+  );
+}
+
+function accountKeyFromMnemonic(mnemonic: string): Uint8Array {
+  const key = HDKey.fromMasterSeed(mnemonicToSeedSync(mnemonic.trim(), "")).derive(
+    ACCOUNT_HD_PATH,
+  ).privateKey;
+  if (key === null) throw new KeystoreError("the mnemonic yields no account key");
+  return key;
 }
 
 export class Keystore {
@@ -98,23 +120,27 @@ export class Keystore {
   }
 
   /** A new 24-word mnemonic and its key, stored encrypted. The mnemonic is returned once, never stored. */
-  create(name: string, passphrase: string): CreatedKey {
+  create(name: string, passphrase: string, kind: KeyKind = "eots"): CreatedKey {
     const mnemonic = generateMnemonic();
-    const { publicKeyHex, path } = this.import(name, mnemonic, passphrase);
+    const { publicKeyHex, path } = this.import(name, mnemonic, passphrase, kind);
     return { name, publicKeyHex, path, mnemonic };
   }
 
-  /** Stores the key that Go `eotsd` derives from this mnemonic (BIP-32 master key, empty hd path). */
+  /**
+   * Stores the key of this mnemonic: for "eots" the one Go `eotsd` derives (BIP-32 master key, empty hd
+   * path), for "account" the Cosmos account key at m/44'/118'/0'/0/0.
+   */
   import(
     name: string,
     mnemonic: string,
     passphrase: string,
+    kind: KeyKind = "eots",
   ): { name: string; publicKeyHex: string; path: string } {
     if (!validateMnemonic(mnemonic))
       throw new KeystoreError("the mnemonic is not a valid BIP-39 English mnemonic");
-    const sk = secretKeyFromMnemonic(mnemonic);
+    const sk = kind === "eots" ? secretKeyFromMnemonic(mnemonic) : accountKeyFromMnemonic(mnemonic);
     try {
-      return this.storeSecretKey(name, sk, passphrase);
+      return this.storeSecretKey(name, sk, passphrase, kind);
     } finally {
       sk.fill(0);
     }
@@ -124,6 +150,7 @@ export class Keystore {
     name: string,
     secretKey: Uint8Array,
     passphrase: string,
+    kind: KeyKind = "eots",
   ): { name: string; publicKeyHex: string; path: string } {
     checkPassphrase(passphrase);
     const path = this.pathFor(name);
@@ -135,7 +162,7 @@ export class Keystore {
     const N = 2 ** this.logN;
     const r = 8;
     const p = 1;
-    const header = { version: KEYSTORE_VERSION, name, publicKey };
+    const header = { version: KEYSTORE_VERSION, name, kind, publicKey };
     const dk = scryptKey(passphrase, salt, N, r, p);
     const cipher = createCipheriv("aes-256-gcm", dk, iv);
     cipher.setAAD(associatedData(header));
@@ -157,11 +184,21 @@ export class Keystore {
     return this.readFile(name).publicKey;
   }
 
+  kindOf(name: string): KeyKind {
+    return this.readFile(name).kind;
+  }
+
   /** Decrypts the secret key. The caller owns the returned bytes and should zero them when done. */
-  unlock(name: string, passphrase: string): { secretKey: Uint8Array; publicKeyHex: string } {
+  unlock(
+    name: string,
+    passphrase: string,
+    kind: KeyKind = "eots",
+  ): { secretKey: Uint8Array; publicKeyHex: string } {
     checkPassphrase(passphrase);
     const file = this.readFile(name);
     const path = this.pathFor(name);
+    if (file.kind !== kind)
+      throw new KeystoreError(`key "${name}" is an ${file.kind} key, not an ${kind} key`);
     const dk = scryptKey(passphrase, hexToBytes(file.kdf.salt), file.kdf.N, file.kdf.r, file.kdf.p);
     let secretKey: Buffer;
     try {
@@ -215,6 +252,7 @@ function validateFile(value: unknown, path: string): KeystoreFile {
   const f = value as Partial<KeystoreFile>;
   if (f.version !== KEYSTORE_VERSION) return bad(`version ${String(f.version)}`);
   if (typeof f.name !== "string") return bad("name");
+  if (f.kind !== "eots" && f.kind !== "account") return bad("kind");
   if (typeof f.publicKey !== "string" || !/^[0-9a-f]{64}$/.test(f.publicKey)) return bad("publicKey");
   const k = f.kdf;
   if (k?.name !== "scrypt" || k.dkLen !== 32 || typeof k.salt !== "string") return bad("kdf");

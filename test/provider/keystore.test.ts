@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Keystore, KeystoreError } from "../../provider/keystore.ts";
 import { PassphraseError, resolvePassphrase } from "../../provider/passphrase.ts";
@@ -77,6 +78,20 @@ describe("Keystore", () => {
     expect(() => ks.unlock("fp1", PASS)).toThrow(/wrong passphrase or damaged/);
     writeFileSync(path, JSON.stringify({ ...file, kdf: { ...file.kdf, N: 1024 } }));
     expect(() => ks.unlock("fp1", PASS)).toThrow(/kdf\.N/);
+  });
+
+  it("stores the Babylon account key at the Cosmos HD path, as CosmJS derives it", async () => {
+    const ks = new Keystore({ home, scryptLogN: 15 });
+    const mnemonic = `${"abandon ".repeat(11)}about`;
+    const { publicKeyHex } = ks.import("acct", mnemonic, PASS, "account");
+    const [account] = await (
+      await DirectSecp256k1HdWallet.fromMnemonic(mnemonic, { prefix: "bbn" })
+    ).getAccounts();
+    expect(publicKeyHex).toBe(Buffer.from(account!.pubkey.subarray(1)).toString("hex"));
+    expect(ks.kindOf("acct")).toBe("account");
+    expect(ks.unlock("acct", PASS, "account").secretKey).toHaveLength(32);
+    // An account key is never handed out as an EOTS key, or the other way round.
+    expect(() => ks.unlock("acct", PASS)).toThrow(/is an account key, not an eots key/);
   });
 
   it("rejects bad input with messages naming it", () => {
