@@ -6,6 +6,6 @@ export * from "./cosmos.ts";
 export * from "./epoching.ts";
 export * from "./events.ts";
 export * from "./finality.ts";
-export { bytesToHex, hexToBytes, type MessageCodec, type MessageOf, ProtoDecodeError } from "./proto.ts";
 export * as proto from "./proto.ts";
+export { bytesToHex, hexToBytes, type MessageCodec, type MessageOf, ProtoDecodeError } from "./proto.ts";
 export * from "./query-client.ts";
