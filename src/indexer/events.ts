@@ -57,13 +57,19 @@ export class GadgetEvents {
     this.emitter.emit(name, event);
   }
 
-  subscribe<K extends keyof GadgetEventMap>(name: K, listener: (event: GadgetEventMap[K]) => void): () => void {
+  subscribe<K extends keyof GadgetEventMap>(
+    name: K,
+    listener: (event: GadgetEventMap[K]) => void,
+  ): () => void {
     this.emitter.on(name, listener);
     return () => this.emitter.off(name, listener);
   }
 
   /** An async iterator over one event type, ended by the signal. */
-  async *stream<K extends keyof GadgetEventMap>(name: K, signal?: AbortSignal): AsyncGenerator<GadgetEventMap[K]> {
+  async *stream<K extends keyof GadgetEventMap>(
+    name: K,
+    signal?: AbortSignal,
+  ): AsyncGenerator<GadgetEventMap[K]> {
     try {
       for await (const [event] of on(this.emitter, name, { signal })) yield event as GadgetEventMap[K];
     } catch (error) {

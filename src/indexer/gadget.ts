@@ -1,0 +1,208 @@
+// The indexer as one unit: takes the writer lock, then runs the reconciler, the Babylon and L2 ingesters and
+// the finality engine side by side until the signal aborts (or the lock is lost, when it waits to take it
+// again). Each runs as a retrying loop, so no chain fault ends the service.
+import { CosmWasmClient } from "@cosmjs/cosmwasm";
+import { BabylonQueryClient } from "../chains/babylon/query-client.ts";
+import { L2Client } from "../chains/l2.ts";
+import type { Database } from "../db/database.ts";
+import type { Logger } from "../log.ts";
+import { BabylonIngester } from "./babylon-ingester.ts";
+import { stakingTouched } from "./babylon-store.ts";
+import { FinalityEngine } from "./engine.ts";
+import type { GadgetEvents } from "./events.ts";
+import { L2Ingester } from "./l2-ingester.ts";
+import { type HealthReporter, runLoop } from "./loop.ts";
+import { Mutex } from "./mutex.ts";
+import { Reconciler } from "./reconciler.ts";
+import { acquireWriterLock } from "./writer-lock.ts";
+
+export interface GadgetSettings {
+  l2RpcUrl: string;
+  babylonRpcUrl: string;
+  contractAddress: string;
+  dialect: "rollup-bsn" | "op-finality-gadget";
+  l2StartHeight: bigint;
+  babylonStartHeight: bigint;
+  follow: "latest" | "safe" | "finalized";
+  l2BatchSize: number;
+  l2Concurrency: number;
+  l2PollMs: number;
+  babylonPollMs: number;
+  reconcileMs: number;
+  /** Most L2 blocks evaluated per engine step. */
+  engineBatch?: number;
+}
+
+export interface GadgetHooks {
+  onRpcError?: (component: string, error: unknown) => void;
+  onReorg?: (depth: number) => void;
+  onSafetyIncident?: (kind: string, details: string) => void;
+  onDisagreement?: (what: string) => void;
+  onFinalized?: (blocks: { height: bigint; timestamp: bigint; finalizedAt: Date }[]) => void;
+}
+
+export interface GadgetOptions {
+  db: Database;
+  /** Postgres URL for the writer lock's own connection (unused with PGlite). */
+  databaseUrl?: string;
+  settings: GadgetSettings;
+  events: GadgetEvents;
+  log: Logger;
+  health?: HealthReporter;
+  hooks?: GadgetHooks;
+}
+
+export async function runGadget(o: GadgetOptions, signal: AbortSignal): Promise<void> {
+  while (!signal.aborted) {
+    const lease = await acquireWriterLock(o.db, o.databaseUrl, o.log, signal);
+    if (!lease) return;
+    const run = new AbortController();
+    const stop = () => run.abort();
+    signal.addEventListener("abort", stop, { once: true });
+    lease.lost.addEventListener("abort", stop, { once: true });
+    try {
+      await runWriter(o, run.signal);
+    } finally {
+      signal.removeEventListener("abort", stop);
+      await lease.release();
+    }
+  }
+}
+
+async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
+  const { db, settings: s, log, events, health, hooks } = o;
+  const prisma = db.prisma;
+  const writeLock = new Mutex();
+  const babylon = lazy(() => BabylonQueryClient.connect(s.babylonRpcUrl));
+  const cosmwasm = lazy(() => CosmWasmClient.connect(s.babylonRpcUrl));
+
+  const engine = new FinalityEngine({
+    prisma,
+    events,
+    log: log.child({ component: "engine" }),
+    writeLock,
+    maxBlocksPerStep: s.engineBatch ?? 5000,
+    onFinalized: hooks?.onFinalized,
+  });
+  const reconciler = new Reconciler({
+    prisma,
+    babylon,
+    cosmwasm,
+    contractAddress: s.contractAddress,
+    dialect: s.dialect,
+    log: log.child({ component: "reconciler" }),
+    onStakingChanged: () => engine.invalidateStaking(),
+    onBtcReorg: () => engine.invalidateBtc(),
+    onDisagreement: hooks?.onDisagreement,
+  });
+  const babylonIngester = new BabylonIngester({
+    prisma,
+    rpcUrl: s.babylonRpcUrl,
+    contractAddress: s.contractAddress,
+    log: log.child({ component: "babylon" }),
+    startHeight: s.babylonStartHeight,
+    maxBlocksPerStep: 200,
+    concurrency: 8,
+    onBatch: async (records) => {
+      if (stakingTouched(records)) engine.invalidateStaking();
+      if (records.contractConfigTouched) await reconciler.syncContract();
+      for (const sig of records.signatures) {
+        events.publish("finalitySignature", {
+          fpBtcPk: sig.fpBtcPk,
+          height: sig.height,
+          blockHash: sig.blockHash,
+          babylonHeight: sig.babylonHeight,
+          txHash: sig.txHash,
+          msgIndex: sig.msgIndex,
+        });
+      }
+      for (const e of records.equivocations) {
+        events.publish("equivocation", {
+          fpBtcPk: e.fpBtcPk,
+          height: e.height,
+          babylonHeight: e.babylonHeight,
+          canonicalBlockHash: e.canonicalBlockHash,
+          forkBlockHash: e.forkBlockHash,
+        });
+      }
+    },
+  });
+  const l2Ingester = new L2Ingester({
+    prisma,
+    l2: new L2Client(s.l2RpcUrl, { batchSize: s.l2BatchSize, concurrency: s.l2Concurrency }),
+    log: log.child({ component: "l2" }),
+    startHeight: s.l2StartHeight,
+    follow: s.follow,
+    maxBlocksPerStep: s.l2BatchSize * s.l2Concurrency,
+    writeLock,
+    onReorg: hooks?.onReorg,
+    onSafetyIncident: hooks?.onSafetyIncident,
+  });
+
+  let lastFull = 0;
+  const errorsOf = (component: string) => (error: unknown) => hooks?.onRpcError?.(component, error);
+  await Promise.all([
+    runLoop({
+      name: "reconciler",
+      step: async () => {
+        const full = Date.now() - lastFull >= s.reconcileMs;
+        const result = await reconciler.step(full);
+        if (full) lastFull = Date.now();
+        return result;
+      },
+      idleMs: s.babylonPollMs,
+      signal,
+      log,
+      health,
+      onError: errorsOf("babylon"),
+    }),
+    runLoop({
+      name: "babylon",
+      step: () => babylonIngester.step(),
+      idleMs: s.babylonPollMs,
+      signal,
+      log,
+      health,
+      onError: (e) => {
+        babylonIngester.reset();
+        errorsOf("babylon")(e);
+      },
+    }),
+    runLoop({
+      name: "l2",
+      step: () => l2Ingester.step(),
+      idleMs: s.l2PollMs,
+      signal,
+      log,
+      health,
+      onError: errorsOf("l2"),
+    }),
+    runLoop({
+      name: "engine",
+      step: () => engine.step(),
+      idleMs: 100,
+      signal,
+      log,
+      health,
+      onError: errorsOf("database"),
+    }),
+  ]);
+  babylonIngester.reset();
+  (await babylon.current())?.disconnect();
+  (await cosmwasm.current())?.disconnect();
+}
+
+/** Connects on first use and again after a failed connect; HTTP clients need no reconnect after errors. */
+function lazy<T>(connect: () => Promise<T>): (() => Promise<T>) & { current(): Promise<T | undefined> } {
+  let pending: Promise<T> | undefined;
+  const get = () => {
+    pending ??= connect().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+  return Object.assign(get, {
+    current: () => (pending ? pending.catch(() => undefined) : Promise.resolve(undefined)),
+  });
+}
