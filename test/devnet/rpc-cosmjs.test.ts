@@ -256,6 +256,35 @@ describe("devnet chain through CosmJS", () => {
     expect(get.result.block.header.height).toBe("2");
   });
 
+  it("streams matching txs to a WebSocket subscription with the subscribe id and events", async () => {
+    const comet = Comet38Client.create(new WebsocketClient(rpc.url.replace("http", "ws")));
+    const received = new Promise<{ hash: Uint8Array; height: number; code: number; sender?: string }>(
+      (resolve, reject) => {
+        const sub = comet
+          .subscribeTx(`transfer.recipient='${bob}' AND transfer.amount='4242ubbn'`)
+          .subscribe({
+            next: (event) => {
+              sub.unsubscribe();
+              const sender = event.result.events
+                .find((e) => e.type === "transfer" && e.attributes.some((a) => a.value === "4242ubbn"))
+                ?.attributes.find((a) => a.key === "sender")?.value;
+              resolve({ hash: event.hash, height: event.height, code: event.result.code, sender });
+            },
+            error: reject,
+          });
+      },
+    );
+    await new Promise((r) => setTimeout(r, 50)); // let the subscription reach the server
+    const client = await signingClient();
+    await client.sendTokens(alice, bob, [{ denom: "ubbn", amount: "1" }], "auto");
+    const sent = await client.sendTokens(alice, bob, [{ denom: "ubbn", amount: "4242" }], "auto");
+    const event = await received;
+    expect(Buffer.from(event.hash).toString("hex").toUpperCase()).toBe(sent.transactionHash);
+    expect(event).toMatchObject({ height: sent.height, code: 0, sender: alice });
+    comet.disconnect();
+    client.disconnect();
+  });
+
   it("serves JSON-RPC errors with HTTP 200 and injects faults", async () => {
     const beyond = await fetch(rpc.url, {
       method: "POST",

@@ -1,7 +1,7 @@
 // Persistence of the chain in a state directory: blocks.jsonl (one committed block per line, appended)
-// and state.json (all module state after the last block, replaced atomically). A crash between the two
-// writes leaves a block line beyond state.json's height; loading drops it, so the chain resumes from a
-// consistent height (that block is produced again).
+// and state.json (all module state after a block, replaced atomically). Block lines beyond state.json's
+// height (a crash between the writes, or state written only every N blocks) are dropped on load, so the
+// chain resumes from a consistent height and produces those heights again.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Block, deserializeBlock, serializeBlock } from "./block.ts";
@@ -49,8 +49,13 @@ export class ChainStore {
     return { state, blocks };
   }
 
-  save(block: Block, state: PersistedState): void {
+  /** Appends the block; writes the module state too when given (it may be skipped to save time). */
+  save(block: Block, state?: PersistedState): void {
     appendFileSync(this.blocksFile, JSON.stringify(serializeBlock(block)) + "\n");
+    if (state) this.saveState(state);
+  }
+
+  saveState(state: PersistedState): void {
     const tmp = `${this.stateFile}.tmp`;
     writeFileSync(tmp, JSON.stringify(state));
     renameSync(tmp, this.stateFile);
