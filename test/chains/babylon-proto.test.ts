@@ -155,6 +155,21 @@ describe("message codec", () => {
     expect(hex(Sample.encode(full))).toBe(hex(w.finish()));
   });
 
+  it("writes length prefixes of 1, 2 and 3 bytes for nested messages in place", () => {
+    for (const size of [5, 200, 20_000]) {
+      const m = Sample.fromPartial({
+        inners: [{ name: "n".repeat(size), n: 1n }],
+        names: ["é".repeat(size)],
+      });
+      const w = new BinaryWriter();
+      w.uint32(82).fork().ldelim();
+      w.uint32(98).string("é".repeat(size));
+      w.uint32(106).fork().uint32(10).string("n".repeat(size)).uint32(16).uint64(1n).ldelim();
+      expect(hex(Sample.encode(m))).toBe(hex(w.finish()));
+      expect(Sample.decode(Sample.encode(m))).toEqual(m);
+    }
+  });
+
   it("round-trips byte-exact", () => {
     const enc = Sample.encode(full);
     expect(Sample.decode(enc)).toEqual(full);

@@ -112,9 +112,15 @@ export class Reader {
     return Number(len);
   }
 
+  /** A length-delimited value as a copy, so decoded messages never alias the input buffer. */
   bytes(): Uint8Array {
+    return this.view().slice();
+  }
+
+  /** A length-delimited value as a view into the input (for values consumed at once, like strings). */
+  view(): Uint8Array {
     const len = this.length();
-    const out = this.buf.slice(this.pos, this.pos + len);
+    const out = this.buf.subarray(this.pos, this.pos + len);
     this.pos += len;
     return out;
   }
@@ -216,7 +222,39 @@ export class Writer {
   }
 
   tag(no: number, wire: WireType): this {
-    return this.varint64((BigInt(no) << 3n) | BigInt(wire));
+    // Field numbers are below 2^29, so the key fits a uint32 varint.
+    return this.varint32(no * 8 + wire);
+  }
+
+  /** UTF-8 string, length-prefixed, encoded straight into the buffer. */
+  string(value: string): this {
+    const len = Buffer.byteLength(value, "utf8");
+    this.varint32(len);
+    this.reserve(len);
+    utf8Encoder.encodeInto(value, this.buf.subarray(this.len, this.len + len));
+    this.len += len;
+    return this;
+  }
+
+  /**
+   * Starts a length-delimited value written in place; `join` then inserts its length prefix. Nested
+   * messages are encoded into the one buffer instead of a writer (and a copy) per level.
+   */
+  fork(): number {
+    return this.len;
+  }
+
+  join(start: number): this {
+    const contentLength = this.len - start;
+    let prefixLength = 1;
+    for (let v = contentLength >>> 7; v > 0; v >>>= 7) prefixLength++;
+    this.reserve(prefixLength);
+    this.buf.copyWithin(start + prefixLength, start, this.len);
+    const end = this.len + prefixLength;
+    this.len = start;
+    this.varint32(contentLength);
+    this.len = end;
+    return this;
   }
 
   /** Length-prefixed bytes. */
@@ -329,10 +367,10 @@ export const string: ProtoType<string> = {
   isZero: (v) => v === "",
   write(w, v) {
     if (typeof v !== "string") throw new TypeError(`expected string, got ${describe(v)}`);
-    w.bytes(utf8Encoder.encode(v));
+    w.string(v);
   },
   read(r) {
-    const b = r.bytes();
+    const b = r.view();
     try {
       return utf8Decoder.decode(b);
     } catch {
@@ -671,9 +709,10 @@ export function defineMessage<const N extends string, const S extends Shape>(
           if (!Array.isArray(value)) throw new TypeError(`expected an array, got ${describe(value)}`);
           if (value.length === 0) continue;
           if (f.type.packable) {
-            const inner = new Writer();
-            for (const v of value) f.type.write(inner, v);
-            w.tag(f.no, WireType.LengthDelimited).bytes(inner.finish());
+            w.tag(f.no, WireType.LengthDelimited);
+            const start = w.fork();
+            for (const v of value) f.type.write(w, v);
+            w.join(start);
           } else {
             for (const v of value) {
               w.tag(f.no, f.type.wire);
@@ -801,9 +840,9 @@ export function defineMessage<const N extends string, const S extends Shape>(
     write(w, v) {
       if (typeof v !== "object" || v === null)
         throw new TypeError(`expected a ${typeName} object, got ${describe(v)}`);
-      const inner = new Writer();
-      writeMessage(inner, v);
-      w.bytes(inner.finish());
+      const start = w.fork();
+      writeMessage(w, v);
+      w.join(start);
     },
     read(r) {
       const len = r.length();
