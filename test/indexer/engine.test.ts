@@ -1,0 +1,175 @@
+// The finality engine over a real database (Postgres or PGlite), fed with rows as the ingesters write them.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FinalityEngine } from "../../src/indexer/engine.ts";
+import { GadgetEvents } from "../../src/indexer/events.ts";
+import { insertBlocks } from "../../src/indexer/l2-ingester.ts";
+import { Mutex } from "../../src/indexer/mutex.ts";
+import { readState, writeState } from "../../src/indexer/state.ts";
+import { finalityGrid } from "../../src/core/finality/index.ts";
+import { silentLogger } from "../../src/log.ts";
+import { openTestDatabase, type TestDatabase } from "../helpers/database.ts";
+
+const fp = (n: number) => n.toString(16).padStart(64, "0");
+const hash = (height: number, fork = 0) => `0x${(fork * 1_000_000 + height).toString(16).padStart(64, "0")}`;
+const BSN = "op-devnet";
+
+let db: TestDatabase;
+let events: GadgetEvents;
+let engine: FinalityEngine;
+
+async function seedStaking(powers: number[], opts: { slashed?: number[] } = {}) {
+  const p = db.prisma;
+  await p.$executeRawUnsafe(
+    `INSERT INTO contract_config (contract_address, dialect, bsn_id, min_pub_rand, bsn_activation_height, finality_signature_interval, updated_babylon_height)
+     VALUES ('bbn1contract', 'rollup-bsn', $1, 1, 10, 5, 1)`,
+    BSN,
+  );
+  await p.$executeRawUnsafe(`INSERT INTO staking_params VALUES (1, 1, 2, 4)`);
+  // BTC headers 100..199, one every 600 s from t=1_000_000
+  await p.$executeRawUnsafe(
+    `INSERT INTO btc_header SELECT h, 'h'||h, 'h'||(h-1), 1000000 + (h-100)*600 FROM generate_series(100, 199) h`,
+  );
+  for (const [i, power] of powers.entries()) {
+    await p.$executeRawUnsafe(
+      `INSERT INTO finality_provider (btc_pk, bsn_id, updated_babylon_height, slashed_babylon_height, slashed_btc_height) VALUES ($1, $2, 1, $3::bigint, $4::int)`,
+      fp(i + 1),
+      BSN,
+      opts.slashed?.includes(i) ? "5" : null,
+      opts.slashed?.includes(i) ? 150 : null,
+    );
+    await p.$executeRawUnsafe(
+      `INSERT INTO btc_delegation (staking_tx_hash, total_sat, staking_time, start_height, end_height, covenant_quorum_reached, status, updated_babylon_height)
+       VALUES ($1, $2::bigint, 1000, 100, 1100, true, 'ACTIVE', 1)`,
+      `d${i}`,
+      String(power),
+    );
+    await p.$executeRawUnsafe(`INSERT INTO delegation_provider VALUES ($1, $2)`, `d${i}`, fp(i + 1));
+  }
+  await writeState(p, { babylon_synced_time: 9e12, btc_synced_time: 9e12, staking_params_synced: 1 });
+}
+
+async function addChain(from: number, to: number, fork = 0, parentFork = fork) {
+  const blocks = [];
+  for (let h = from; h <= to; h++) {
+    blocks.push({
+      height: BigInt(h),
+      hash: hash(h, fork),
+      parentHash: hash(h - 1, h === from ? parentFork : fork),
+      // L2 block h at t = 1_000_000 + 30_000 + h*2: BTC height ~150
+      timestamp: BigInt(1_030_000 + h * 2),
+    });
+  }
+  await insertBlocks(db.prisma, blocks, finalityGrid(10n, 5n));
+}
+
+async function vote(fpIndex: number, height: number, fork = 0) {
+  await db.prisma.$executeRawUnsafe(
+    `INSERT INTO finality_signature (babylon_height, tx_hash, msg_index, fp_btc_pk, height, block_hash, babylon_time)
+     VALUES (10, $1, 0, $2, $3::bigint, $4, now())`,
+    `tx-${fpIndex}-${height}-${fork}`,
+    fp(fpIndex),
+    String(height),
+    hash(height, fork),
+  );
+  await db.prisma.$executeRawUnsafe(`UPDATE l2_block SET evaluated_at = NULL WHERE height = $1::bigint AND status <> 'FINALIZED'`, String(height));
+}
+
+async function statuses(from: number, to: number): Promise<string[]> {
+  const rows = await db.prisma.$queryRawUnsafe<{ status: string }[]>(
+    `SELECT status::text FROM l2_block WHERE canonical AND height BETWEEN $1::bigint AND $2::bigint ORDER BY height`,
+    String(from),
+    String(to),
+  );
+  return rows.map((r) => r.status);
+}
+
+async function run() {
+  for (let i = 0; i < 10; i++) if ((await engine.step()) === "idle") return;
+}
+
+beforeEach(async () => {
+  db = await openTestDatabase();
+  events = new GadgetEvents();
+  engine = new FinalityEngine({ prisma: db.prisma, events, log: silentLogger, writeLock: new Mutex(), maxBlocksPerStep: 1000 });
+});
+afterEach(async () => db.close());
+
+describe("finality engine", () => {
+  it("finalizes checked blocks with quorum consecutively, and the blocks between them", async () => {
+    await seedStaking([100, 100, 100]);
+    await addChain(1, 30);
+    const finalized: bigint[] = [];
+    events.subscribe("blockFinalized", (e) => finalized.push(e.height));
+    for (const h of [10, 15, 20]) {
+      await vote(1, h);
+      await vote(2, h);
+    }
+    await run();
+    expect(await statuses(10, 20)).toEqual(Array(11).fill("FINALIZED"));
+    expect(await statuses(21, 25)).toEqual(["NOT_CHECKED", "NOT_CHECKED", "NOT_CHECKED", "NOT_CHECKED", "PENDING"]);
+    expect(await statuses(1, 9)).toEqual(Array(9).fill("NOT_ACTIVATED"));
+    expect(finalized).toEqual(Array.from({ length: 11 }, (_, i) => BigInt(10 + i)));
+    expect(await readState(db.prisma, "activated_timestamp")).toBe(String(1_030_000 + 10 * 2));
+    expect(await readState(db.prisma, "finalized_height")).toBe("20");
+    const block = await db.prisma.l2Block.findUniqueOrThrow({ where: { hash: hash(15) } });
+    expect(block.votedPower).toBe(200n);
+    expect(block.totalPower).toBe(300n);
+    expect(block.btcHeight).toBe(150);
+  });
+
+  it("stalls at a block short of 2/3 and resumes when the missing vote lands", async () => {
+    await seedStaking([100, 100, 100]);
+    await addChain(1, 30);
+    for (const h of [10, 15, 20, 25]) await vote(1, h);
+    for (const h of [10, 20, 25]) await vote(2, h);
+    await run();
+    expect(await readState(db.prisma, "finalized_height")).toBe("10");
+    expect(await statuses(15, 15)).toEqual(["PENDING"]);
+    await vote(3, 15);
+    await run();
+    expect(await readState(db.prisma, "finalized_height")).toBe("25");
+  });
+
+  it("counts a slashed provider's power only below its slashing height", async () => {
+    // provider 3 (index 2) slashed at BTC 150: blocks map to BTC ~150, so it has no power there
+    await seedStaking([100, 100, 200], { slashed: [2] });
+    await addChain(1, 12);
+    await vote(1, 10);
+    await vote(2, 10);
+    await run();
+    const block = await db.prisma.l2Block.findUniqueOrThrow({ where: { hash: hash(10) } });
+    expect(block.totalPower).toBe(200n);
+    expect(await statuses(10, 10)).toEqual(["FINALIZED"]);
+  });
+
+  it("never finalizes a block whose hash does not link to the last finalized block", async () => {
+    await seedStaking([100]);
+    await addChain(1, 14);
+    await addChain(15, 16, 1, 7); // block 15 claims a parent that is not the stored block 14
+    await vote(1, 10);
+    await vote(1, 15, 1);
+    await run();
+    expect(await readState(db.prisma, "finalized_height")).toBe("10");
+    expect(await statuses(15, 15)).toEqual(["PENDING"]);
+  });
+
+  it("treats zero total power as 'no voting power', before and after activation, without crashing", async () => {
+    await seedStaking([]);
+    await addChain(1, 20);
+    await run();
+    expect(await statuses(10, 10)).toEqual(["NO_VOTING_POWER"]);
+    expect(await readState(db.prisma, "activated_timestamp")).toBeUndefined();
+  });
+
+  it("waits for Babylon to be read past a block's time before evaluating it", async () => {
+    await seedStaking([100]);
+    await writeState(db.prisma, { babylon_synced_time: 1_030_000 * 1000 + 24_000 }); // covers heights ≤ 12
+    await addChain(1, 20);
+    await vote(1, 10);
+    await vote(1, 15);
+    await run();
+    expect(await readState(db.prisma, "finalized_height")).toBe("10");
+    const b15 = await db.prisma.l2Block.findUniqueOrThrow({ where: { hash: hash(15) } });
+    expect(b15.evaluatedAt).toBeNull();
+  });
+});
