@@ -1,0 +1,199 @@
+// The finality read model every query surface shares (gRPC for op-node, REST, GraphQL), so the three can never
+// disagree about whether a block is BTC-finalized. "Height h is BTC-finalized" = the canonical block at h has
+// status FINALIZED (rules 5 and 6: the indexer marks blocks between checked heights too).
+import type { BlockRef } from "../core/finality/consecutive.ts";
+import { normalizeBlockHash, rangeFinalizedPrefix, type StoredBlockStatus } from "../core/finality/range.ts";
+import type { PrismaClient } from "../db/generated/client.ts";
+import { BLOCK_NOT_FOUND_MESSAGE, NOT_ACTIVATED_MESSAGE, QueryError } from "./errors.ts";
+
+export interface BlockInfo {
+  /** 0x-prefixed lowercase hex. */
+  hash: string;
+  height: bigint;
+  timestamp: bigint;
+}
+
+/** Finds the L2 block of a transaction; the gadget indexes blocks, not transactions (see report). */
+export type TransactionLocator = (
+  txHash: `0x${string}`,
+) => Promise<{ blockHash: string; blockNumber: bigint } | null>;
+
+/** The reference's `/v1/transaction` statuses, in its precedence order. */
+export type TransactionFinality = "finalized" | "btc finalized" | "safe" | "pending";
+
+export interface TransactionStatus {
+  txHash: string;
+  blockHash: string;
+  blockHeight: bigint;
+  blockTimestamp: bigint;
+  status: TransactionFinality;
+  babylonFinalized: boolean;
+}
+
+export interface ChainSyncStatus {
+  latestBlock: bigint;
+  latestBtcFinalizedBlock: bigint;
+  earliestBtcFinalizedBlock: bigint;
+  latestEthFinalizedBlock: bigint;
+}
+
+const TX_HASH = /^0x[0-9a-fA-F]{64}$/;
+
+export function parseTransactionHash(hash: string | null | undefined): `0x${string}` {
+  if (hash === null || hash === undefined || hash === "") {
+    throw new QueryError("invalid_argument", "hash is required: a 0x-prefixed 32-byte transaction hash");
+  }
+  if (!TX_HASH.test(hash)) {
+    throw new QueryError(
+      "invalid_argument",
+      `invalid EVM transaction hash ${JSON.stringify(hash)}: expected 0x followed by 64 hex digits`,
+    );
+  }
+  return hash.toLowerCase() as `0x${string}`;
+}
+
+export class FinalityReader {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async state(keys: readonly string[]): Promise<Map<string, string>> {
+    const rows = await this.prisma.gadgetState.findMany({ where: { key: { in: [...keys] } } });
+    return new Map(rows.map((r) => [r.key, r.value]));
+  }
+
+  /** Rule 7: the persisted activation timestamp, or the reference's not-activated error. */
+  async activatedTimestamp(): Promise<bigint> {
+    const row = await this.prisma.gadgetState.findUnique({ where: { key: "activated_timestamp" } });
+    if (row === null) throw new QueryError("not_activated", NOT_ACTIVATED_MESSAGE);
+    return BigInt(row.value);
+  }
+
+  /**
+   * op-node's single-block question. As the reference: a block older than activation is "not activated".
+   * Unlike it, the hash is checked when given, so a block that lost a reorg is never reported finalized.
+   */
+  async isBlockBabylonFinalized(block: BlockInfo): Promise<boolean> {
+    const expected = block.hash === "" ? undefined : normalizeBlockHash(block.hash);
+    const activated = await this.activatedTimestamp();
+    if (block.timestamp < activated) throw new QueryError("not_activated", NOT_ACTIVATED_MESSAGE);
+    const stored = await this.canonicalStatus(block.height);
+    if (stored === undefined || !stored.btcFinalized) return false;
+    return expected === undefined || stored.hash === expected;
+  }
+
+  /** Rule 8: the highest height of the finalized, hash-matching prefix of a consecutive range; 0 = none. */
+  async blockRangeFinalized(blocks: readonly BlockRef[]): Promise<bigint> {
+    // Validate the whole argument before touching the database: the lookup here never finds anything.
+    rangeFinalizedPrefix(blocks, () => undefined);
+    await this.activatedTimestamp();
+    const first = blocks[0]!.height;
+    const last = blocks[blocks.length - 1]!.height;
+    const rows = await this.prisma.l2Block.findMany({
+      where: { canonical: true, height: { gte: first, lte: last } },
+      select: { height: true, hash: true, status: true },
+    });
+    const byHeight = new Map<bigint, StoredBlockStatus>();
+    for (const row of rows) {
+      byHeight.set(row.height, { hash: row.hash.slice(2), btcFinalized: row.status === "FINALIZED" });
+    }
+    return rangeFinalizedPrefix(blocks, (height) => byHeight.get(height));
+  }
+
+  async isFinalizedByHeight(height: bigint): Promise<boolean> {
+    return (await this.canonicalStatus(height))?.btcFinalized ?? false;
+  }
+
+  async isFinalizedByHash(hash: string): Promise<boolean> {
+    const row = await this.prisma.l2Block.findUnique({
+      where: { hash: `0x${normalizeBlockHash(hash)}` },
+      select: { canonical: true, status: true },
+    });
+    return row !== null && row.canonical && row.status === "FINALIZED";
+  }
+
+  /** The newest BTC-finalized canonical block, or `undefined` when none is. */
+  async latestFinalized(): Promise<BlockInfo | undefined> {
+    const row = await this.prisma.l2Block.findFirst({
+      where: { canonical: true, status: "FINALIZED" },
+      orderBy: { height: "desc" },
+      select: { hash: true, height: true, timestamp: true },
+    });
+    return row ?? undefined;
+  }
+
+  async requireLatestFinalized(): Promise<BlockInfo> {
+    const block = await this.latestFinalized();
+    if (block === undefined) throw new QueryError("not_found", BLOCK_NOT_FOUND_MESSAGE);
+    return block;
+  }
+
+  async chainSyncStatus(): Promise<ChainSyncStatus> {
+    const [state, latest, earliest] = await Promise.all([
+      this.state(["l2_head_height", "l2_finalized_height"]),
+      this.latestFinalized(),
+      this.prisma.l2Block.findFirst({
+        where: { canonical: true, status: "FINALIZED" },
+        orderBy: { height: "asc" },
+        select: { height: true },
+      }),
+    ]);
+    const head = await this.l2HeadHeight(state);
+    return {
+      latestBlock: head,
+      latestBtcFinalizedBlock: latest?.height ?? 0n,
+      earliestBtcFinalizedBlock: earliest?.height ?? 0n,
+      latestEthFinalizedBlock: BigInt(state.get("l2_finalized_height") ?? "0"),
+    };
+  }
+
+  /** The L2 head as last seen by the ingester, or the highest ingested canonical height before it reports one. */
+  async l2HeadHeight(state?: Map<string, string>): Promise<bigint> {
+    const known = (state ?? (await this.state(["l2_head_height"]))).get("l2_head_height");
+    if (known !== undefined) return BigInt(known);
+    const cursor = await this.prisma.ingestCursor.findUnique({ where: { name: "l2" } });
+    return cursor?.height ?? 0n;
+  }
+
+  /**
+   * The reference's transaction status with its precedence: L2-finalized > BTC-finalized > safe > pending.
+   * Throws not_found for a transaction the L2 does not know.
+   */
+  async transactionStatus(hash: `0x${string}`, locate: TransactionLocator): Promise<TransactionStatus> {
+    const receipt = await locate(hash);
+    if (receipt === null) throw new QueryError("not_found", `transaction ${hash} not found`);
+    const [block, state] = await Promise.all([
+      this.prisma.l2Block.findUnique({
+        where: { hash: receipt.blockHash.toLowerCase() },
+        select: { canonical: true, status: true, timestamp: true },
+      }),
+      this.state(["l2_safe_height", "l2_finalized_height"]),
+    ]);
+    const height = receipt.blockNumber;
+    const btcFinalized = block !== null && block.canonical && block.status === "FINALIZED";
+    const safe = BigInt(state.get("l2_safe_height") ?? "-1");
+    const finalized = BigInt(state.get("l2_finalized_height") ?? "-1");
+    const status: TransactionFinality =
+      finalized >= height
+        ? "finalized"
+        : btcFinalized
+          ? "btc finalized"
+          : safe >= height
+            ? "safe"
+            : "pending";
+    return {
+      txHash: hash,
+      blockHash: receipt.blockHash.toLowerCase(),
+      blockHeight: height,
+      blockTimestamp: block?.timestamp ?? 0n,
+      status,
+      babylonFinalized: btcFinalized || status === "finalized",
+    };
+  }
+
+  private async canonicalStatus(height: bigint): Promise<StoredBlockStatus | undefined> {
+    const row = await this.prisma.l2Block.findFirst({
+      where: { canonical: true, height },
+      select: { hash: true, status: true },
+    });
+    return row === null ? undefined : { hash: row.hash.slice(2), btcFinalized: row.status === "FINALIZED" };
+  }
+}
