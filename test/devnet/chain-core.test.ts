@@ -56,6 +56,7 @@ function newChain(opts: { stateDir?: string; modules?: Module[]; persistEveryBlo
     genesisAccounts: [{ address: alice, coins: [{ denom: "ubbn", amount: 1_000_000_000n }] }],
     ...opts,
   });
+  chain.start();
   chains.push(chain);
   return chain;
 }

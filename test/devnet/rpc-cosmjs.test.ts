@@ -38,6 +38,7 @@ beforeAll(async () => {
     stateDir,
     genesisAccounts: [{ address: alice, coins: [{ denom: "ubbn", amount: 10_000_000_000n }] }],
   });
+  chain.start();
   rpc = await startRpcServer(chain, { host: "127.0.0.1", port: 0 });
 });
 
@@ -324,6 +325,8 @@ describe("devnet chain through CosmJS", () => {
     const bobBalance = chain.bank.balance(bob, "ubbn");
 
     chain = createChain({ chainId: CHAIN_ID, blockIntervalMs: 100, stateDir });
+    expect(chain.height).toBe(stoppedAt);
+    chain.start();
     rpc = await startRpcServer(chain, { port: 0 });
     expect(chain.height).toBe(stoppedAt);
     const again = await signingClient();

@@ -160,6 +160,7 @@ beforeAll(async () => {
     modules: [new WasmModule(babylon), sink],
     genesisAccounts: [{ address: alice, coins: [{ denom: "ubbn", amount: 100_000_000_000n }] }],
   });
+  chain.start();
   rpc = await startRpcServer(chain, { port: 0 });
   client = await SigningCosmWasmClient.connectWithSigner(rpc.url, wallet, {
     gasPrice,
@@ -347,6 +348,7 @@ describe("finality contract as a wasm contract through CosmJS", () => {
       stateDir,
       modules: [new WasmModule(babylon), sink],
     });
+    chain.start();
     rpc = await startRpcServer(chain, { port: 0 });
     client.disconnect();
     client = await SigningCosmWasmClient.connectWithSigner(rpc.url, wallet, {

@@ -482,8 +482,10 @@ export class Chain {
   }
 }
 
+/**
+ * Opens the chain (restoring it from `stateDir` when that holds one) without producing blocks, so genesis
+ * work can run at height 0 (e.g. `WasmModule.instantiate` of the finality contract); call `start()` next.
+ */
 export function createChain(options: ChainOptions): Chain {
-  const chain = new Chain(options);
-  chain.start();
-  return chain;
+  return new Chain(options);
 }

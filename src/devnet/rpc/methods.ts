@@ -77,6 +77,9 @@ export async function callMethod(
   params: Params,
   opts: MethodOptions,
 ): Promise<unknown> {
+  if (chain.height === 0n && method !== "health") {
+    throw internal("the chain has not produced its first block yet");
+  }
   switch (method) {
     case "health":
       return {};
