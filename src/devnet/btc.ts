@@ -62,22 +62,20 @@ function nextRandom(state: number): [number, number] {
 export type HeaderListener = (headers: readonly BtcHeader[]) => void;
 
 export class BtcHeaderChain {
-  private readonly headers: BtcHeader[] = [];
+  private headers: BtcHeader[] = [];
   private readonly listeners = new Set<HeaderListener>();
   private readonly now: () => number;
   private readonly backwardsRate: number;
-  private prng: number;
+  private prng = 1;
   private timer: NodeJS.Timeout | undefined;
-  readonly baseHeight: number;
+  baseHeight: number;
 
   constructor(options: BtcChainOptions = {}, state?: BtcChainState) {
     this.now = options.now ?? Date.now;
     this.backwardsRate = options.backwardsRate ?? 0.2;
     if (state) {
-      if (state.headers.length === 0) throw new Error("BTC chain state has no headers");
       this.baseHeight = state.baseHeight;
-      this.prng = state.prng >>> 0;
-      for (const hex of state.headers) this.append(Uint8Array.from(Buffer.from(hex, "hex")));
+      this.load(state);
       return;
     }
     this.baseHeight = options.baseHeight ?? 0;
@@ -138,6 +136,22 @@ export class BtcHeaderChain {
     return this.timer !== undefined;
   }
 
+  /** Replaces the whole chain with a persisted one (checked header by header). */
+  load(state: BtcChainState): void {
+    if (state.headers.length === 0) throw new Error("BTC chain state has no headers");
+    const previous = { headers: this.headers, baseHeight: this.baseHeight };
+    this.headers = [];
+    this.baseHeight = state.baseHeight;
+    try {
+      for (const hex of state.headers) this.append(Uint8Array.from(Buffer.from(hex, "hex")));
+    } catch (err) {
+      this.headers = previous.headers;
+      this.baseHeight = previous.baseHeight;
+      throw err;
+    }
+    this.prng = state.prng >>> 0;
+  }
+
   exportState(): BtcChainState {
     return { baseHeight: this.baseHeight, headers: this.headers.map((h) => h.headerHex), prng: this.prng };
   }
@@ -175,9 +189,9 @@ export class BtcHeaderChain {
       version: 0x20000000, // BIP9 signalling bits, as modern blocks carry
       prevBlockHash: this.headers.length === 0 ? "00".repeat(32) : this.tip().hashHex,
       // A stand-in coinbase commitment: unique per height, so every header differs even at equal times.
-      merkleRoot: btcHeaderHash(
-        new TextEncoder().encode(`op-btc-finality devnet coinbase ${height}`.padEnd(80, ".")),
-      ),
+      merkleRoot: Buffer.from(sha256d(new TextEncoder().encode(`op-btc-finality devnet coinbase ${height}`)))
+        .reverse()
+        .toString("hex"),
       time: this.nextTime(wantedTime),
       bits: REGTEST_BITS,
       nonce: 0,

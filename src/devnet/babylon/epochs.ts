@@ -47,6 +47,11 @@ export class Epochs {
     return this.currentEpoch() * this.interval;
   }
 
+  /** Called at the start of each Babylon block: txs in block h run in epochOf(h). */
+  blockBegan(height: bigint): void {
+    this.height = height;
+  }
+
   /** Called at the end of each Babylon block. */
   blockEnded(height: bigint): void {
     this.height = height;

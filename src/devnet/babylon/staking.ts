@@ -414,6 +414,15 @@ export class BtcStaking {
     this.fps = new Map(snapshot);
   }
 
+  /** Everything, for admin operations that must leave no trace when they fail. */
+  snapshotAll(): StakingState {
+    return this.exportState();
+  }
+
+  restoreAll(snapshot: StakingState): void {
+    this.importState(snapshot);
+  }
+
   exportState(): StakingState {
     return {
       nonce: this.nonce,
