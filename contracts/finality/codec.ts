@@ -150,8 +150,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   );
 }
 
-/** A `#[cw_serde]` struct: fields in declaration order, unknown fields rejected. */
-export function struct<T>(fields: readonly Field[]): Codec<T> {
+export interface StructOptions {
+  /**
+   * "reject" (requests): serde `deny_unknown_fields`, as the contract reads its messages.
+   * "ignore" (replies): a client reading a newer contract's reply skips fields it does not know.
+   */
+  unknownFields?: "reject" | "ignore";
+}
+
+/** A `#[cw_serde]` struct: fields in declaration order, unknown fields rejected unless told otherwise. */
+export function struct<T>(fields: readonly Field[], options: StructOptions = {}): Codec<T> {
+  const ignoreUnknown = options.unknownFields === "ignore";
   const byName = new Map(fields.map((f) => [f.name, f]));
   return {
     parse(value, path) {
@@ -160,7 +169,10 @@ export function struct<T>(fields: readonly Field[]): Codec<T> {
       // Document order, as serde reads it: the first bad key is the one reported.
       for (const key of Object.keys(value)) {
         const spec = byName.get(key);
-        if (!spec) throw new ContractMsgError(`${path}.${key}`, "unknown field");
+        if (!spec) {
+          if (ignoreUnknown) continue;
+          throw new ContractMsgError(`${path}.${key}`, "unknown field");
+        }
         const v = value[key];
         if (spec.optional && v === null) out[key] = null;
         else out[key] = spec.codec.parse(v, `${path}.${key}`);
@@ -193,7 +205,7 @@ export function struct<T>(fields: readonly Field[]): Codec<T> {
         type: "object",
         required: fields.filter((f) => !f.optional).map((f) => f.name),
         properties,
-        additionalProperties: false,
+        additionalProperties: ignoreUnknown,
       };
     },
   };

@@ -25,6 +25,9 @@ export { ContractMsgError } from "./codec.ts";
 
 export type Dialect = "rollup-bsn" | "op-finality-gadget";
 
+/** Replies are read leniently: a newer contract may add fields a client need not understand. */
+const REPLY = { unknownFields: "ignore" } as const;
+
 // ---------------------------------------------------------------- shared
 
 /** `babylon_merkle::Proof`: always carries index (even 0) and aunts (even []). */
@@ -68,7 +71,7 @@ export interface AdminResponse {
   admin: string | null;
 }
 
-export const adminResponseCodec = struct<AdminResponse>([field("admin", nullable(str))]);
+export const adminResponseCodec = struct<AdminResponse>([field("admin", nullable(str))], REPLY);
 
 // ---------------------------------------------------------------- rollup-BSN finality v1
 
@@ -198,13 +201,19 @@ export interface ConfigResponse {
   finality_signature_interval: bigint;
 }
 
-export const configResponseCodec = struct<ConfigResponse>([
-  field("bsn_id", str),
-  field("min_pub_rand", u64),
-  field("rate_limiting", struct([field("max_msgs_per_interval", u32), field("block_interval", u64)])),
-  field("bsn_activation_height", u64),
-  field("finality_signature_interval", u64),
-]);
+export const configResponseCodec = struct<ConfigResponse>(
+  [
+    field("bsn_id", str),
+    field("min_pub_rand", u64),
+    field(
+      "rate_limiting",
+      struct([field("max_msgs_per_interval", u32), field("block_interval", u64)], REPLY),
+    ),
+    field("bsn_activation_height", u64),
+    field("finality_signature_interval", u64),
+  ],
+  REPLY,
+);
 
 export interface FinalitySigInfo {
   finality_sig: Uint8Array;
@@ -219,11 +228,17 @@ export interface BlockVoterInfo {
 
 export const blockVotersResponseCodec = nullable(
   list(
-    struct<BlockVoterInfo>([
-      field("fp_btc_pk_hex", str),
-      field("pub_rand", byteArray),
-      field("finality_signature", struct([field("finality_sig", byteArray), field("block_hash", byteArray)])),
-    ]),
+    struct<BlockVoterInfo>(
+      [
+        field("fp_btc_pk_hex", str),
+        field("pub_rand", byteArray),
+        field(
+          "finality_signature",
+          struct([field("finality_sig", byteArray), field("block_hash", byteArray)], REPLY),
+        ),
+      ],
+      REPLY,
+    ),
   ),
 );
 
@@ -235,13 +250,16 @@ export interface PubRandCommit {
   commitment: Uint8Array;
 }
 
-export const pubRandCommitCodec = struct<PubRandCommit>([
-  field("start_height", u64),
-  field("num_pub_rand", u64),
-  field("interval", u64),
-  field("babylon_epoch", u64),
-  field("commitment", byteArray),
-]);
+export const pubRandCommitCodec = struct<PubRandCommit>(
+  [
+    field("start_height", u64),
+    field("num_pub_rand", u64),
+    field("interval", u64),
+    field("babylon_epoch", u64),
+    field("commitment", byteArray),
+  ],
+  REPLY,
+);
 
 export const optionalPubRandCommitCodec = nullable(pubRandCommitCodec);
 export const pubRandCommitListCodec = list(pubRandCommitCodec);
@@ -374,14 +392,17 @@ export const legacyQueryMsgCodec = variants<LegacyQueryMsg>({
   is_enabled: empty,
 });
 
-export const legacyConfigResponseCodec = struct<LegacyConfigResponse>([field("consumer_id", str)]);
+export const legacyConfigResponseCodec = struct<LegacyConfigResponse>([field("consumer_id", str)], REPLY);
 export const legacyBlockVotersResponseCodec = nullable(list(str));
-export const legacyPubRandCommitCodec = struct<LegacyPubRandCommit>([
-  field("start_height", u64),
-  field("num_pub_rand", u64),
-  field("height", u64),
-  field("commitment", byteArray),
-]);
+export const legacyPubRandCommitCodec = struct<LegacyPubRandCommit>(
+  [
+    field("start_height", u64),
+    field("num_pub_rand", u64),
+    field("height", u64),
+    field("commitment", byteArray),
+  ],
+  REPLY,
+);
 export const legacyOptionalPubRandCommitCodec = nullable(legacyPubRandCommitCodec);
 
 // ---------------------------------------------------------------- entry points

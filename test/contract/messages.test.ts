@@ -124,6 +124,21 @@ describe("rollup-BSN messages round-trip byte for byte", () => {
   });
 });
 
+describe("replies are read leniently", () => {
+  it("skips fields a newer contract adds, but still requires the known ones", () => {
+    const cfg = configResponseCodec.parse(
+      parseJson(
+        `{"bsn_id":"x","min_pub_rand":1,"rate_limiting":{"max_msgs_per_interval":2,"block_interval":3,"burst":9},"bsn_activation_height":4,"finality_signature_interval":5,"new_field":true}`,
+      ),
+      "config",
+    );
+    expect(cfg.rate_limiting.block_interval).toBe(3n);
+    expect(() => configResponseCodec.parse(parseJson(`{"bsn_id":"x"}`), "config")).toThrow(
+      "config.min_pub_rand: missing field",
+    );
+  });
+});
+
 describe("op-finality-gadget dialect", () => {
   it("round-trips its messages and replies", () => {
     const exec = [
