@@ -251,6 +251,12 @@ describe("devnet chain through CosmJS", () => {
     expect(r2.block.header.height).toBe(2);
     batch.disconnect();
 
+    const search = await Comet38Client.connect(rpc.url);
+    const found = await search.blockSearchAll({ query: "block.height>=2 AND block.height<=4" });
+    expect(found.blocks.map((b) => b.block.header.height)).toEqual([2, 3, 4]);
+    expect(found.totalCount).toBe(3);
+    search.disconnect();
+
     const get = (await (await fetch(`${rpc.url}/block?height=2`)).json()) as {
       result: { block: { header: { height: string } } };
     };

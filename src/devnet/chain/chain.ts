@@ -448,6 +448,28 @@ export class Chain {
     return { txs: all.slice((page - 1) * size, page * size), totalCount: all.length };
   }
 
+  /** CometBFT BlockSearch over finalize_block events and `block.height`. */
+  searchBlocks(
+    conditions: Condition[],
+    page: number,
+    perPage: number,
+    order: "asc" | "desc",
+  ): { blocks: Block[]; totalCount: number } {
+    const all = this.blocks.filter((b) =>
+      matches(conditions, {
+        reserved: { "block.height": b.header.height.toString() },
+        events: b.finalizeEvents,
+      }),
+    );
+    if (order === "desc") all.reverse();
+    const size = Math.min(Math.max(perPage, 1), 100);
+    const pages = Math.max(1, Math.ceil(all.length / size));
+    if (!Number.isInteger(page) || page < 1 || page > pages) {
+      throw new RpcInputError(`page should be within [1, ${pages}] range, given ${page}`);
+    }
+    return { blocks: all.slice((page - 1) * size, page * size), totalCount: all.length };
+  }
+
   private candidateTxs(conditions: Condition[]): IndexedTx[] {
     const byHash = conditions.find((c) => c.key === "tx.hash" && c.op === "=" && c.value?.kind === "string");
     if (byHash?.value?.kind === "string") {

@@ -196,16 +196,19 @@ export function runTx(txBytes: Uint8Array, mode: TxMode, env: TxEnv): TxResult &
   }
   const gasWanted = tx.gasLimit;
   const anteGas = GAS.txBase + txSizeGas(tx) + GAS.sigVerify;
-  const anteSnapshot = snapshotAll(env.modules);
+  // The ante handler touches only auth and bank, so CheckTx and delivery snapshot just those before it;
+  // a simulation snapshots everything once and rolls back to it at the end.
+  const anteModules: readonly Module[] = mode === "simulate" ? env.modules : [env.auth, env.bank];
+  const anteSnapshot = snapshotAll(anteModules);
   const anteEvents: AbciEvent[] = [];
   try {
     ante(tx, mode, env, anteGas, anteEvents);
   } catch (e) {
-    restoreAll(env.modules, anteSnapshot);
+    restoreAll(anteModules, anteSnapshot);
     return { ...errorResult(e, gasWanted, anteGas, []), signer: tx.signer };
   }
   if (mode === "check") {
-    restoreAll(env.modules, anteSnapshot);
+    restoreAll(anteModules, anteSnapshot);
     return {
       code: 0,
       codespace: "",
@@ -219,7 +222,7 @@ export function runTx(txBytes: Uint8Array, mode: TxMode, env: TxEnv): TxResult &
     };
   }
 
-  // Simulation rolls everything back to the ante snapshot, which then must stay the most recent one.
+  // In a simulation the ante snapshot (of every module) must stay the most recent one.
   const msgSnapshot = mode === "simulate" ? anteSnapshot : snapshotAll(env.modules);
   let gasUsed = anteGas;
   const msgEvents: AbciEvent[] = [];

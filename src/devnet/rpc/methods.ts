@@ -167,6 +167,26 @@ export async function callMethod(
       const result = wrapInput(() => chain.searchTxs(parseQuery(query), page, perPage, orderBy));
       return { txs: result.txs.map(indexedTxJson), total_count: String(result.totalCount) };
     }
+    case "block_search": {
+      const query = str(params, "query");
+      if (!query) throw invalid("missing query");
+      const page = Number(int(params, "page") ?? 1n);
+      const perPage = Number(int(params, "per_page") ?? 30n);
+      const orderBy = str(params, "order_by") ?? "asc";
+      if (orderBy !== "asc" && orderBy !== "desc") {
+        throw internal(
+          `expected order_by to be either 'asc' or 'desc' or empty, got ${JSON.stringify(orderBy)}`,
+        );
+      }
+      const result = wrapInput(() => chain.searchBlocks(parseQuery(query), page, perPage, orderBy));
+      return {
+        blocks: result.blocks.map((b) => ({
+          block_id: blockIdJson(b.id),
+          block: blockJson(b, b.header.height > 1n ? chain.block(b.header.height - 1n) : undefined),
+        })),
+        total_count: String(result.totalCount),
+      };
+    }
     case "block": {
       const block = wrapInput(() => chain.block(int(params, "height")));
       const previous = block.header.height > 1n ? chain.block(block.header.height - 1n) : undefined;
