@@ -85,7 +85,8 @@ export interface Module {
    * All-or-nothing txs: the chain calls snapshot() before the messages of each delivered tx and once
    * before a simulation (auth and bank also before the ante handler), and restore(s) with the MOST
    * RECENT snapshot when what followed failed or was a simulation. Everything a message handler can
-   * change must be covered, including state shared with other objects (e.g. a BabylonHost's view). restore is never called with an older snapshot, so a module may implement
+   * change must be covered, including state shared with other objects (e.g. a BabylonHost's view).
+   * restore is never called with an older snapshot, so a module may implement
    * snapshot() as "start a new undo journal" (copy-on-write) instead of copying all of its state —
    * the wasm module does this for contract state.
    */
