@@ -292,6 +292,46 @@ describe("devnet chain through CosmJS", () => {
     client.disconnect();
   });
 
+  it("commits with broadcast_tx_commit, pauses and resumes block production", async () => {
+    const client = await signingClient();
+    const signed = await client.sign(
+      alice,
+      [
+        {
+          typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+          value: { fromAddress: alice, toAddress: bob, amount: [{ denom: "ubbn", amount: "3" }] },
+        },
+      ],
+      { amount: [{ denom: "ubbn", amount: "1000" }], gas: "200000" },
+      "",
+    );
+    const comet = await Comet38Client.connect(rpc.url);
+    const committed = await comet.broadcastTxCommit({ tx: TxRaw.encode(signed).finish() });
+    expect(committed.checkTx.code).toBe(0);
+    expect(committed.txResult?.code).toBe(0);
+    expect(committed.height).toBeGreaterThan(0);
+    expect((await client.getTx(Buffer.from(committed.hash).toString("hex").toUpperCase()))?.height).toBe(
+      committed.height,
+    );
+
+    chain.pause();
+    const paused = await client.getHeight();
+    await new Promise((r) => setTimeout(r, 350));
+    expect(await client.getHeight()).toBe(paused);
+    chain.resume();
+    await new Promise((r) => setTimeout(r, 350));
+    expect(await client.getHeight()).toBeGreaterThan(paused);
+
+    const long = await client
+      .sendTokens(alice, bob, [{ denom: "ubbn", amount: "1" }], "auto", "x".repeat(257))
+      .catch((e: unknown) => e);
+    expect(String(long)).toContain(
+      "maximum number of characters is 256 but received 257 characters: memo too large",
+    );
+    comet.disconnect();
+    client.disconnect();
+  });
+
   it("serves JSON-RPC errors with HTTP 200 and injects faults", async () => {
     const beyond = await fetch(rpc.url, {
       method: "POST",

@@ -14,6 +14,8 @@ import { AbciError, type AbciEvent, type Coin, type Module, type MsgContext } fr
 
 export const FEE_DENOM = "ubbn";
 export const FEE_COLLECTOR = moduleAddress("fee_collector");
+/** x/auth default param max_memo_characters. */
+const MAX_MEMO_CHARACTERS = 256;
 
 // Deterministic gas schedule: simulate and delivery of the same tx always agree (signatures are counted
 // as 64 bytes even when a simulation sends them empty), so CosmJS "auto" gas (x1.4) always suffices.
@@ -315,6 +317,18 @@ function dispatchMsg(
 }
 
 function ante(tx: DecodedTx, mode: TxMode, env: TxEnv, anteGas: bigint, events: AbciEvent[]): void {
+  const timeout = tx.body.timeoutHeight;
+  if (timeout > 0n && env.height > timeout) {
+    fail("sdk", 30, `block height: ${env.height}, timeout height: ${timeout}: tx timeout height`);
+  }
+  const memoLength = [...tx.body.memo].length;
+  if (memoLength > MAX_MEMO_CHARACTERS) {
+    fail(
+      "sdk",
+      12,
+      `maximum number of characters is ${MAX_MEMO_CHARACTERS} but received ${memoLength} characters: memo too large`,
+    );
+  }
   if (mode !== "simulate" && tx.gasLimit < anteGas) {
     fail(
       "sdk",
