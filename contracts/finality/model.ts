@@ -120,10 +120,6 @@ function containsHeight(c: PubRandCommit, height: bigint): boolean {
   return height >= c.start_height && height <= endHeight(c) && (height - c.start_height) % c.interval === 0n;
 }
 
-function nested<K, K2, V>(outer: Map<K, Map<K2, V>>, k: K): Map<K2, V> | undefined {
-  return outer.get(k);
-}
-
 /**
  * The contract's state and handlers.
  *
@@ -293,7 +289,7 @@ export class FinalityContract {
       throw Errors.slashed(m.fp_pubkey_hex, fp.slashedBabylonHeight, fp.slashedBtcHeight);
     }
     const counter = this.nextRateCounter(pkHex, env);
-    const existing = nested(this.finalitySignatures, height)?.get(pkHex);
+    const existing = this.finalitySignatures.get(height)?.get(pkHex);
     if (
       existing?.some((s) => bytesEqual(s.finalitySig, m.signature) && bytesEqual(s.blockHash, m.block_hash))
     ) {
@@ -317,11 +313,11 @@ export class FinalityContract {
     checkEotsSignature(pk, m.pub_rand, finalityVoteMessage(height, m.block_hash, context), m.signature);
 
     const hashHex = bytesToHex(m.block_hash);
-    const signers = nested(this.signatories, height)?.get(hashHex);
+    const signers = this.signatories.get(height)?.get(hashHex);
     if (signers?.includes(pkHex)) throw Errors.duplicateSignatory(pkHex);
     const equivocation = existing !== undefined && existing.length > 0;
     if (!equivocation) {
-      const stored = nested(this.pubRandValues, height)?.get(pkHex);
+      const stored = this.pubRandValues.get(height)?.get(pkHex);
       if (stored !== undefined && !bytesEqual(stored, m.pub_rand))
         throw Errors.pubRandAlreadyExists(pkHex, height);
     }
@@ -359,7 +355,7 @@ export class FinalityContract {
           signing_context: context,
         },
       });
-    } else if (nested(this.pubRandValues, height)?.get(pkHex) === undefined) {
+    } else if (this.pubRandValues.get(height)?.get(pkHex) === undefined) {
       this.setNested(this.pubRandValues, height, pkHex, m.pub_rand.slice());
     }
     return { attributes: [], events: [event("submit_finality_signature", attrs)], messages };
@@ -521,13 +517,14 @@ export class FinalityContract {
 
   private blockVoters(height: bigint, hashHexInput: string): JsonValue {
     const hashHex = bytesToHex(decodeHex(hashHexInput));
-    const signers = nested(this.signatories, height)?.get(hashHex);
+    const signers = this.signatories.get(height)?.get(hashHex);
     if (signers === undefined) return null;
     const voters: BlockVoterInfo[] = signers.map((pkHex) => {
-      const sig = nested(this.finalitySignatures, height)
+      const sig = this.finalitySignatures
+        .get(height)
         ?.get(pkHex)
         ?.find((s) => bytesToHex(s.blockHash) === hashHex);
-      const pubRand = nested(this.pubRandValues, height)?.get(pkHex);
+      const pubRand = this.pubRandValues.get(height)?.get(pkHex);
       if (sig === undefined) {
         throw Errors.queryBlockVoters(height, hashHexInput, `Finality signature of ${pkHex} not found`);
       }
@@ -692,11 +689,16 @@ export class FinalityContract {
 
   // ---------------------------------------------------------------- persistence
 
-  /** Deterministic, lossless state: bigints as decimal strings, bytes as lowercase hex. */
+  /**
+   * Lossless state: bigints as decimal strings, bytes as lowercase hex. Map entries are sorted by key, so
+   * equal states give identical JSON whatever order the writes (or a rollback) left the maps in.
+   */
   toJSON(): ContractStateJson {
-    const hexPairs = <V>(m: Map<string, V>, f: (v: V) => unknown) => [...m].map(([k, v]) => [k, f(v)]);
+    const sorted = <K extends string | bigint, V>(m: Map<K, V>) =>
+      [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const hexPairs = <V>(m: Map<string, V>, f: (v: V) => unknown) => sorted(m).map(([k, v]) => [k, f(v)]);
     const byHeight = <V>(m: Map<bigint, Map<string, V>>, f: (v: V) => unknown) =>
-      [...m].map(([h, inner]) => [h.toString(), hexPairs(inner, f)]);
+      sorted(m).map(([h, inner]) => [h.toString(), hexPairs(inner, f)]);
     return {
       contract: CONTRACT_NAME,
       version: CONTRACT_VERSION,
@@ -714,7 +716,7 @@ export class FinalityContract {
         height: c.height.toString(),
         before: c.before === null ? null : [...c.before],
       })),
-      pub_rand_commits: [...this.pubRandCommits].map(([pk, list]) => [
+      pub_rand_commits: sorted(this.pubRandCommits).map(([pk, list]) => [
         pk,
         list.map((c) => ({
           start_height: c.start_height.toString(),
@@ -729,8 +731,8 @@ export class FinalityContract {
         list.map((s) => [bytesToHex(s.finalitySig), bytesToHex(s.blockHash)]),
       ),
       signatories: byHeight(this.signatories, (list) => [...list]),
-      highest_voted_heights: [...this.highestVotedHeights].map(([pk, h]) => [pk, h.toString()]),
-      rate_limits: [...this.rateLimits].map(([pk, c]) => [pk, c.intervalNo.toString(), c.count]),
+      highest_voted_heights: sorted(this.highestVotedHeights).map(([pk, h]) => [pk, h.toString()]),
+      rate_limits: sorted(this.rateLimits).map(([pk, c]) => [pk, c.intervalNo.toString(), c.count]),
     } as ContractStateJson;
   }
 
