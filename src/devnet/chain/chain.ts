@@ -88,7 +88,6 @@ export class Chain {
   readonly auth = new AuthModule();
   readonly bank = new BankModule(this.auth);
   readonly modules: readonly Module[];
-  readonly startedAt = new Date();
   private readonly routes = new Map<string, MsgRoute>();
   private readonly queryRoutes = new Map<string, (request: Uint8Array, height: bigint) => Uint8Array>();
   private readonly minGasPrice: { num: bigint; den: bigint };
@@ -105,6 +104,14 @@ export class Chain {
   private unsavedBlocks = 0;
 
   constructor(private readonly options: ChainOptions) {
+    if (!options.chainId) throw new Error("chainId must be a non-empty string");
+    if (!(Number.isFinite(options.blockIntervalMs) && options.blockIntervalMs >= 0)) {
+      throw new Error(`blockIntervalMs must be a number >= 0, got ${options.blockIntervalMs}`);
+    }
+    const every = options.persistEveryBlocks ?? 1;
+    if (!(Number.isInteger(every) && every >= 1)) {
+      throw new Error(`persistEveryBlocks must be an integer >= 1, got ${options.persistEveryBlocks}`);
+    }
     this.chainId = options.chainId;
     this.modules = [this.auth, this.bank, ...(options.modules ?? [])];
     this.minGasPrice = parseGasPrice(options.minGasPrice ?? "0.002");
