@@ -102,6 +102,13 @@ export class RandomnessStore {
     return new RandomnessStore(options);
   }
 
+  /** The recorded commitments, read without a key (for `provider status`). */
+  static inspect(dir: string): StoredCommit[] {
+    const path = join(dir, "commits.json");
+    if (!existsSync(path)) return [];
+    return (JSON.parse(readFileSync(path, "utf8")) as CommitJson[]).map(fromJson);
+  }
+
   get grid(): CommitGrid {
     return this.options.grid;
   }

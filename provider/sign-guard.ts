@@ -114,6 +114,66 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.compare(a, b) === 0;
 }
 
+interface ParsedJournal {
+  namespace: string;
+  floor: bigint;
+  entries: [bigint, Uint8Array][];
+  validLength: number;
+  tornBytes: number;
+}
+
+function parseJournal(buf: Buffer, path: string): ParsedJournal {
+  const header = parseRecord(buf, 0);
+  if (header === null || header.kind !== KIND_HEADER)
+    throw new SignGuardCorruptError(path, "no valid header");
+  const meta = JSON.parse(header.payload.toString("utf8")) as { v: number; namespace: string; floor: string };
+  if (meta.v !== 1) throw new SignGuardCorruptError(path, `unknown journal version ${meta.v}`);
+  const entries: [bigint, Uint8Array][] = [];
+  let off = header.end;
+  while (off < buf.length) {
+    const rec = parseRecord(buf, off);
+    if (rec === null) break;
+    if (rec.kind !== KIND_VOTE) throw new SignGuardCorruptError(path, `unexpected record kind ${rec.kind}`);
+    entries.push([rec.payload.readBigUInt64BE(0), Buffer.from(rec.payload.subarray(8))]);
+    off = rec.end;
+  }
+  const tail = buf.subarray(off);
+  if (tail.length > MAX_VOTE_RECORD_BYTES && tail.some((b) => b !== 0)) {
+    throw new SignGuardCorruptError(path, `${tail.length} unreadable bytes at offset ${off}`);
+  }
+  return {
+    namespace: meta.namespace,
+    floor: BigInt(meta.floor),
+    entries,
+    validLength: off,
+    tornBytes: tail.length,
+  };
+}
+
+export interface JournalSummary {
+  namespace: string;
+  records: number;
+  highest: bigint | null;
+  floor: bigint;
+  tornBytes: number;
+}
+
+/** Reads a journal without locking or repairing it (for `provider status` beside a running daemon). */
+export function inspectJournal(dir: string): JournalSummary | null {
+  const path = join(dir, JOURNAL_FILE);
+  if (!existsSync(path)) return null;
+  const p = parseJournal(readFileSync(path), path);
+  let highest: bigint | null = null;
+  for (const [h] of p.entries) if (highest === null || h > highest) highest = h;
+  return {
+    namespace: p.namespace,
+    records: p.entries.length,
+    highest,
+    floor: p.floor,
+    tornBytes: p.tornBytes,
+  };
+}
+
 export interface SignGuardOptions {
   /** directory holding the journal and its lock; created with mode 0700 */
   dir: string;
@@ -136,42 +196,23 @@ export class SignGuard {
     private readonly namespace: string,
     private readonly lock: HomeLock,
   ) {
-    const buf = readFileSync(path);
-    const header = parseRecord(buf, 0);
-    if (header === null || header.kind !== KIND_HEADER)
-      throw new SignGuardCorruptError(path, "no valid header");
-    const meta = JSON.parse(header.payload.toString("utf8")) as {
-      v: number;
-      namespace: string;
-      floor: string;
-    };
-    if (meta.v !== 1) throw new SignGuardCorruptError(path, `unknown journal version ${meta.v}`);
-    if (meta.namespace !== namespace) {
+    const parsed = parseJournal(readFileSync(path), path);
+    if (parsed.namespace !== namespace) {
       throw new Error(
-        `sign journal ${path} belongs to "${meta.namespace}", not "${namespace}": the same key and BSN id ` +
+        `sign journal ${path} belongs to "${parsed.namespace}", not "${namespace}": the same key and BSN id ` +
           "must never sign for two signing contexts (their per-height randomness is identical)",
       );
     }
-    this.floorHeight = BigInt(meta.floor);
-    let off = header.end;
-    while (off < buf.length) {
-      const rec = parseRecord(buf, off);
-      if (rec === null) break;
-      if (rec.kind !== KIND_VOTE) throw new SignGuardCorruptError(path, `unexpected record kind ${rec.kind}`);
-      this.remember(rec.payload.readBigUInt64BE(0), Buffer.from(rec.payload.subarray(8)));
-      off = rec.end;
-    }
-    const tail = buf.subarray(off);
-    if (tail.length > MAX_VOTE_RECORD_BYTES && tail.some((b) => b !== 0)) {
-      throw new SignGuardCorruptError(path, `${tail.length} unreadable bytes at offset ${off}`);
-    }
-    this.recoveredTornBytes = tail.length;
+    this.floorHeight = parsed.floor;
+    for (const [h, hash] of parsed.entries) this.remember(h, hash);
+    this.recoveredTornBytes = parsed.tornBytes;
     this.fd = openSync(path, "r+");
-    if (tail.length > 0) {
-      ftruncateSync(this.fd, off);
+    if (parsed.tornBytes > 0) {
+      // Cut the torn tail off so the next append is not preceded by garbage.
+      ftruncateSync(this.fd, parsed.validLength);
       fsyncSync(this.fd);
     }
-    this.length = off;
+    this.length = parsed.validLength;
   }
 
   static open(options: SignGuardOptions): SignGuard {

@@ -6,6 +6,7 @@
 // after a restart, catch up on every checked height missed while offline, retry failures with backoff.
 import { sha256 } from "@noble/hashes/sha2.js";
 import type { ConfigResponse, PubRandCommit } from "../contracts/finality/messages.ts";
+import type { CommitArgs, Vote } from "../contracts/finality/signing.ts";
 import { sign as bip340Sign } from "../src/core/crypto/bip340.ts";
 import { bytesEqual } from "../src/core/crypto/bytes.ts";
 import { signingContext } from "../src/core/crypto/context.ts";
@@ -31,22 +32,10 @@ export interface L2Source {
   blockAt(height: bigint): Promise<L2Block>;
 }
 
-export interface FinalityVote {
-  fpPubkeyHex: string;
-  height: bigint;
-  pubRand: Uint8Array;
-  proof: Proof;
-  blockHash: Uint8Array;
-  signature: Uint8Array;
-}
-
-export interface RandomnessCommitRequest {
-  fpPubkeyHex: string;
-  startHeight: bigint;
-  numPubRand: bigint;
-  commitment: Uint8Array;
-  signature: Uint8Array;
-}
+/** One vote as the contract client sends it (B's `Vote`): several go in one transaction. */
+export type FinalityVote = Vote;
+/** A randomness commitment as the contract client sends it (B's `CommitArgs`). */
+export type RandomnessCommitRequest = CommitArgs;
 
 export interface ContractPort {
   config(): Promise<ConfigResponse>;
