@@ -332,6 +332,27 @@ describe("devnet chain through CosmJS", () => {
     client.disconnect();
   });
 
+  it("answers the other CometBFT methods in shapes CosmJS decodes", async () => {
+    const comet = await Comet38Client.connect(rpc.url);
+    const status = await comet.status();
+    expect(status.nodeInfo.version).toMatch(/^0\.38\./);
+    expect(status.syncInfo.earliestBlockHeight).toBe(1);
+    const info = await comet.abciInfo();
+    expect(info.lastBlockHeight).toBeGreaterThanOrEqual(1);
+    const validators = await comet.validators({});
+    expect(validators.total).toBe(1);
+    const commit = await comet.commit(2);
+    expect(commit.commit.height).toBe(2);
+    expect(commit.commit.blockId.hash).toEqual((await comet.block(2)).blockId.hash);
+    const genesis = await comet.genesis();
+    expect(genesis.chainId).toBe(CHAIN_ID);
+    const chainInfo = await comet.blockchain(1, 3);
+    expect(chainInfo.blockMetas.map((m) => m.header.height)).toEqual([3, 2, 1]);
+    await expect(comet.tx({ hash: new Uint8Array(32) })).rejects.toThrow(/tx \(0{64}\) not found/);
+    await expect(comet.txSearch({ query: "tx.height=" })).rejects.toThrow(/failed to parse query/);
+    comet.disconnect();
+  });
+
   it("serves JSON-RPC errors with HTTP 200 and injects faults", async () => {
     const beyond = await fetch(rpc.url, {
       method: "POST",
