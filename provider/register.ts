@@ -33,7 +33,7 @@ export function proofOfPossession(
   prefix = "bbn",
 ): Uint8Array {
   const context = signingContext("fp_pop", babylonChainId, moduleAccountAddress("btcstaking", prefix));
-  const msg = concatBytes(new TextEncoder().encode(context), fromBech32(addr).data);
+  const msg = concatBytes(new TextEncoder().encode(context), fromBech32(addr, 1023).data);
   return bip340Sign(secretKey, sha256(msg));
 }
 
