@@ -1,3 +1,9 @@
+// The devnet's Babylon chain core. Typical use:
+//   const chain = createChain({ chainId, blockIntervalMs: 1000, stateDir, modules: [...babylonModules, new WasmModule(host)],
+//     genesisAccounts });
+//   // genesis work at height 0 (e.g. wasm.storeCode + wasm.instantiate), then:
+//   chain.start();
+//   const rpc = await startRpcServer(chain, { host: "127.0.0.1", port: 0 }); // from ../rpc/index.ts
 export { type Account, AuthModule } from "./auth.ts";
 export { BankModule } from "./bank.ts";
 export type { Block, BlockId, Header } from "./block.ts";
