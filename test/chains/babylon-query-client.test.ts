@@ -1,7 +1,9 @@
 // BabylonQueryClient over real CosmJS and the devnet's CometBFT RPC server and Babylon modules.
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type CometClient, connectComet } from "@cosmjs/tendermint-rpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { btcHeaderHash, parseHeaderTimestamp } from "../../src/chains/babylon/btclightclient.ts";
 import { BabylonQueryClient, BabylonQueryError } from "../../src/chains/babylon/query-client.ts";
@@ -22,6 +24,27 @@ let babylon: Babylon;
 let chain: Chain;
 let rpc: RpcServer;
 let client: BabylonQueryClient;
+let comet: CometClient;
+/** `height` of every abci_query sent, in order (undefined = latest). */
+const sentHeights: (number | undefined)[] = [];
+
+const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** The real client, with abci_query's requested height noted on the way out. */
+function recordingHeights(inner: CometClient): CometClient {
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (prop === "abciQuery") {
+        return (params: Parameters<CometClient["abciQuery"]>[0]) => {
+          sentHeights.push(params.height);
+          return target.abciQuery(params);
+        };
+      }
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
 
 beforeAll(async () => {
   stateDir = mkdtempSync(join(tmpdir(), "babylon-qc-"));
@@ -79,7 +102,27 @@ beforeAll(async () => {
       ),
     );
   }
-  client = await BabylonQueryClient.connect(rpc.url);
+  // 120 stakers of provider 3, all in one block: more than one page of FOLLOW_LIMIT (100)
+  await Promise.all(
+    Array.from({ length: 120 }, (_, i) =>
+      staking.enqueue((ctx, emit) =>
+        staking.staking.addDelegation(
+          {
+            fpBtcPkList: [pkOf(3)],
+            totalSat: 10_000n + BigInt(i),
+            stakingTime: 1_000,
+            covenantQuorum: true,
+            stakerBtcPkHex: sha256Hex(`staker ${i}`),
+          },
+          babylon.lightClient.tipHeight(),
+          ctx.height,
+          emit,
+        ),
+      ),
+    ),
+  );
+  comet = await connectComet(rpc.url);
+  client = new BabylonQueryClient(recordingHeights(comet));
 });
 
 afterAll(async () => {
@@ -135,6 +178,21 @@ describe("BabylonQueryClient against the devnet", () => {
     );
     for (const d of all) expect(d.fpBtcPkList.map((k) => Buffer.from(k).toString("hex"))).toEqual([pkOf(0)]);
     expect(await client.allFinalityProviderDelegations(pkOf(4))).toEqual([]);
+  });
+
+  it("reads every page after the first at the first page's height: one snapshot while blocks go on", async () => {
+    sentHeights.length = 0;
+    const all = await client.allFinalityProviderDelegations(pkOf(3));
+    expect(all).toHaveLength(120);
+    expect(new Set(all.map((d) => d.totalSat)).size).toBe(120);
+    expect(sentHeights).toHaveLength(2);
+    expect(sentHeights[0]).toBeUndefined();
+    expect(sentHeights[1]).toBeGreaterThan(0);
+    const pinned = client.atHeight(sentHeights[1]!);
+    sentHeights.length = 0;
+    await pinned.btcTip();
+    expect(sentHeights).toEqual([pinned.height]);
+    expect(() => client.atHeight(0)).toThrow(/positive integer/);
   });
 
   it("reads btcstaking and btccheckpoint params", async () => {

@@ -123,17 +123,55 @@ export class BabylonQueryClient {
     request: Req,
     res: MessageCodec<Res>,
   ): Promise<Res> {
-    const reply = await this.comet.abciQuery({
-      path,
-      data: req.encode(request),
-      height: this.height,
-      prove: false,
-    });
+    return (await this.queryAt(path, req, request, res, this.height)).value;
+  }
+
+  private async queryAt<Req, Res>(
+    path: string,
+    req: MessageCodec<Req>,
+    request: Req,
+    res: MessageCodec<Res>,
+    height: number | undefined,
+  ): Promise<{ value: Res; height: number | undefined }> {
+    const reply = await this.comet.abciQuery({ path, data: req.encode(request), height, prove: false });
     if (reply.code) throw new BabylonQueryError(path, reply.code, reply.codespace, reply.log ?? "");
     try {
-      return res.decode(reply.value);
+      return { value: res.decode(reply.value), height: reply.height };
     } catch (err) {
       throw new Error(`${path}: malformed reply: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /**
+   * Requests pages until next_key is empty. Every page after the first is read at the first page's
+   * height, so the list is one snapshot even while blocks are produced. A repeated key would loop
+   * forever, so it throws.
+   */
+  private async followPages<Req, Res>(
+    path: string,
+    req: MessageCodec<Req>,
+    request: (page: PageRequest | undefined) => Req,
+    res: MessageCodec<Res>,
+    take: (reply: Res) => Uint8Array | undefined,
+  ): Promise<void> {
+    let height = this.height;
+    const seen = new Set<string>();
+    let key: Uint8Array | undefined;
+    for (;;) {
+      const page = await this.queryAt(
+        path,
+        req,
+        request(pageRequest({ key, limit: FOLLOW_LIMIT })),
+        res,
+        height,
+      );
+      height ??= page.height;
+      const next = take(page.value);
+      if (next === undefined || next.length === 0) return;
+      const id = Buffer.from(next).toString("hex");
+      if (seen.has(id)) throw new Error(`${path}: pagination returned next_key ${id} twice`);
+      seen.add(id);
+      key = next;
     }
   }
 
@@ -165,11 +203,16 @@ export class BabylonQueryClient {
   /** Every provider of a BSN, following next_key (the reference gadget stops after the first page). */
   async allFinalityProviders(bsnId: string): Promise<FinalityProviderResponse[]> {
     const out: FinalityProviderResponse[] = [];
-    await followPages(BabylonQueryPath.FinalityProviders, async (key) => {
-      const r = await this.finalityProviders(bsnId, { key, limit: FOLLOW_LIMIT });
-      out.push(...r.finalityProviders);
-      return r.pagination?.nextKey;
-    });
+    await this.followPages(
+      BabylonQueryPath.FinalityProviders,
+      QueryFinalityProvidersRequest,
+      (pagination) => ({ bsnId, pagination }),
+      QueryFinalityProvidersResponse,
+      (r) => {
+        out.push(...r.finalityProviders);
+        return r.pagination?.nextKey;
+      },
+    );
     return out;
   }
 
@@ -189,12 +232,18 @@ export class BabylonQueryClient {
 
   /** Every delegation to a provider, flattened across stakers, following next_key. */
   async allFinalityProviderDelegations(pkHex: string): Promise<BTCDelegationResponse[]> {
+    checkPkHex(pkHex);
     const out: BTCDelegationResponse[] = [];
-    await followPages(BabylonQueryPath.FinalityProviderDelegations, async (key) => {
-      const r = await this.finalityProviderDelegations(pkHex, { key, limit: FOLLOW_LIMIT });
-      for (const group of r.btcDelegatorDelegations) out.push(...group.dels);
-      return r.pagination?.nextKey;
-    });
+    await this.followPages(
+      BabylonQueryPath.FinalityProviderDelegations,
+      QueryFinalityProviderDelegationsRequest,
+      (pagination) => ({ fpBtcPkHex: pkHex, pagination }),
+      QueryFinalityProviderDelegationsResponse,
+      (r) => {
+        for (const group of r.btcDelegatorDelegations) out.push(...group.dels);
+        return r.pagination?.nextKey;
+      },
+    );
     return out;
   }
 
@@ -256,22 +305,5 @@ export class BabylonQueryClient {
     );
     if (r.rawCheckpoint === undefined) throw new Error(`${path}: reply has no raw_checkpoint`);
     return r.rawCheckpoint.epochNum;
-  }
-}
-
-/** Calls `fetch` with each next_key until an empty one; a repeated key would loop forever, so it throws. */
-async function followPages(
-  path: string,
-  fetch: (key: Uint8Array | undefined) => Promise<Uint8Array | undefined>,
-): Promise<void> {
-  const seen = new Set<string>();
-  let key: Uint8Array | undefined;
-  for (;;) {
-    const next = await fetch(key);
-    if (next === undefined || next.length === 0) return;
-    const id = Buffer.from(next).toString("hex");
-    if (seen.has(id)) throw new Error(`${path}: pagination returned next_key ${id} twice`);
-    seen.add(id);
-    key = next;
   }
 }
