@@ -28,6 +28,8 @@ export interface AdminTarget {
   anvil?: Anvil;
   /** BTC block interval to resume with when none is given. */
   btcIntervalMs: number;
+  /** Sends the contract admin's add_to_allowlist tx for these keys and waits for its block. */
+  addToAllowlist(btcPkHexes: string[]): Promise<{ txHash: string; height: number }>;
   info(): unknown;
 }
 
@@ -38,6 +40,8 @@ export interface AdminServer {
 
 /** A client mistake: answered 400 with a message naming the field. */
 class BadRequest extends Error {}
+/** Valid, but not possible in the devnet's current state: 409. */
+class Conflict extends Error {}
 
 type Body = Record<string, unknown>;
 type Handler = (body: Body) => Promise<unknown> | unknown;
@@ -116,7 +120,7 @@ export async function startAdminServer(
 
     "GET /delegations": () => staking.staking.delegations().map((d) => delegationSummary(d, babylon)),
 
-    "POST /providers": (body) => {
+    "POST /providers": async (body) => {
       const chainId = chain.chainId;
       const pkGiven = optString(body, "btcPkHex");
       let mnemonic = optString(body, "mnemonic");
@@ -153,9 +157,11 @@ export async function startAdminServer(
       if (staking.staking.provider(btcPkHex))
         throw new BadRequest(`btcPkHex: provider ${btcPkHex} is already registered`);
       const moniker = optString(body, "moniker") ?? `devnet-fp-${btcPkHex.slice(0, 8)}`;
+      const allow = (optBool(body, "allowlist") ?? true) && bsnId !== chainId;
+      if (allow) requireRunning();
       // With a key we can prove possession exactly as a registration tx would; with a bare pk there is no proof.
       const popSigHex = sk ? bytesToHex(signPop(sk, chainId, addr)) : "";
-      return inNextBlock((_height, emit) => {
+      const registered = await inNextBlock((height, emit) => {
         staking.staking.addProvider(
           {
             btcPkHex,
@@ -182,6 +188,20 @@ export async function startAdminServer(
           ...(mnemonic !== undefined && pkGiven === undefined ? { mnemonic } : {}),
         };
       });
+      if (!allow || registered.status !== undefined) return registered;
+      const tx = await target.addToAllowlist([btcPkHex]);
+      return { body: { ...(registered.body as object), allowlistTx: tx.txHash } };
+    },
+
+    "POST /allowlist": async (body) => {
+      const list = body.btcPkHexes ?? (body.btcPkHex !== undefined ? [body.btcPkHex] : undefined);
+      if (!Array.isArray(list) || list.length === 0 || list.some((x) => typeof x !== "string")) {
+        throw new BadRequest("btcPkHexes: must be a non-empty array of BTC keys (hex), or give btcPkHex");
+      }
+      const pks = (list as string[]).map((pk) => hex32(pk, "btcPkHexes"));
+      requireRunning();
+      const tx = await target.addToAllowlist(pks);
+      return { allowed: pks, txHash: tx.txHash, height: String(tx.height) };
     },
 
     "POST /providers/jail": (body) => {
@@ -198,7 +218,7 @@ export async function startAdminServer(
       const pk = knownProvider(body);
       if (staking.staking.provider(pk)!.slashedBabylonHeight > 0n)
         throw new BadRequest(`btcPkHex: ${pk} is already slashed`);
-      return inNextBlock((_height, emit) =>
+      return inNextBlock((height, emit) =>
         providerSummary(staking.staking.slash(pk, height, tip(), emit), babylon),
       );
     },
@@ -225,7 +245,7 @@ export async function startAdminServer(
         throw new BadRequest(`stakerAddr: ${JSON.stringify(req.stakerAddr)} is not a bbn1… address`);
       }
       check(() => staking.staking.validateDelegation(req, tip()));
-      return inNextBlock((_height, emit) =>
+      return inNextBlock((height, emit) =>
         delegationSummary(staking.staking.addDelegation(req, tip(), height, emit), babylon),
       );
     },
@@ -340,6 +360,10 @@ export async function startAdminServer(
     },
   };
 
+  function requireRunning(): void {
+    if (chain.isPaused) throw new Conflict("babylon: blocks are paused; resume them to send the contract tx");
+  }
+
   function knownProvider(body: Body): string {
     const pk = hex32(requireString(body, "btcPkHex"), "btcPkHex");
     if (!staking.staking.provider(pk)) throw new BadRequest(`btcPkHex: no finality provider ${pk}`);
@@ -380,6 +404,7 @@ export async function startAdminServer(
       return reply(res, 200, out);
     } catch (err) {
       if (err instanceof BadRequest) return reply(res, 400, { error: err.message });
+      if (err instanceof Conflict) return reply(res, 409, { error: err.message });
       return reply(res, 500, { error: (err as Error).message });
     }
   }

@@ -2,6 +2,9 @@ import { pbkdf2Sync } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { SigningCosmWasmClient } from "@cosmjs/cosmwasm";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { GasPrice } from "@cosmjs/stargate";
 import { HDKey } from "@scure/bip32";
 import { generateMnemonic, validateMnemonic } from "../core/crypto/keys.ts";
 import { type AdminServer, startAdminServer } from "./admin.ts";
@@ -60,6 +63,8 @@ export interface DevnetInfo {
   finalitySignatureInterval: string;
   accounts: { address: string; mnemonic: string }[];
   mnemonics: string[];
+  /** Admin of the finality contract (a funded account of its own, so test accounts' sequences stay theirs). */
+  contractAdmin: { address: string; mnemonic: string };
 }
 
 export interface Devnet {
@@ -90,8 +95,9 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
   const btcIntervalMs = options.btcBlockIntervalMs ?? 10_000;
   if (options.stateDir) mkdirSync(options.stateDir, { recursive: true });
 
-  const mnemonics = loadMnemonics(options);
+  const { mnemonics, adminMnemonic } = loadMnemonics(options);
   const accounts = mnemonics.map((mnemonic) => ({ address: accountAddress(mnemonic), mnemonic }));
+  const contractAdmin = { address: accountAddress(adminMnemonic), mnemonic: adminMnemonic };
 
   const btc = new BtcHeaderChain(options.btc ?? {});
   const babylon = createBabylon({
@@ -110,13 +116,16 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     blockIntervalMs: options.blockIntervalMs ?? 1000,
     stateDir: options.stateDir ? join(options.stateDir, "babylon") : undefined,
     modules: [...babylon.modules, wasm],
-    genesisAccounts: accounts.map((a) => ({ address: a.address, coins: [{ denom: DENOM, amount: FUNDS }] })),
+    genesisAccounts: [...accounts, contractAdmin].map((a) => ({
+      address: a.address,
+      coins: [{ denom: DENOM, amount: FUNDS }],
+    })),
   });
 
   const contractAddress = classicContractAddress(1n, 1n);
   if (chain.height === 0n) {
-    // Genesis deployment, as a chain's genesis file would carry it: code 1, instance 1, admin = account 0.
-    const admin = accounts[0]!.address;
+    // Genesis deployment, as a chain's genesis file would carry it: code 1, instance 1.
+    const admin = contractAdmin.address;
     const code = wasm.storeCode(CONTRACT_CODE, admin);
     const init = {
       admin,
@@ -151,9 +160,45 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     }
     const l2ChainId = anvil ? Number(BigInt(await anvil.rpc<string>("eth_chainId"))) : 0;
 
+    // The contract admin's txs go through the devnet's own RPC, one at a time (one account, one sequence).
+    let signer: Promise<SigningCosmWasmClient> | undefined;
+    let adminTxs: Promise<unknown> = Promise.resolve();
+    const addToAllowlist = (pks: string[]) => {
+      signer ??= DirectSecp256k1HdWallet.fromMnemonic(adminMnemonic, { prefix: "bbn" }).then((wallet) =>
+        SigningCosmWasmClient.connectWithSigner(rpc.url, wallet, {
+          gasPrice: GasPrice.fromString(`0.002${DENOM}`),
+          broadcastPollIntervalMs: 50,
+        }),
+      );
+      const run = adminTxs.then(async () => {
+        const client = await signer!;
+        const r = await client.execute(
+          contractAdmin.address,
+          contractAddress,
+          { add_to_allowlist: { fp_pubkey_hex_list: pks } },
+          "auto",
+        );
+        return { txHash: r.transactionHash, height: r.height };
+      });
+      adminTxs = run.catch(() => {});
+      return run;
+    };
+    started.push({
+      stop: async () => (signer ? (await signer.catch(() => undefined))?.disconnect() : undefined),
+    });
+
     let info!: DevnetInfo;
     const admin = await startAdminServer(
-      { chain, babylon, btc, rpc, anvil, btcIntervalMs: btcIntervalMs || 10_000, info: () => info },
+      {
+        chain,
+        babylon,
+        btc,
+        rpc,
+        anvil,
+        btcIntervalMs: btcIntervalMs || 10_000,
+        addToAllowlist,
+        info: () => info,
+      },
       { host, port: options.adminPort ?? 0 },
     );
     started.push({ stop: () => admin.close() });
@@ -167,6 +212,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       finalitySignatureInterval: String(interval),
       accounts,
       mnemonics,
+      contractAdmin,
     };
 
     chain.start();
@@ -220,23 +266,25 @@ export function accountAddress(mnemonic: string): string {
 }
 
 /** Funded accounts survive restarts: the mnemonics live beside the chain state. */
-function loadMnemonics(options: DevnetOptions): string[] {
+function loadMnemonics(options: DevnetOptions): { mnemonics: string[]; adminMnemonic: string } {
   const file = options.stateDir ? join(options.stateDir, ACCOUNTS_FILE) : undefined;
-  let mnemonics = options.mnemonics;
-  if (!mnemonics && file && existsSync(file))
-    mnemonics = (JSON.parse(readFileSync(file, "utf8")) as { mnemonics: string[] }).mnemonics;
+  const saved =
+    file && existsSync(file)
+      ? (JSON.parse(readFileSync(file, "utf8")) as { mnemonics: string[]; adminMnemonic: string })
+      : undefined;
+  let mnemonics = options.mnemonics ?? saved?.mnemonics;
   if (!mnemonics) {
     const n = options.accounts ?? 3;
     if (!Number.isInteger(n) || n < 1) throw new Error(`accounts must be a positive integer, got ${n}`);
     mnemonics = Array.from({ length: n }, () => generateMnemonic());
   }
-  if (mnemonics.length === 0)
-    throw new Error("mnemonics: at least one funded account is needed (the contract admin)");
+  if (mnemonics.length === 0) throw new Error("mnemonics: at least one funded account is needed");
   mnemonics.forEach((m, i) => {
     if (!validateMnemonic(m)) throw new Error(`mnemonics[${i}] is not a valid BIP-39 English mnemonic`);
   });
-  if (file) writeFileSync(file, `${JSON.stringify({ mnemonics }, null, 2)}\n`);
-  return mnemonics;
+  const adminMnemonic = saved?.adminMnemonic ?? generateMnemonic();
+  if (file) writeFileSync(file, `${JSON.stringify({ mnemonics, adminMnemonic }, null, 2)}\n`);
+  return { mnemonics, adminMnemonic };
 }
 
 /**
