@@ -4,7 +4,7 @@ import { SigningCosmWasmClient, wasmTypes } from "@cosmjs/cosmwasm";
 import { toBase64, toHex } from "@cosmjs/encoding";
 import { DirectSecp256k1HdWallet, Registry } from "@cosmjs/proto-signing";
 import { defaultRegistryTypes, GasPrice } from "@cosmjs/stargate";
-import { type CometClient, connectComet } from "@cosmjs/tendermint-rpc";
+import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseHeaderTimestamp } from "../../src/chains/babylon/btclightclient.ts";
@@ -48,7 +48,7 @@ const jsonEvidence = {
 
 let devnet: Devnet;
 let q: BabylonQueryClient;
-let comet: CometClient;
+let comet: Comet38Client;
 let client: SigningCosmWasmClient;
 let alice: string;
 let bob: string;
@@ -88,7 +88,7 @@ beforeAll(async () => {
     epochInterval: 3n,
   });
   q = await BabylonQueryClient.connect(devnet.info.babylon.rpcUrl);
-  comet = await connectComet(devnet.info.babylon.rpcUrl);
+  comet = await Comet38Client.connect(devnet.info.babylon.rpcUrl);
   const wallet = await DirectSecp256k1HdWallet.fromMnemonic(devnet.info.mnemonics[0]!, { prefix: "bbn" });
   alice = (await wallet.getAccounts())[0]!.address;
   const bobWallet = await DirectSecp256k1HdWallet.fromMnemonic(devnet.info.mnemonics[1]!, { prefix: "bbn" });
@@ -345,11 +345,14 @@ describe("delegation statuses at the light-client tip", () => {
     // The expiry event is in the block whose BeginBlock absorbed the header that crossed the boundary.
     let found = false;
     for (let h = devnet.chain.height; h > devnet.chain.height - 4n && !found; h--) {
-      found = (await blockEvents(h)).some(
-        (e) =>
-          e.type === "babylon.btcstaking.v1.EventBTCDelegationExpired" &&
-          decodeTypedEvent(e).value.stakingTxHash === active.stakingTxHash,
-      );
+      found = (await blockEvents(h)).some((e) => {
+        if (e.type !== "babylon.btcstaking.v1.EventBTCDelegationExpired") return false;
+        const ev = decodeTypedEvent(e);
+        return (
+          ev.type === "babylon.btcstaking.v1.EventBTCDelegationExpired" &&
+          ev.value.stakingTxHash === active.stakingTxHash
+        );
+      });
     }
     expect(found).toBe(true);
   });
