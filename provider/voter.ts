@@ -162,6 +162,7 @@ export class Voter {
   private missedTotal = 0;
   private catchUp: { from: bigint; to: bigint } | null = null;
   private failures = 0;
+  private waitingAt: bigint | null = null;
   private stopped = false;
   private wake: (() => void) | null = null;
   private readonly counted = new WeakSet<object>();
@@ -308,7 +309,10 @@ export class Voter {
     const heights: bigint[] = [...this.toResend];
     for (let h = this.next; h <= tip && heights.length < this.o.maxHeightsPerTick; h += grid.interval)
       heights.push(h);
-    if (heights.length === 0) return;
+    if (heights.length === 0) {
+      this.updateGauges();
+      return;
+    }
 
     const power = await this.wrap("babylon", () => this.d.babylon.hasVotingPower(this.pk));
     const finalizedEpoch = await this.wrap("babylon", () => this.d.babylon.lastFinalizedEpoch());
@@ -330,7 +334,9 @@ export class Voter {
         continue;
       }
       if (rand.epoch === null || rand.epoch > finalizedEpoch) {
-        // Not BTC-timestamped yet; it will be, so wait here rather than skip.
+        // Not BTC-timestamped yet; it will be, so wait here rather than skip (logged once per height).
+        if (this.waitingAt === h) break;
+        this.waitingAt = h;
         this.d.logger.info(
           {
             height: h.toString(),

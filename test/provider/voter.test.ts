@@ -277,3 +277,18 @@ describe("Voter", () => {
     expect(await rig.metrics.registry.metrics()).toMatch(/obf_provider_errors_total\{kind="l2"\} 5/);
   });
 });
+
+describe("Voter journal upkeep", () => {
+  it("compacts the sign journal below the resume point and keeps voting", async () => {
+    const rig = await setup({ journalCompactAt: 10, journalKeep: 2n, randomnessBatch: 100n });
+    rig.l2.tip = 200n;
+    await settle(rig);
+    expect(rig.guard.floor()).toBeGreaterThan(0n);
+    expect(rig.guard.size).toBeLessThanOrEqual(10);
+    rig.l2.tip = 230n;
+    await settle(rig);
+    expectVotedCurrentChain(rig, 100n, 230n);
+    // Below the floor nothing can be signed any more.
+    expect(rig.guard.check(100n, rig.l2.hashAt(100n))).toBe("pruned");
+  });
+});
