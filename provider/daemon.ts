@@ -41,7 +41,11 @@ export function journalNamespace(pkHex: string, bsnId: string, voteContext: stri
 async function accountWallet(keystore: Keystore, cfg: ProviderConfig, passphrase: string) {
   const account = keystore.unlock(cfg.account_key_name, passphrase, "account");
   try {
-    const wallet = await DirectSecp256k1Wallet.fromKey(account.secretKey, cfg.babylon.prefix);
+    // The wallet keeps the array it is given: hand it a copy, so zeroing ours below leaves it a usable key.
+    const wallet = await DirectSecp256k1Wallet.fromKey(
+      Uint8Array.from(account.secretKey),
+      cfg.babylon.prefix,
+    );
     const [first] = await wallet.getAccounts();
     return { wallet, address: first!.address };
   } finally {
