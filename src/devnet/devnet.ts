@@ -26,7 +26,8 @@ export interface DevnetOptions {
   bsnId?: string;
   /** Babylon block interval. Default 1000 ms. */
   blockIntervalMs?: number;
-  /** BTC block interval; 0 = only when advanced through the admin API. Default 10 000 ms. */
+  /** BTC block interval; 0 = only when advanced through the admin API. Default 2000 ms, so an epoch is
+   * BTC-finalized (and providers may vote) within seconds of the devnet starting. */
   btcBlockIntervalMs?: number;
   btc?: Omit<BtcChainOptions, "now">;
   /** Keeps Babylon's blocks and module state (and the funded mnemonics); a restart continues from it. */
@@ -92,7 +93,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
   const host = options.host ?? "127.0.0.1";
   const activationHeight = options.activationHeight ?? 1n;
   const interval = options.finalitySignatureInterval ?? 1n;
-  const btcIntervalMs = options.btcBlockIntervalMs ?? 10_000;
+  const btcIntervalMs = options.btcBlockIntervalMs ?? 2000;
   if (options.stateDir) mkdirSync(options.stateDir, { recursive: true });
 
   const { mnemonics, adminMnemonic } = loadMnemonics(options);
@@ -195,7 +196,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
         btc,
         rpc,
         anvil,
-        btcIntervalMs: btcIntervalMs || 10_000,
+        btcIntervalMs: btcIntervalMs || 2000,
         addToAllowlist,
         info: () => info,
       },
