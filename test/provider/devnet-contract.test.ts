@@ -5,99 +5,31 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SigningCosmWasmClient } from "@cosmjs/cosmwasm";
-import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { GasPrice } from "@cosmjs/stargate";
+import type { SigningCosmWasmClient } from "@cosmjs/cosmwasm";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FinalityContractClient } from "../../contracts/finality/client.ts";
-import type { BabylonHost, FinalityProviderInfo } from "../../contracts/finality/model.ts";
 import { contractPort } from "../../provider/chain-ports.ts";
 import { createProviderMetrics } from "../../provider/metrics.ts";
 import { RandomnessStore } from "../../provider/randomness-store.ts";
 import { SignGuard } from "../../provider/sign-guard.ts";
 import { type BabylonPort, type ContractPort, gridOf, Voter } from "../../provider/voter.ts";
-import { isValidAddress } from "../../src/devnet/chain/encoding.ts";
-import { type Chain, createChain, WasmModule } from "../../src/devnet/chain/index.ts";
-import { type RpcServer, startRpcServer } from "../../src/devnet/rpc/index.ts";
+import { DEVNET_CHAIN_ID, type DevnetContract, startDevnetContract } from "./devnet-rig.ts";
 import { BSN, FakeL2, PK, SK } from "./harness.ts";
 
-const CHAIN_ID = "bbn-devnet-provider";
-const MNEMONIC =
-  "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
-
-class Host implements BabylonHost {
-  readonly providers = new Map<string, FinalityProviderInfo>([
-    [PK, { btcPkHex: PK, bsnId: BSN, slashedBabylonHeight: 0n, slashedBtcHeight: 0n }],
-  ]);
-  epoch = 1n;
-  finalized = 1n;
-  finalityProvider(pk: string) {
-    return this.providers.get(pk);
-  }
-  currentEpoch() {
-    return this.epoch;
-  }
-  lastFinalizedEpoch() {
-    return this.finalized;
-  }
-  addressValidate(a: string) {
-    return isValidAddress(a);
-  }
-}
-
-let host: Host;
-let chain: Chain;
-let rpc: RpcServer;
+let devnet: DevnetContract;
 let client: SigningCosmWasmClient;
 let sender: string;
 let contractAddress: string;
-let stateDir: string;
 const homes: string[] = [];
 
 beforeAll(async () => {
-  const wallet = await DirectSecp256k1HdWallet.fromMnemonic(MNEMONIC, { prefix: "bbn" });
-  sender = (await wallet.getAccounts())[0]!.address;
-  host = new Host();
-  stateDir = mkdtempSync(join(tmpdir(), "provider-devnet-"));
-  chain = createChain({
-    chainId: CHAIN_ID,
-    blockIntervalMs: 50,
-    stateDir,
-    modules: [new WasmModule(host)],
-    genesisAccounts: [{ address: sender, coins: [{ denom: "ubbn", amount: 100_000_000_000n }] }],
-  });
-  chain.start();
-  rpc = await startRpcServer(chain, { port: 0 });
-  client = await SigningCosmWasmClient.connectWithSigner(rpc.url, wallet, {
-    gasPrice: GasPrice.fromString("0.002ubbn"),
-    broadcastPollIntervalMs: 50,
-  });
-  const upload = await client.upload(sender, new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]), "auto");
-  const inst = await client.instantiate(
-    sender,
-    upload.codeId,
-    {
-      admin: sender,
-      bsn_id: BSN,
-      min_pub_rand: 10,
-      rate_limiting_interval: 10000,
-      max_msgs_per_interval: 10000,
-      bsn_activation_height: 100,
-      finality_signature_interval: 5,
-      allowed_finality_providers: [PK],
-    },
-    "finality",
-    "auto",
-  );
-  contractAddress = inst.contractAddress;
+  devnet = await startDevnetContract({ activation: 100, interval: 5 });
+  ({ client, sender, contractAddress } = devnet);
 }, 60_000);
 
 afterAll(async () => {
-  client?.disconnect();
-  await rpc?.close();
-  chain?.stop();
-  rmSync(stateDir, { recursive: true, force: true });
+  await devnet?.close();
   for (const h of homes) rmSync(h, { recursive: true, force: true });
 });
 
@@ -132,14 +64,14 @@ async function makeVoter(home: string, l2: FakeL2, contract: ContractPort) {
   });
   const babylon: BabylonPort = {
     hasVotingPower: async () => true,
-    lastFinalizedEpoch: async () => host.finalized,
+    lastFinalizedEpoch: async () => devnet.host.finalized,
   };
   const voter = new Voter(
     {
       fpPubkeyHex: PK,
       secretKey: SK,
       bsnId: BSN,
-      babylonChainId: CHAIN_ID,
+      babylonChainId: DEVNET_CHAIN_ID,
       contractAddress,
       randomnessBatch: 40n,
       randomnessLookAhead: 50n,
