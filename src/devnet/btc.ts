@@ -63,27 +63,36 @@ export type HeaderListener = (headers: readonly BtcHeader[]) => void;
 
 export class BtcHeaderChain {
   private headers: BtcHeader[] = [];
+  private byHash = new Map<string, number>();
   private readonly listeners = new Set<HeaderListener>();
   private readonly now: () => number;
   private readonly backwardsRate: number;
   private prng = 1;
   private timer: NodeJS.Timeout | undefined;
-  baseHeight: number;
+  private base_ = 0;
 
   constructor(options: BtcChainOptions = {}, state?: BtcChainState) {
     this.now = options.now ?? Date.now;
     this.backwardsRate = options.backwardsRate ?? 0.2;
     if (state) {
-      this.baseHeight = state.baseHeight;
       this.load(state);
       return;
     }
-    this.baseHeight = options.baseHeight ?? 0;
+    this.base_ = options.baseHeight ?? 0;
     this.prng = (options.seed ?? 1) >>> 0;
     const count = Math.max(1, options.initialHeaders ?? 10);
     const spacing = options.spacingSec ?? 600;
     const end = Math.floor(this.now() / 1000);
     for (let i = 0; i < count; i++) this.mineOne(end - (count - 1 - i) * spacing);
+  }
+
+  get baseHeight(): number {
+    return this.base_;
+  }
+
+  /** Height of the header with this display-order hash, if it is on the chain. */
+  heightOf(hashHex: string): number | undefined {
+    return this.byHash.get(hashHex.toLowerCase());
   }
 
   tip(): BtcHeader {
@@ -139,14 +148,16 @@ export class BtcHeaderChain {
   /** Replaces the whole chain with a persisted one (checked header by header). */
   load(state: BtcChainState): void {
     if (state.headers.length === 0) throw new Error("BTC chain state has no headers");
-    const previous = { headers: this.headers, baseHeight: this.baseHeight };
+    const previous = { headers: this.headers, byHash: this.byHash, base: this.base_ };
     this.headers = [];
-    this.baseHeight = state.baseHeight;
+    this.byHash = new Map();
+    this.base_ = state.baseHeight;
     try {
       for (const hex of state.headers) this.append(Uint8Array.from(Buffer.from(hex, "hex")));
     } catch (err) {
       this.headers = previous.headers;
-      this.baseHeight = previous.baseHeight;
+      this.byHash = previous.byHash;
+      this.base_ = previous.base;
       throw err;
     }
     this.prng = state.prng >>> 0;
@@ -215,6 +226,7 @@ export class BtcHeaderChain {
       work: (prev?.work ?? 0n) + headerWork(header.bits),
     };
     this.headers.push(info);
+    this.byHash.set(info.hashHex, info.height);
     return info;
   }
 }

@@ -96,11 +96,8 @@ export class BtcLightClientModule implements Module {
   };
 
   private heightOfHash(raw: Uint8Array): number | undefined {
-    const display = Buffer.from(raw).reverse().toString("hex");
-    // Recent headers are the usual page keys, so search down from the tip.
-    for (let h = this.tip; h >= this.btc.base().height; h--)
-      if (this.btc.header(h)!.hashHex === display) return h;
-    return undefined;
+    const h = this.btc.heightOf(Buffer.from(raw).reverse().toString("hex"));
+    return h !== undefined && h <= this.tip ? h : undefined;
   }
 
   snapshot(): unknown {

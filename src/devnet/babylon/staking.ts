@@ -1,3 +1,4 @@
+import { toBech32 } from "@cosmjs/encoding";
 import { sha256 } from "@noble/hashes/sha2.js";
 import {
   EventBTCDelegationCreated,
@@ -291,7 +292,8 @@ export class BtcStaking {
     const d: Delegation = {
       stakingTxHashHex,
       stakingTxHex,
-      stakerAddr: req.stakerAddr ?? "",
+      // A staker's Babylon account; without one given, a stand-in address derived from its BTC key.
+      stakerAddr: req.stakerAddr ?? toBech32("bbn", sha256(utf8(`staker ${stakerBtcPkHex}`)).slice(0, 20)),
       stakerBtcPkHex,
       fpBtcPkList: req.fpBtcPkList.map((pk) => pk.toLowerCase()),
       stakingTime: req.stakingTime,
