@@ -188,8 +188,8 @@ export class Voter {
       journalKeep: 1000n,
       ...options,
     };
-    this.sleep = deps(d.sleep, (ms) => new Promise((r) => setTimeout(r, ms)));
-    this.random = deps(d.random, Math.random);
+    this.sleep = orDefault(d.sleep, (ms) => new Promise((r) => setTimeout(r, ms)));
+    this.random = orDefault(d.random, Math.random);
   }
 
   private get pk(): string {
@@ -241,7 +241,7 @@ export class Voter {
       },
       this.catchUp === null
         ? "voter initialised"
-        : `voter initialised; catching up ${(tip - resume) / grid.interval + 1n} checked heights missed while offline`,
+        : `voter initialised; catching up on ${(tip - resume) / grid.interval + 1n} checked heights already behind the tip`,
     );
     this.updateGauges();
   }
@@ -593,7 +593,7 @@ export class Voter {
   }
 }
 
-function deps<T>(given: T | undefined, fallback: T): T {
+function orDefault<T>(given: T | undefined, fallback: T): T {
   return given === undefined ? fallback : given;
 }
 
