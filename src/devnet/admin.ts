@@ -261,7 +261,7 @@ export async function startAdminServer(
       const hash = knownDelegation(body);
       const start = body.startHeight === undefined ? undefined : integer(body.startHeight, "startHeight");
       return inNextBlock((_height, emit) =>
-        delegationSummary(staking.staking.includeStakingTx(hash, start ?? tip(), tip(), emit), babylon),
+        delegationSummary(staking.staking.includeStakingTx(hash, start, tip(), emit), babylon),
       );
     },
 

@@ -53,8 +53,9 @@ export class BtcStakingModule implements Module {
     bsnIds: ReadonlySet<string>,
     readonly chainId: string,
     readonly lightClient: BtcLightClientModule,
+    confirmationDepth: number,
   ) {
-    this.staking = new BtcStaking(params, bsnIds, chainId);
+    this.staking = new BtcStaking(params, bsnIds, chainId, confirmationDepth);
     lightClient.onTipAdvanced((oldTip, newTip, ctx) =>
       this.staking.tipAdvanced(oldTip, newTip, typedEmitter(ctx)),
     );

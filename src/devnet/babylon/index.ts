@@ -98,6 +98,7 @@ export function createBabylon(options: BabylonOptions): Babylon {
     new Set([options.bsnId, options.chainId]),
     options.chainId,
     lightClient,
+    k,
   );
   const finality = new FinalityModule(staking);
   const checkpoint = new BtcCheckpointModule({ k, w, checkpointTag: "62627434" });

@@ -111,7 +111,7 @@ export interface NewDelegation {
   totalSat: bigint;
   stakingTime: number;
   covenantQuorum: boolean;
-  /** BTC inclusion height; undefined → the light-client tip; null → no inclusion proof yet (VERIFIED). */
+  /** BTC inclusion height; undefined → k below the light-client tip; null → no inclusion proof yet (VERIFIED). */
   startHeight?: number | null;
   stakerAddr?: string;
   stakerBtcPkHex?: string;
@@ -131,7 +131,23 @@ export class BtcStaking {
     /** BSN ids providers may register for ("" is normalised to the Babylon chain id first). */
     readonly bsnIds: ReadonlySet<string>,
     readonly chainId: string,
+    /** btc_confirmation_depth: Babylon takes an inclusion proof only for a staking tx at least k deep. */
+    readonly confirmationDepth: number,
   ) {}
+
+  /** The highest BTC height a staking tx may be included at for its proof to be accepted now. */
+  private deepestIncludable(btcTip: number): number {
+    return btcTip - this.confirmationDepth;
+  }
+
+  private checkInclusionHeight(startHeight: number, btcTip: number): void {
+    const max = this.deepestIncludable(btcTip);
+    if (!Number.isInteger(startHeight) || startHeight < 1 || startHeight > max) {
+      throw new Error(
+        `startHeight: must be a BTC height between 1 and ${max} (the tip ${btcTip} minus k = ${this.confirmationDepth}: the staking tx must be k-deep), got ${startHeight}`,
+      );
+    }
+  }
 
   // ---- finality providers ----
 
@@ -267,13 +283,8 @@ export class BtcStaking {
         `stakingTime: must be an integer between ${p.minStakingTimeBlocks} and ${p.maxStakingTimeBlocks}, got ${req.stakingTime}`,
       );
     }
-    if (req.startHeight !== undefined && req.startHeight !== null) {
-      if (!Number.isInteger(req.startHeight) || req.startHeight < 1 || req.startHeight > btcTip) {
-        throw new Error(
-          `startHeight: must be a BTC height between 1 and the tip ${btcTip}, got ${req.startHeight}`,
-        );
-      }
-    }
+    if (req.startHeight !== null)
+      this.checkInclusionHeight(req.startHeight ?? this.deepestIncludable(btcTip), btcTip);
     if (req.stakerBtcPkHex !== undefined && !HEX32.test(req.stakerBtcPkHex.toLowerCase())) {
       throw new Error(`stakerBtcPkHex: must be 64 hex characters, got ${JSON.stringify(req.stakerBtcPkHex)}`);
     }
@@ -320,8 +331,7 @@ export class BtcStaking {
       stakerAddr: d.stakerAddr,
     });
     if (req.covenantQuorum) this.reachQuorum(stakingTxHashHex, btcTip, emit);
-    const start = req.startHeight === undefined ? btcTip : req.startHeight;
-    if (start !== null) this.includeStakingTx(stakingTxHashHex, start, btcTip, emit);
+    if (req.startHeight !== null) this.includeStakingTx(stakingTxHashHex, req.startHeight, btcTip, emit);
     return this.dels.get(stakingTxHashHex)!;
   }
 
@@ -338,14 +348,17 @@ export class BtcStaking {
     return next;
   }
 
-  includeStakingTx(hashHex: string, startHeight: number, btcTip: number, emit: TypedEmit): Delegation {
+  /** The inclusion proof: at `startHeight`, or by default as deep as Babylon requires (tip − k). */
+  includeStakingTx(
+    hashHex: string,
+    startHeight: number | undefined,
+    btcTip: number,
+    emit: TypedEmit,
+  ): Delegation {
     const d = this.requireDelegation(hashHex);
     if (d.startHeight > 0) throw new Error(`stakingTxHash: ${hashHex} already has an inclusion proof`);
-    if (!Number.isInteger(startHeight) || startHeight < 1 || startHeight > btcTip) {
-      throw new Error(
-        `startHeight: must be a BTC height between 1 and the tip ${btcTip}, got ${startHeight}`,
-      );
-    }
+    startHeight ??= this.deepestIncludable(btcTip);
+    this.checkInclusionHeight(startHeight, btcTip);
     const next = { ...d, startHeight, endHeight: startHeight + d.stakingTime };
     this.dels.set(d.stakingTxHashHex, next);
     emit(EventBTCDelegationInclusionProofReceived, {
