@@ -235,6 +235,26 @@ describe("MsgCreateFinalityProvider", () => {
     expect(String(again)).toMatch(/already been registered/);
   });
 
+  it("is all-or-nothing within a tx: a failing second message undoes the first registration", async () => {
+    const secret = sha256(new TextEncoder().encode("rolled back provider"));
+    const msg = {
+      typeUrl: CREATE_FP,
+      value: MsgCreateFinalityProvider.fromPartial({
+        addr: alice,
+        description: { moniker: "rolled-back" },
+        btcPk: keys.xonlyPublicKey(secret),
+        pop: { btcSigType: 0, btcSig: signPop(secret, devnet.info.babylon.chainId, alice) },
+        commission: { rate: legacyDecToWire("0.05"), maxRate: legacyDecToWire("0.2"), maxChangeRate: "0" },
+        bsnId: BSN,
+      }),
+    };
+    const fee = { amount: [{ denom: "ubbn", amount: "2000" }], gas: "1000000" };
+    const res = await client.signAndBroadcast(alice, [msg, msg], fee);
+    expect(res.code).toBe(1103);
+    expect(res.rawLog).toMatch(/message index: 1: .*already been registered/);
+    await expect(q.finalityProvider(toHex(keys.xonlyPublicKey(secret)))).rejects.toThrow(/not found/);
+  });
+
   it("refuses a message whose addr is not the signer", async () => {
     const pop = signPop(fpSecret, devnet.info.babylon.chainId, bob);
     const res = await client

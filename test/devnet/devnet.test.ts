@@ -72,6 +72,12 @@ describe("startDevnet", () => {
     expect(res.status).toBe(200);
     first.btc.advance(3);
     await waitFor(() => first.babylon.lightClient.tipHeight() === first.btc.tip().height);
+    const del = await fetch(`${first.info.adminUrl}/delegations`, {
+      method: "POST",
+      body: JSON.stringify({ fp: "cd".repeat(32), amountSat: 40_000, stakingTime: 30 }),
+    }).then((r) => r.json() as Promise<{ stakingTxHash: string; status: string }>);
+    expect(del.status).toBe("ACTIVE");
+    await waitFor(() => first.babylon.lightClient.tipHeight() === first.btc.tip().height);
     await waitFor(() => first.chain.height >= 8n);
     await first.stop();
     const stoppedAt = first.chain.height;
@@ -86,6 +92,8 @@ describe("startDevnet", () => {
       const q = await BabylonQueryClient.connect(second.info.babylon.rpcUrl);
       expect((await q.btcTip()).hashHex).toBe(btcTip.hashHex);
       expect((await q.finalityProvider("cd".repeat(32))).bsnId).toBe(first.info.bsnId);
+      const [restored] = await q.allFinalityProviderDelegations("cd".repeat(32));
+      expect(restored).toMatchObject({ totalSat: 40_000n, statusDesc: "ACTIVE", stakingTime: 30 });
       const block = await fetch(`${second.info.babylon.rpcUrl}/block?height=${stoppedAt}`).then((r) =>
         r.json(),
       );
