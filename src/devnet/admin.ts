@@ -43,6 +43,14 @@ class BadRequest extends Error {}
 /** Valid, but not possible in the devnet's current state: 409. */
 class Conflict extends Error {}
 
+/** A reply with a status other than 200, or one that must not be mistaken for a plain result. */
+class Reply {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
+
 type Body = Record<string, unknown>;
 type Handler = (body: Body) => Promise<unknown> | unknown;
 
@@ -61,9 +69,7 @@ export async function startAdminServer(
    * Runs a state change in the next Babylon block. With blocks paused it stays queued and the reply
    * says so (202); otherwise the reply carries the op's result and the height it landed at.
    */
-  async function inNextBlock<T>(
-    op: (height: bigint, emit: TypedEmit) => T,
-  ): Promise<{ status?: number; body: unknown }> {
+  async function inNextBlock<T>(op: (height: bigint, emit: TypedEmit) => T): Promise<Reply> {
     let height = 0n;
     const applied = staking.enqueue((ctx, emit) => {
       height = ctx.height;
@@ -71,7 +77,7 @@ export async function startAdminServer(
     });
     if (chain.isPaused) {
       applied.catch(() => {}); // reported to nobody: the caller already got 202
-      return { status: 202, body: { queued: true } };
+      return new Reply(202, { queued: true });
     }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<"timeout">((resolve) => {
@@ -80,8 +86,8 @@ export async function startAdminServer(
     try {
       const result = await Promise.race([applied, timeout]);
       if (result === "timeout")
-        return { status: 504, body: { error: "timed out waiting for the next Babylon block" } };
-      return { body: { ...(result as object), height: String(height) } };
+        return new Reply(504, { error: "timed out waiting for the next Babylon block" });
+      return new Reply(200, { ...(result as object), height: String(height) });
     } catch (err) {
       // Rules checked again when the op ran (e.g. the provider was slashed meanwhile): still the caller's input.
       throw new BadRequest((err as Error).message);
@@ -148,7 +154,7 @@ export async function startAdminServer(
       if (commission < staking.staking.params.minCommissionRate) {
         throw new BadRequest("commission: below the minimum commission rate");
       }
-      const bsnId = optString(body, "bsnId") ?? target.babylon.staking.staking.bsnIds.values().next().value!;
+      const bsnId = optString(body, "bsnId") ?? babylon.bsnId;
       if (!staking.staking.bsnIds.has(bsnId)) {
         throw new BadRequest(
           `bsnId: ${JSON.stringify(bsnId)} is not a registered BSN (${[...staking.staking.bsnIds].join(", ")})`,
@@ -188,9 +194,9 @@ export async function startAdminServer(
           ...(mnemonic !== undefined && pkGiven === undefined ? { mnemonic } : {}),
         };
       });
-      if (!allow || registered.status !== undefined) return registered;
+      if (!allow || registered.status !== 200) return registered;
       const tx = await target.addToAllowlist([btcPkHex]);
-      return { body: { ...(registered.body as object), allowlistTx: tx.txHash } };
+      return new Reply(200, { ...(registered.body as object), allowlistTx: tx.txHash });
     },
 
     "POST /allowlist": async (body) => {
@@ -392,15 +398,7 @@ export async function startAdminServer(
     try {
       const body = req.method === "POST" ? await readBody(req) : {};
       const out = await route(body);
-      if (
-        out &&
-        typeof out === "object" &&
-        "body" in out &&
-        Object.keys(out).every((k) => k === "body" || k === "status")
-      ) {
-        const r = out as { status?: number; body: unknown };
-        return reply(res, r.status ?? 200, r.body);
-      }
+      if (out instanceof Reply) return reply(res, out.status, out.body);
       return reply(res, 200, out);
     } catch (err) {
       if (err instanceof BadRequest) return reply(res, 400, { error: err.message });

@@ -42,6 +42,8 @@ export interface BabylonOptions {
 }
 
 export interface Babylon {
+  /** The rollup's BSN id (providers may also register for the Babylon chain id itself). */
+  bsnId: string;
   lightClient: BtcLightClientModule;
   staking: BtcStakingModule;
   finality: FinalityModule;
@@ -107,6 +109,7 @@ export function createBabylon(options: BabylonOptions): Babylon {
   );
   const epoching = new EpochingModule(epochs);
   return {
+    bsnId: options.bsnId,
     lightClient,
     staking,
     finality,
