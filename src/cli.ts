@@ -1,5 +1,7 @@
 // The `op-btc-finality` command. Each subcommand loads and validates the configuration first, so a bad key
 // or value ends the process with one line naming it, before anything is written.
+
+import { untilSignal } from "./cli-signal.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/database.ts";
 import { MigrationError } from "./db/migrate.ts";
@@ -57,6 +59,17 @@ function fail(message: string): never {
 async function main(argv: string[]): Promise<void> {
   const args = parseArgs(argv);
   const [command, sub] = args.positional;
+  // The devnet and the provider have options of their own; hand them their argv untouched.
+  if (command === "devnet") {
+    const { runDevnetCommand } = await import("./devnet/devnet.ts");
+    process.exitCode = await runDevnetCommand(argv.slice(1));
+    return;
+  }
+  if (command === "provider") {
+    const { runProviderCommand } = await import("../provider/cli.ts");
+    process.exitCode = await runProviderCommand(argv.slice(1));
+    return;
+  }
   if (!command || command === "help" || args.options.help === true) {
     console.log(usage);
     return;
@@ -81,6 +94,23 @@ async function main(argv: string[]): Promise<void> {
       } finally {
         await db.close();
       }
+      return;
+    }
+    case "start": {
+      const { startService, requireChainSettings } = await import("./service.ts");
+      const chainless = !config.l2.rpc_url && !config.babylon.rpc_url;
+      if (chainless) {
+        const { runDevnetSystem } = await import("./devnet-start.ts");
+        await runDevnetSystem(config, log);
+        return;
+      }
+      requireChainSettings(config);
+      const service = await startService(config, log);
+      console.log(
+        `GraphQL  ${service.httpUrl}/graphql\ngRPC     ${service.grpcAddress}\nREST     ${service.httpUrl}/v1/chainSyncStatus`,
+      );
+      await untilSignal();
+      await service.stop();
       return;
     }
     case "config": {

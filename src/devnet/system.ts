@@ -1,0 +1,129 @@
+// The whole system on one machine: the devnet, N finality providers (the real provider daemon, registered
+// through a real MsgCreateFinalityProvider and staked through the devnet's admin API), ready for a gadget to
+// follow. `npm start`, the end-to-end tests and the benchmarks all build on this one function.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type ProviderConfig, parseProviderConfig } from "../../provider/config.ts";
+import { type ProviderRuntime, registerProvider, startProvider } from "../../provider/daemon.ts";
+import { Keystore } from "../../provider/keystore.ts";
+import { generateMnemonic } from "../core/crypto/keys.ts";
+import type { Logger } from "../log.ts";
+import { type Devnet, type DevnetOptions, startDevnet } from "./devnet.ts";
+
+export interface SystemProvider {
+  /** Stake delegated to it, in satoshis. */
+  stakeSat: bigint;
+  moniker?: string;
+  /** Start its daemon (default true); a provider can also be started later with `startVoting`. */
+  online?: boolean;
+}
+
+export interface DevnetSystemOptions {
+  dir: string;
+  providers: SystemProvider[];
+  devnet?: DevnetOptions;
+  log: Logger;
+  /** Provider daemon poll interval. */
+  providerPollMs?: number;
+}
+
+export interface DevnetSystemProvider {
+  readonly index: number;
+  readonly btcPkHex: string;
+  readonly home: string;
+  readonly config: ProviderConfig;
+  runtime: ProviderRuntime | undefined;
+}
+
+export interface DevnetSystem {
+  readonly devnet: Devnet;
+  readonly providers: DevnetSystemProvider[];
+  startVoting(index: number): Promise<void>;
+  stopVoting(index: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const PASSPHRASE = "devnet-passphrase";
+
+export async function startDevnetSystem(options: DevnetSystemOptions): Promise<DevnetSystem> {
+  const { dir, log } = options;
+  mkdirSync(dir, { recursive: true });
+  const devnet = await startDevnet({ accounts: options.providers.length + 1, ...options.devnet });
+  const info = devnet.info;
+  const providers: DevnetSystemProvider[] = [];
+  try {
+    for (const [i, spec] of options.providers.entries()) {
+      const home = join(dir, `provider-${i}`);
+      const keystore = new Keystore({ home, scryptLogN: 15 });
+      if (!keystore.has("default")) keystore.import("default", generateMnemonic(), PASSPHRASE, "eots");
+      if (!keystore.has("account")) keystore.import("account", info.mnemonics[i]!, PASSPHRASE, "account");
+      const config = parseProviderConfig(
+        [
+          `bsn_id = "${info.bsnId}"`,
+          `[l2]\nrpc_url = "${info.l2!.rpcUrl}"`,
+          `[babylon]\nrpc_url = "${info.babylon.rpcUrl}"\nchain_id = "${info.babylon.chainId}"`,
+          `[contract]\naddress = "${info.contractAddress}"`,
+          `[randomness]\nbatch = 500\nlook_ahead = 200`,
+          `[voting]\npoll_interval_ms = ${options.providerPollMs ?? 250}`,
+          `[server]\nlisten = ""`,
+          `[register]\nmoniker = "${spec.moniker ?? `devnet-fp-${i}`}"`,
+        ].join("\n"),
+        `${home}/provider.toml`,
+      );
+      const plog = log.child({ provider: i });
+      const { pkHex } = await registerProvider(home, config, PASSPHRASE, plog);
+      // The contract admits only allow-listed providers; the devnet's admin holds the contract's admin key.
+      await admin(info.adminUrl, "/allowlist", { btcPkHex: pkHex });
+      await admin(info.adminUrl, "/delegations", {
+        fp: pkHex,
+        amountSat: spec.stakeSat.toString(),
+        stakingTime: 60_000,
+      });
+      providers.push({ index: i, btcPkHex: pkHex, home, config, runtime: undefined });
+    }
+  } catch (error) {
+    await devnet.stop();
+    throw error;
+  }
+
+  const system: DevnetSystem = {
+    devnet,
+    providers,
+    async startVoting(index) {
+      const p = providers[index]!;
+      if (p.runtime) return;
+      p.runtime = await startProvider(p.home, p.config, PASSPHRASE, log.child({ provider: index }));
+      p.runtime.done.catch((error: unknown) =>
+        log.error({ provider: index, err: String(error) }, "provider stopped"),
+      );
+    },
+    async stopVoting(index) {
+      const p = providers[index]!;
+      const runtime = p.runtime;
+      p.runtime = undefined;
+      await runtime?.stop();
+    },
+    async stop() {
+      await Promise.all(providers.map((p) => system.stopVoting(p.index)));
+      await devnet.stop();
+    },
+  };
+  try {
+    for (const [i, spec] of options.providers.entries()) if (spec.online ?? true) await system.startVoting(i);
+  } catch (error) {
+    await system.stop();
+    throw error;
+  }
+  return system;
+}
+
+async function admin(url: string, path: string, body: unknown): Promise<unknown> {
+  const res = await fetch(`${url}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`devnet admin ${path}: ${res.status} ${text}`);
+  return JSON.parse(text);
+}
