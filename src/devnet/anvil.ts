@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
@@ -10,6 +10,8 @@ export interface AnvilOptions {
   slotsInAnEpoch?: number;
   /** L2 chain id; anvil's default is 31337. */
   chainId?: number;
+  /** `--state`: the chain is loaded from this file at start and written back when anvil stops. */
+  stateFile?: string;
   /** Extra command-line flags, appended last. */
   extraArgs?: string[];
   /** How long to wait for anvil to answer before giving up. */
@@ -70,6 +72,10 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
   ];
   if (blockTime > 0) args.push("--block-time", String(blockTime));
   if (options.chainId !== undefined) args.push("--chain-id", String(options.chainId));
+  if (options.stateFile !== undefined) {
+    mkdirSync(dirname(options.stateFile), { recursive: true });
+    args.push("--state", options.stateFile);
+  }
   args.push(...(options.extraArgs ?? []));
 
   const child = spawn(anvilBinaryPath(), args, { stdio: ["ignore", "pipe", "pipe"] });

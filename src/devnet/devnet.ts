@@ -156,7 +156,12 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     started.push({ stop: () => rpc.close() });
     let anvil: Anvil | undefined;
     if (options.l2 !== false) {
-      anvil = await startAnvil({ blockTimeSec: 1, ...(options.l2 ?? {}) });
+      anvil = await startAnvil({
+        blockTimeSec: 1,
+        // With a state dir the L2 continues too (anvil dumps its chain there when it stops).
+        ...(options.stateDir ? { stateFile: join(options.stateDir, "l2", "anvil-state.json") } : {}),
+        ...(options.l2 ?? {}),
+      });
       started.push(anvil);
     }
     const l2ChainId = anvil ? Number(BigInt(await anvil.rpc<string>("eth_chainId"))) : 0;

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Anvil, startAnvil } from "../../src/devnet/anvil.ts";
 
@@ -63,6 +66,26 @@ describe("anvil L2", () => {
     const paused = await anvil.blockNumber();
     await new Promise((r) => setTimeout(r, 1300));
     expect(await anvil.blockNumber()).toBe(paused);
+  });
+
+  it("continues from its state file after a restart", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "anvil-state-"));
+    try {
+      const stateFile = join(dir, "l2", "state.json");
+      const first = await startAnvil({ stateFile });
+      await first.mine(5);
+      const head = await first.rpc<Block>("eth_getBlockByNumber", ["latest", false]);
+      await first.stop();
+      const second = await startAnvil({ stateFile });
+      try {
+        expect(await second.blockNumber()).toBe(BigInt(head.number));
+        expect((await second.rpc<Block>("eth_getBlockByNumber", [head.number, false])).hash).toBe(head.hash);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("stops the process", async () => {
