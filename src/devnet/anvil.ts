@@ -125,7 +125,11 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
     async reorg(depth) {
       if (!Number.isInteger(depth) || depth < 1)
         throw new Error(`reorg: depth must be a positive integer, got ${depth}`);
-      await rpc("anvil_reorg", [depth, []]);
+      // Empty blocks re-mined with the same timestamps hash the same as the ones they replace; a transfer in
+      // the first new block (random amount) makes the new branch really differ.
+      const [account] = await rpc<string[]>("eth_accounts");
+      const value = `0x${(1 + Math.floor(Math.random() * 1_000_000)).toString(16)}`;
+      await rpc("anvil_reorg", [depth, [[{ from: account, to: account, value }, 0]]]);
     },
     async pauseMining() {
       await rpc("evm_setIntervalMining", [0]);
