@@ -10,7 +10,7 @@ const Point = secp256k1.Point;
 export const N = Point.Fn.ORDER;
 
 // Deriving tens of thousands of nonces is dominated by k·G. noble's BASE already has a W=6 table; a private
-// copy of G with a W=10 table runs the same constant-time (blinded) multiply about 1.5× faster (see
+// copy of G with a W=10 table runs the same constant-time (blinded) multiply 1.4–1.5× faster (see
 // bench/crypto.bench.ts) for a one-off ~3 MB table built on first use (~0.3 s), and leaves the
 // process-wide BASE untouched for other users of noble. Wider windows gained < 5% at 2–6× the build cost.
 const FAST_G_WINDOW = 10;
