@@ -1,5 +1,5 @@
 // The local devnet: Babylon emulator (CometBFT RPC + Babylon modules + finality contract), anvil L2,
-// BTC header chain and admin API. See src/devnet/ADMIN.md for the admin endpoints.
+// BTC header chain and admin API. The admin endpoints are documented in the README.
 export { type AdminServer, type AdminTarget, startAdminServer } from "./admin.ts";
 export { type Anvil, type AnvilOptions, anvilBinaryPath, startAnvil } from "./anvil.ts";
 export { type Babylon, type BabylonOptions, createBabylon, defaultStakingParams } from "./babylon/index.ts";
