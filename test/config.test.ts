@@ -17,7 +17,9 @@ function tomlFile(text: string): string {
 
 describe("configuration", () => {
   it("layers defaults < file < environment < flags", () => {
-    const file = tomlFile(`[api]\nhttp_port = 9000\ngrpc_port = 9001\nhost = "0.0.0.0"\n[log]\nlevel = "debug"\n`);
+    const file = tomlFile(
+      `[api]\nhttp_port = 9000\ngrpc_port = 9001\nhost = "0.0.0.0"\n[log]\nlevel = "debug"\n`,
+    );
     const config = loadConfig({
       file,
       env: { OBF_API_GRPC_PORT: "9101", OBF_LOG_LEVEL: "warn" },
@@ -31,15 +33,26 @@ describe("configuration", () => {
   });
 
   it("takes DATABASE_URL as database.url", () => {
-    expect(loadConfig({ env: { DATABASE_URL: "postgres://u@h:5432/d" } }).database.url).toBe("postgres://u@h:5432/d");
+    expect(loadConfig({ env: { DATABASE_URL: "postgres://u@h:5432/d" } }).database.url).toBe(
+      "postgres://u@h:5432/d",
+    );
   });
 
   it.each([
     [{ file: tomlFile(`[api]\nhttp_prot = 1\n`) }, "config api.http_prot: unknown key"],
     [{ file: tomlFile(`[apis]\nport = 1\n`) }, "config apis.port: unknown key"],
-    [{ file: tomlFile(`[api]\nhttp_port = "eighty"\n`) }, 'config api.http_port: expected an integer ≥ 0 and ≤ 65535, got "eighty"'],
-    [{ file: tomlFile(`[api]\nhttp_port = 70000\n`) }, "config api.http_port: expected an integer ≥ 0 and ≤ 65535, got 70000"],
-    [{ file: tomlFile(`[log]\nlevel = "loud"\n`) }, "config log.level: expected one of fatal, error, warn, info, debug, trace, silent"],
+    [
+      { file: tomlFile(`[api]\nhttp_port = "eighty"\n`) },
+      'config api.http_port: expected an integer ≥ 0 and ≤ 65535, got "eighty"',
+    ],
+    [
+      { file: tomlFile(`[api]\nhttp_port = 70000\n`) },
+      "config api.http_port: expected an integer ≥ 0 and ≤ 65535, got 70000",
+    ],
+    [
+      { file: tomlFile(`[log]\nlevel = "loud"\n`) },
+      "config log.level: expected one of fatal, error, warn, info, debug, trace, silent",
+    ],
     [{ file: tomlFile(`[api\n`) }, "invalid TOML"],
     [{ env: { OBF_L2_BATCH_SIZE: "0" } }, "config l2.batch_size (from environment): expected an integer ≥ 1"],
     [{ env: { OBF_L2_NOPE: "1" } }, "config l2.nope: unknown key (from environment)"],
@@ -59,7 +72,9 @@ describe("configuration", () => {
     const example = readFileSync(new URL("../config.example.toml", import.meta.url), "utf8");
     expect(example).toBe(exampleToml());
     // and the example itself is valid configuration
-    expect(() => loadConfig({ file: new URL("../config.example.toml", import.meta.url).pathname, env: {} })).not.toThrow();
+    expect(() =>
+      loadConfig({ file: new URL("../config.example.toml", import.meta.url).pathname, env: {} }),
+    ).not.toThrow();
   });
 });
 
@@ -81,8 +96,12 @@ describe("the command with a bad configuration", () => {
 
   it("exits non-zero with one line for an unknown key, a wrong type, or an unreachable database, and writes nothing", async () => {
     expect(await fails(["db", "migrate", "--api.http_prot=1"])).toContain("api.http_prot: unknown key");
-    expect(await fails(["db", "migrate", "--l2.batch_size=many"])).toContain("l2.batch_size (from flag): expected an integer");
-    const unreachable = await fails(["db", "migrate"], { DATABASE_URL: "postgres://someone:secret@127.0.0.1:9/nowhere" });
+    expect(await fails(["db", "migrate", "--l2.batch_size=many"])).toContain(
+      "l2.batch_size (from flag): expected an integer",
+    );
+    const unreachable = await fails(["db", "migrate"], {
+      DATABASE_URL: "postgres://someone:secret@127.0.0.1:9/nowhere",
+    });
     expect(unreachable).toContain("cannot connect to database postgres://someone:***@127.0.0.1:9/nowhere");
     expect(unreachable).not.toContain("secret");
   });

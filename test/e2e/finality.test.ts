@@ -35,7 +35,7 @@ describe("BTC finality end to end", () => {
     // every height from the activation block up to the finalized head, none skipped
     expect(finalized[0]!.height).toBe(12n);
     expect(finalized.at(-1)!.height).toBeGreaterThanOrEqual(height);
-    finalized.forEach((b, i) => expect(b.height).toBe(12n + BigInt(i)));
+    for (const [i, b] of finalized.entries()) expect(b.height).toBe(12n + BigInt(i));
     // and each one is the L2's block at that height
     const chain = await canonicalHashes(t, 12n, height);
     for (const b of finalized.filter((x) => x.height <= height)) expect(b.hash).toBe(chain.get(b.height));
