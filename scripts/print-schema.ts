@@ -2,7 +2,7 @@
 // committed file differs from what the code builds.
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { printSchema } from "graphql";
+import { printSchema } from "../src/api/graphql/graphql-js.ts";
 import { sortedSchema } from "../src/api/graphql/schema.ts";
 
 export const SCHEMA_FILE = fileURLToPath(new URL("../schema.graphql", import.meta.url));

@@ -107,7 +107,7 @@ export class FinalityReader {
       where: { hash: `0x${normalizeBlockHash(hash)}` },
       select: { canonical: true, status: true },
     });
-    return row !== null && row.canonical && row.status === "FINALIZED";
+    return row?.canonical === true && row.status === "FINALIZED";
   }
 
   /** The newest BTC-finalized canonical block, or `undefined` when none is. */
@@ -168,7 +168,7 @@ export class FinalityReader {
       this.state(["l2_safe_height", "l2_finalized_height"]),
     ]);
     const height = receipt.blockNumber;
-    const btcFinalized = block !== null && block.canonical && block.status === "FINALIZED";
+    const btcFinalized = block?.canonical === true && block.status === "FINALIZED";
     const safe = BigInt(state.get("l2_safe_height") ?? "-1");
     const finalized = BigInt(state.get("l2_finalized_height") ?? "-1");
     const status: TransactionFinality =

@@ -82,7 +82,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
       return;
     }
     if (url.pathname === "/graphql") {
-      void yoga.handleNodeRequestAndResponse(req, res);
+      void yoga.requestListener(req, res);
       return;
     }
     res.writeHead(404, { "content-type": "application/json; charset=utf-8" });

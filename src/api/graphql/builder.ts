@@ -2,8 +2,8 @@
 // not fit a GraphQL Int or a JS number); DateTime as ISO-8601.
 import SchemaBuilder from "@pothos/core";
 import RelayPlugin from "@pothos/plugin-relay";
-import { GraphQLError, Kind } from "graphql";
 import type { GraphQLContext } from "./context.ts";
+import { GraphQLError, Kind } from "./graphql-js.ts";
 
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;

@@ -4,13 +4,10 @@
 // context lives for hours and must not serve a block's status from when it started.
 import DataLoader from "dataloader";
 import type {
-  BtcDelegation,
-  Equivocation,
   FinalityProvider,
   FinalitySignature,
   L2Block,
   PrismaClient,
-  PubRandCommit,
 } from "../../db/generated/client.ts";
 import type { GadgetEvents } from "../../indexer/events.ts";
 import type { Logger } from "../../log.ts";

@@ -17,7 +17,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
   type ValueNode,
-} from "graphql";
+} from "./graphql-js.ts";
 import { DEFAULT_PAGE_SIZE } from "./pagination.ts";
 
 export interface QueryLimits {

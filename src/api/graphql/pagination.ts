@@ -1,7 +1,7 @@
 // Relay connections over keyset ("seek") pagination: a cursor is the sort key of the last row seen, so a
 // page costs one indexed range scan however deep the client pages, and rows inserted meanwhile do not shift
 // pages. Only forward paging (first/after) is offered; a bad argument is an error that names it.
-import { GraphQLError } from "graphql";
+import { GraphQLError } from "./graphql-js.ts";
 
 export type KeyType = "bigint" | "int" | "string";
 

@@ -2,7 +2,7 @@
 // power, participation and misses, delegations, signatures, equivocations, randomness commitments, sync
 // status, transaction finality, and live subscriptions. Cross-table fields go through DataLoaders (context.ts);
 // lists are keyset-paginated Relay connections (pagination.ts).
-import { type GraphQLSchema, lexicographicSortSchema } from "graphql";
+
 import type { Prisma } from "../../db/generated/client.ts";
 import type { BlockStatus } from "../../db/generated/enums.ts";
 import { QueryError } from "../errors.ts";
@@ -18,6 +18,7 @@ import type {
   L2Block,
   PubRandCommit,
 } from "./context.ts";
+import { type GraphQLSchema, lexicographicSortSchema } from "./graphql-js.ts";
 import {
   badArgument,
   type ConnectionArgs,

@@ -1,13 +1,13 @@
 // graphql-yoga over the Pothos schema: GraphiQL in a browser, SSE subscriptions built in, graphql-ws on the
 // same path through the same envelop pipeline (so the limits and error masking apply to both transports).
 import type { IncomingMessage } from "node:http";
-import { type ExecutionArgs, GraphQLError } from "graphql";
 import type { OperationResult } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { WebSocketServer } from "ws";
 import { QueryError } from "../errors.ts";
 import { type ApiServices, createContext, type GraphQLContext } from "./context.ts";
+import { type ExecutionArgs, GraphQLError } from "./graphql-js.ts";
 import { checkLimits, DEFAULT_LIMITS, type QueryLimits } from "./limits.ts";
 import { gadgetSchema } from "./schema.ts";
 
