@@ -52,34 +52,41 @@ export async function startDevnetSystem(options: DevnetSystemOptions): Promise<D
   const info = devnet.info;
   const providers: DevnetSystemProvider[] = [];
   try {
+    // The L2 waits while the providers set up, so that none misses the activation height (the contract's
+    // bsn_activation_height is fixed at genesis); registrations run side by side, one account each.
+    if (devnet.anvil) await devnet.anvil.pauseMining();
+    const registered = await Promise.all(
+      options.providers.map(async (spec, i) => {
+        const home = join(dir, `provider-${i}`);
+        const keystore = new Keystore({ home, scryptLogN: 15 });
+        if (!keystore.has("default")) keystore.import("default", generateMnemonic(), PASSPHRASE, "eots");
+        if (!keystore.has("account")) keystore.import("account", info.mnemonics[i]!, PASSPHRASE, "account");
+        const config = parseProviderConfig(
+          [
+            `bsn_id = "${info.bsnId}"`,
+            `[l2]\nrpc_url = "${info.l2!.rpcUrl}"`,
+            `[babylon]\nrpc_url = "${info.babylon.rpcUrl}"\nchain_id = "${info.babylon.chainId}"`,
+            `[contract]\naddress = "${info.contractAddress}"`,
+            `[randomness]\nbatch = 500\nlook_ahead = 200`,
+            `[voting]\npoll_interval_ms = ${options.providerPollMs ?? 250}`,
+            `[server]\nlisten = ""`,
+            `[register]\nmoniker = "${spec.moniker ?? `devnet-fp-${i}`}"`,
+          ].join("\n"),
+          `${home}/provider.toml`,
+        );
+        const { pkHex } = await registerProvider(home, config, PASSPHRASE, log.child({ provider: i }));
+        return { index: i, btcPkHex: pkHex, home, config, runtime: undefined };
+      }),
+    );
+    providers.push(...registered);
+    // The contract admits only allow-listed providers; the devnet's admin holds the contract's admin key.
+    await admin(info.adminUrl, "/allowlist", { btcPkHexes: providers.map((p) => p.btcPkHex) });
     for (const [i, spec] of options.providers.entries()) {
-      const home = join(dir, `provider-${i}`);
-      const keystore = new Keystore({ home, scryptLogN: 15 });
-      if (!keystore.has("default")) keystore.import("default", generateMnemonic(), PASSPHRASE, "eots");
-      if (!keystore.has("account")) keystore.import("account", info.mnemonics[i]!, PASSPHRASE, "account");
-      const config = parseProviderConfig(
-        [
-          `bsn_id = "${info.bsnId}"`,
-          `[l2]\nrpc_url = "${info.l2!.rpcUrl}"`,
-          `[babylon]\nrpc_url = "${info.babylon.rpcUrl}"\nchain_id = "${info.babylon.chainId}"`,
-          `[contract]\naddress = "${info.contractAddress}"`,
-          `[randomness]\nbatch = 500\nlook_ahead = 200`,
-          `[voting]\npoll_interval_ms = ${options.providerPollMs ?? 250}`,
-          `[server]\nlisten = ""`,
-          `[register]\nmoniker = "${spec.moniker ?? `devnet-fp-${i}`}"`,
-        ].join("\n"),
-        `${home}/provider.toml`,
-      );
-      const plog = log.child({ provider: i });
-      const { pkHex } = await registerProvider(home, config, PASSPHRASE, plog);
-      // The contract admits only allow-listed providers; the devnet's admin holds the contract's admin key.
-      await admin(info.adminUrl, "/allowlist", { btcPkHex: pkHex });
       await admin(info.adminUrl, "/delegations", {
-        fp: pkHex,
+        fp: providers[i]!.btcPkHex,
         amountSat: spec.stakeSat.toString(),
         stakingTime: 60_000,
       });
-      providers.push({ index: i, btcPkHex: pkHex, home, config, runtime: undefined });
     }
   } catch (error) {
     await devnet.stop();
@@ -109,7 +116,10 @@ export async function startDevnetSystem(options: DevnetSystemOptions): Promise<D
     },
   };
   try {
-    for (const [i, spec] of options.providers.entries()) if (spec.online ?? true) await system.startVoting(i);
+    await Promise.all(
+      options.providers.map((spec, i) => ((spec.online ?? true) ? system.startVoting(i) : undefined)),
+    );
+    if (devnet.anvil) await devnet.anvil.resumeMining();
   } catch (error) {
     await system.stop();
     throw error;
