@@ -109,7 +109,7 @@ export class FinalityEngine {
       votesByHeight.set(BigInt(v.height), list);
     }
 
-    const results: { hash: string; btcHeight: number | null; tally: Tally }[] = [];
+    const results: { hash: string; height: bigint; btcHeight: number | null; tally: Tally }[] = [];
     const newTables = new Map<number, Map<string, bigint>>();
     for (const block of blocks) {
       const btcHeight = this.btcIndex.btcHeightAt(BigInt(block.timestamp));
@@ -131,7 +131,7 @@ export class FinalityEngine {
         }
       }
       const t = tally(strip(block.hash), votesByHeight.get(BigInt(block.height)) ?? [], table);
-      results.push({ hash: block.hash, btcHeight: btcHeight ?? null, tally: t });
+      results.push({ hash: block.hash, height: BigInt(block.height), btcHeight: btcHeight ?? null, tally: t });
     }
 
     await prisma.$transaction(async (tx) => {
@@ -161,9 +161,8 @@ export class FinalityEngine {
       await writeCursor(tx, ENGINE_CURSOR, BigInt(last.height), last.hash);
     });
     for (const r of results) {
-      const block = blocks.find((b) => b.hash === r.hash)!;
       this.o.events.publish("blockStatus", {
-        height: BigInt(block.height),
+        height: r.height,
         hash: r.hash,
         status: r.tally.totalPower === 0n ? "NO_VOTING_POWER" : "PENDING",
         votedPower: r.tally.votedPower,
