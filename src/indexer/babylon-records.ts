@@ -49,6 +49,7 @@ export interface CommitRecord {
 }
 
 export interface ProviderRecord {
+  babylonHeight: bigint;
   btcPk: string;
   bsnId: string;
   addr: string;
@@ -69,6 +70,7 @@ export interface ProviderEventRecord {
 }
 
 export interface DelegationCreatedRecord {
+  babylonHeight: bigint;
   stakingTxHash: string;
   stakerAddr: string;
   stakerBtcPk: string;
@@ -241,6 +243,7 @@ export function recordsOfBlock(block: BabylonBlockInput, contractAddress: string
         case BabylonEventType.FinalityProviderCreated: {
           const v = decoded.value;
           out.providersCreated.push({
+            babylonHeight: block.height,
             btcPk: v.btcPkHex.toLowerCase(),
             bsnId: v.bsnId,
             addr: v.addr,
@@ -265,6 +268,7 @@ export function recordsOfBlock(block: BabylonBlockInput, contractAddress: string
           const v = decoded.value;
           const { stakingTxHash, totalSat } = stakingOutput(v.stakingTxHex, v.stakingOutputIndex);
           out.delegationsCreated.push({
+            babylonHeight: block.height,
             stakingTxHash,
             stakerAddr: v.stakerAddr,
             stakerBtcPk: v.stakerBtcPkHex.toLowerCase(),

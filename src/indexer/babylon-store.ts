@@ -50,7 +50,9 @@ export async function writeBabylonBatch(
     await db.$executeRawUnsafe(
       `INSERT INTO finality_provider (btc_pk, bsn_id, addr, moniker, identity, website, security_contact, details, commission,
                                       registered_babylon_height, updated_babylon_height)
-       SELECT *, $10::bigint, $10::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+       SELECT pk, bsn, a, m, i, w, sc, d, c, bh, bh
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[])
+         AS t(pk, bsn, a, m, i, w, sc, d, c, bh)
        ON CONFLICT (btc_pk) DO UPDATE SET bsn_id = EXCLUDED.bsn_id, addr = EXCLUDED.addr, moniker = EXCLUDED.moniker,
          identity = EXCLUDED.identity, website = EXCLUDED.website, security_contact = EXCLUDED.security_contact,
          details = EXCLUDED.details, commission = EXCLUDED.commission,
@@ -64,7 +66,7 @@ export async function writeBabylonBatch(
       p.map((x) => x.securityContact),
       p.map((x) => x.details),
       p.map((x) => x.commission),
-      s(cursor.height),
+      p.map((x) => s(x.babylonHeight)),
     );
   }
   if (r.providerEvents.length > 0) {
@@ -100,9 +102,10 @@ export async function writeBabylonBatch(
     await db.$executeRawUnsafe(
       `INSERT INTO btc_delegation (staking_tx_hash, staker_addr, staker_btc_pk, total_sat, staking_time, start_height, end_height,
                                    covenant_quorum_reached, status, params_version, created_babylon_height, updated_babylon_height)
-       SELECT h, a, pk, sat, st, 0, 0, false, status, pv, $8::bigint, $8::bigint
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::text[], $7::int[]) AS t(h, a, pk, sat, st, status, pv)
-       ON CONFLICT DO NOTHING`,
+       SELECT h, a, pk, sat, st, 0, 0, false, status, pv, bh, bh
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::text[], $7::int[], $8::bigint[]) AS t(h, a, pk, sat, st, status, pv, bh)
+       ON CONFLICT (staking_tx_hash) DO UPDATE SET
+         created_babylon_height = coalesce(btc_delegation.created_babylon_height, EXCLUDED.created_babylon_height)`,
       d.map((x) => x.stakingTxHash),
       d.map((x) => x.stakerAddr),
       d.map((x) => x.stakerBtcPk),
@@ -110,7 +113,7 @@ export async function writeBabylonBatch(
       d.map((x) => x.stakingTime),
       d.map((x) => x.status),
       d.map((x) => x.paramsVersion),
-      s(cursor.height),
+      d.map((x) => s(x.babylonHeight)),
     );
     const pairs = d.flatMap((x) => x.fpBtcPks.map((fp) => [x.stakingTxHash, fp] as const));
     await db.$executeRawUnsafe(
