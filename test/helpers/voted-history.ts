@@ -1,0 +1,303 @@
+// A devnet with a long, fully voted L2 history, built in seconds instead of hours: L2 blocks are mined in one
+// `anvil_mine` with timestamps in the past (anvil's genesis is set back in time), BTC headers reach as far back,
+// delegations are included at an early BTC height so they are active for the whole history, and the votes are
+// signed here with the crypto core (each provider's EOTS key and its committed randomness) and sent through
+// the finality contract client in large multi-message transactions — the same messages the provider daemon
+// sends, without waiting for it to catch up block by block. Then every chain is paused, so whatever reads the
+// devnet afterwards sees the same data.
+import { SigningCosmWasmClient } from "@cosmjs/cosmwasm";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { calculateFee, GasPrice } from "@cosmjs/stargate";
+import { FinalityContractClient } from "../../contracts/finality/client.ts";
+import {
+  type CommitArgs,
+  signCommit,
+  signingContextFor,
+  signVote,
+  type Vote,
+} from "../../contracts/finality/signing.ts";
+import { hexToBytes } from "../../src/core/crypto/bytes.ts";
+import { generateMnemonic, secretKeyFromMnemonic } from "../../src/core/crypto/keys.ts";
+import * as merkle from "../../src/core/crypto/merkle.ts";
+import { deriveRandomnessList } from "../../src/core/crypto/randomness.ts";
+import { type Devnet, startDevnet } from "../../src/devnet/devnet.ts";
+
+export interface VotedHistoryOptions {
+  /** Stake of each provider; each gets `delegationsPerProvider` delegations splitting it. */
+  providers: bigint[];
+  delegationsPerProvider?: number;
+  /** L2 blocks to mine (heights 1…l2Blocks). */
+  l2Blocks: number;
+  activationHeight?: bigint;
+  interval?: bigint;
+  /** Votes per transaction. */
+  votesPerTx?: number;
+  /** Randomness committed past the history, for votes on blocks mined later. */
+  extraRandomness?: number;
+  /** Parallel signing accounts sending votes. */
+  senders?: number;
+  log?: (line: string) => void;
+}
+
+export interface HistoryProvider {
+  btcPkHex: string;
+  secretKey: Uint8Array;
+  stakeSat: bigint;
+}
+
+export interface VotedHistory {
+  devnet: Devnet;
+  providers: HistoryProvider[];
+  l2Head: bigint;
+  babylonHead: bigint;
+  votes: number;
+  timings: Record<string, number>;
+  admin(path: string, body?: unknown): Promise<unknown>;
+  /** Signs and sends votes of the given providers for the given (height, hash) pairs. */
+  vote(providers: HistoryProvider[], blocks: { height: bigint; hash: string }[]): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const GAS_PRICE = GasPrice.fromString("0.002ubbn");
+
+export async function buildVotedHistory(o: VotedHistoryOptions): Promise<VotedHistory> {
+  const log = o.log ?? (() => {});
+  const timings: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timings[name] = Math.round(now - t);
+    t = now;
+  };
+  const activation = o.activationHeight ?? 1n;
+  const interval = o.interval ?? 1n;
+  const senders = o.senders ?? 1;
+  // L2 blocks 1 s apart, ending a minute before now; BTC headers 10 min apart covering all of it and more.
+  const l2Start = Math.floor(Date.now() / 1000) - o.l2Blocks - 120;
+  const btcHeaders = Math.ceil((o.l2Blocks + 3600) / 600) + 12;
+  const devnet = await startDevnet({
+    accounts: senders,
+    blockIntervalMs: 100,
+    btcBlockIntervalMs: 0,
+    btc: { initialHeaders: btcHeaders, spacingSec: 600 },
+    activationHeight: activation,
+    finalitySignatureInterval: interval,
+    l2: { extraArgs: ["--timestamp", String(l2Start)] },
+  });
+  const info = devnet.info;
+  const admin = async (path: string, body: unknown = {}): Promise<unknown> => {
+    const res = await fetch(`${info.adminUrl}${path}`, {
+      method: path === "/state" ? "GET" : "POST",
+      headers: { "content-type": "application/json" },
+      body: path === "/state" ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`devnet admin ${path}: ${res.status} ${text}`);
+    return JSON.parse(text);
+  };
+  try {
+    await admin("/l2/pause"); // the history is mined below, all at once
+    // Providers, registered and allow-listed one block each.
+    const providers: HistoryProvider[] = [];
+    for (const [i, stakeSat] of o.providers.entries()) {
+      const mnemonic = generateMnemonic();
+      const reply = (await admin("/providers", { mnemonic, moniker: `bench-fp-${i}` })) as {
+        btcPkHex: string;
+      };
+      providers.push({ btcPkHex: reply.btcPkHex, secretKey: secretKeyFromMnemonic(mnemonic), stakeSat });
+    }
+    lap("providers");
+
+    // Delegations, included at BTC height 1 so they are active from height 1 + k on; many per Babylon block.
+    const per = o.delegationsPerProvider ?? 1;
+    const jobs: { fp: string; amountSat: string }[] = [];
+    for (const p of providers) {
+      for (let d = 0; d < per; d++) {
+        const share = p.stakeSat / BigInt(per) + (d === 0 ? p.stakeSat % BigInt(per) : 0n);
+        jobs.push({ fp: p.btcPkHex, amountSat: share.toString() });
+      }
+    }
+    await pool(jobs, 200, (j) => admin("/delegations", { ...j, stakingTime: 60_000, startHeight: 1 }));
+    lap("delegations");
+    log("delegated");
+
+    // The L2 history, in one call.
+    await devnet.anvil!.rpc("anvil_mine", [`0x${o.l2Blocks.toString(16)}`, "0x1"]);
+    const l2Head = await devnet.anvil!.blockNumber();
+    lap("l2");
+
+    const wallets = await Promise.all(
+      info.mnemonics.slice(0, senders).map((m) => DirectSecp256k1HdWallet.fromMnemonic(m, { prefix: "bbn" })),
+    );
+    const signers: SigningCosmWasmClient[] = [];
+    const clients = await Promise.all(
+      wallets.map(async (w) => {
+        const [account] = await w.getAccounts();
+        const signer = await SigningCosmWasmClient.connectWithSigner(info.babylon.rpcUrl, w, {
+          gasPrice: GAS_PRICE,
+          broadcastPollIntervalMs: 100,
+        });
+        signers.push(signer);
+        return new FinalityContractClient(signer, account!.address, info.contractAddress);
+      }),
+    );
+    const contexts = signingContextFor(info.babylon.chainId, info.contractAddress);
+
+    // One randomness commitment per provider over every checked height of the history.
+    const checked: bigint[] = [];
+    for (let h = activation; h <= l2Head; h += interval) checked.push(h);
+    const count = Math.max(checked.length + (o.extraRandomness ?? 0), 10);
+    const randomness = providers.map((p) => {
+      const list = deriveRandomnessList(p.secretKey, info.bsnId, activation, count, interval);
+      return { list, proofs: merkle.proofs(list.pubRands), root: merkle.root(list.pubRands) };
+    });
+    for (const [i, p] of providers.entries()) {
+      const r = randomness[i]!;
+      const args: CommitArgs = signCommit(
+        p.secretKey,
+        activation,
+        BigInt(count),
+        r.root,
+        contexts.randCommit,
+      );
+      await clients[0]!.commitPublicRandomness(args, "auto");
+    }
+    lap("randomness");
+    log("randomness committed");
+    await waitForTimestamping(admin);
+    lap("timestamping");
+    log("timestamped");
+
+    let gasPerVote = 0;
+    const vote = async (
+      who: HistoryProvider[],
+      blocks: { height: bigint; hash: string }[],
+    ): Promise<number> => {
+      const all: Vote[] = [];
+      for (const b of blocks) {
+        const index = Number((b.height - activation) / interval);
+        for (const p of who) {
+          const r = randomness[providers.indexOf(p)]!;
+          all.push(
+            signVote(
+              p.secretKey,
+              {
+                height: b.height,
+                blockHash: hexToBytes(b.hash.replace(/^0x/, "")),
+                privRand: r.list.privRands[index]!,
+                pubRand: r.list.pubRands[index]!,
+                proof: r.proofs[index]!,
+              },
+              contexts.finalityVote,
+            ),
+          );
+        }
+      }
+      const perTx = o.votesPerTx ?? 200;
+      const batches: Vote[][] = [];
+      for (let i = 0; i < all.length; i += perTx) batches.push(all.slice(i, i + perTx));
+      if (batches.length > 0 && gasPerVote === 0) {
+        // Learn the gas of a vote once (simulated); later batches carry a fixed fee and skip simulation.
+        const first = await clients[0]!.submitFinalitySignatures(batches.shift()!, "auto");
+        gasPerVote = Math.ceil((Number(first.gasUsed) / Math.min(perTx, all.length)) * 1.5);
+      }
+      let next = 0;
+      await Promise.all(
+        clients.map(async (client) => {
+          while (next < batches.length) {
+            const batch = batches[next++]!;
+            await client.submitFinalitySignatures(
+              batch,
+              calculateFee(gasPerVote * batch.length + 200_000, GAS_PRICE),
+            );
+          }
+        }),
+      );
+      return all.length;
+    };
+
+    const blocks = await l2Hashes(devnet.anvil!.url, checked);
+    const votes = await vote(providers, blocks);
+    lap("votes");
+    log(
+      `history: ${providers.length} providers, ${jobs.length} delegations, ${l2Head} L2 blocks, ${votes} votes`,
+    );
+
+    return {
+      devnet,
+      providers,
+      l2Head,
+      babylonHead: 0n,
+      votes,
+      timings,
+      admin,
+      vote,
+      async stop() {
+        for (const s of signers) s.disconnect();
+        await devnet.stop();
+      },
+    };
+  } catch (error) {
+    await devnet.stop();
+    throw error;
+  }
+}
+
+/** Stops Babylon, BTC and L2 production so the devnet's data no longer changes; returns the heads. */
+export async function freeze(h: VotedHistory): Promise<{ babylonHead: bigint; l2Head: bigint }> {
+  await h.admin("/btc/pause");
+  await h.admin("/l2/pause");
+  await h.admin("/babylon/pause");
+  const state = (await h.admin("/state")) as { babylon: { height: string } };
+  h.babylonHead = BigInt(state.babylon.height);
+  return { babylonHead: h.babylonHead, l2Head: await h.devnet.anvil!.blockNumber() };
+}
+
+/** Moves BTC on until the epoch of the randomness just committed is BTC-finalized, so votes are accepted. */
+async function waitForTimestamping(admin: (path: string, body?: unknown) => Promise<unknown>): Promise<void> {
+  const first = (await admin("/state")) as { babylon: { currentEpoch: string } };
+  const wanted = BigInt(first.babylon.currentEpoch);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const s = (await admin("/state")) as { babylon: { lastFinalizedEpoch: string } };
+    if (BigInt(s.babylon.lastFinalizedEpoch) >= wanted) return;
+    if (Date.now() > deadline) throw new Error(`epoch ${wanted} was not BTC-finalized within 60 s`);
+    await admin("/btc/advance", { blocks: 2 });
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+/** (height, hash) of L2 blocks, read in JSON-RPC batches. */
+export async function l2Hashes(url: string, heights: bigint[]): Promise<{ height: bigint; hash: string }[]> {
+  const out: { height: bigint; hash: string }[] = [];
+  for (let i = 0; i < heights.length; i += 200) {
+    const part = heights.slice(i, i + 200);
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(
+        part.map((h, id) => ({
+          jsonrpc: "2.0",
+          id,
+          method: "eth_getBlockByNumber",
+          params: [`0x${h.toString(16)}`, false],
+        })),
+      ),
+    });
+    const replies = (await res.json()) as { id: number; result: { hash: string } | null }[];
+    for (const r of replies.sort((a, b) => a.id - b.id)) {
+      if (!r.result) throw new Error(`L2 block ${part[r.id]} not found`);
+      out.push({ height: part[r.id]!, hash: r.result.hash.toLowerCase() });
+    }
+  }
+  return out;
+}
+
+async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
