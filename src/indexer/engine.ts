@@ -23,7 +23,15 @@ import type { Logger } from "../log.ts";
 import type { GadgetEvents } from "./events.ts";
 import type { StepResult } from "./loop.ts";
 import type { Mutex } from "./mutex.ts";
-import { type Db, readContractSettings, readState, writeCursor, writeState } from "./state.ts";
+import {
+  type Db,
+  type DelegationRow,
+  delegationColumns,
+  readContractSettings,
+  readState,
+  writeCursor,
+  writeState,
+} from "./state.ts";
 
 export const ENGINE_CURSOR = "engine";
 
@@ -131,7 +139,12 @@ export class FinalityEngine {
         }
       }
       const t = tally(strip(block.hash), votesByHeight.get(BigInt(block.height)) ?? [], table);
-      results.push({ hash: block.hash, height: BigInt(block.height), btcHeight: btcHeight ?? null, tally: t });
+      results.push({
+        hash: block.hash,
+        height: BigInt(block.height),
+        btcHeight: btcHeight ?? null,
+        tally: t,
+      });
     }
 
     await prisma.$transaction(async (tx) => {
@@ -314,18 +327,7 @@ export class FinalityEngine {
         `SELECT btc_pk, bsn_id, jailed, slashed_babylon_height, slashed_btc_height FROM finality_provider WHERE bsn_id = $1`,
         bsnId,
       ),
-      prisma.$queryRawUnsafe<
-        {
-          staking_tx_hash: string;
-          total_sat: bigint;
-          start_height: number;
-          end_height: number;
-          covenant_quorum_reached: boolean;
-          unbonded_at_btc_height: number | null;
-        }[]
-      >(
-        `SELECT staking_tx_hash, total_sat, start_height, end_height, covenant_quorum_reached, unbonded_at_btc_height FROM btc_delegation`,
-      ),
+      prisma.$queryRawUnsafe<DelegationRow[]>(`SELECT ${delegationColumns} FROM btc_delegation`),
       prisma.$queryRawUnsafe<{ staking_tx_hash: string; fp_btc_pk: string }[]>(
         `SELECT staking_tx_hash, fp_btc_pk FROM delegation_provider`,
       ),

@@ -11,7 +11,7 @@ import { bytesToHex } from "../core/crypto/bytes.ts";
 import type { PrismaClient } from "../db/database.ts";
 import type { Logger } from "../log.ts";
 import type { StepResult } from "./loop.ts";
-import { writeState } from "./state.ts";
+import { type DelegationRow, delegationColumns, writeState } from "./state.ts";
 
 export interface ReconcilerOptions {
   prisma: PrismaClient;
@@ -294,18 +294,8 @@ export class Reconciler {
     const hashes = dels.map((d) => stakingTxHashOf(d.stakingTxHex));
     const indexed = new Map(
       (
-        await prisma.$queryRawUnsafe<
-          {
-            staking_tx_hash: string;
-            total_sat: bigint;
-            start_height: number;
-            end_height: number;
-            covenant_quorum_reached: boolean;
-            unbonded_at_btc_height: number | null;
-          }[]
-        >(
-          `SELECT staking_tx_hash, total_sat, start_height, end_height, covenant_quorum_reached, unbonded_at_btc_height
-           FROM btc_delegation WHERE staking_tx_hash = ANY($1::text[])`,
+        await prisma.$queryRawUnsafe<DelegationRow[]>(
+          `SELECT ${delegationColumns} FROM btc_delegation WHERE staking_tx_hash = ANY($1::text[])`,
           hashes,
         )
       ).map((r) => [r.staking_tx_hash, r]),

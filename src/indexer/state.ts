@@ -90,3 +90,16 @@ export async function readContractSettings(db: Db): Promise<ContractSettings | u
     grid: finalityGrid(BigInt(row.bsn_activation_height), BigInt(row.finality_signature_interval)),
   };
 }
+
+/** The columns of btc_delegation that voting power is computed from (rule 3). */
+export interface DelegationRow {
+  staking_tx_hash: string;
+  total_sat: bigint;
+  start_height: number;
+  end_height: number;
+  covenant_quorum_reached: boolean;
+  unbonded_at_btc_height: number | null;
+}
+
+export const delegationColumns =
+  "staking_tx_hash, total_sat, start_height, end_height, covenant_quorum_reached, unbonded_at_btc_height";
