@@ -1,0 +1,284 @@
+// The query surface under load, against a seeded database (Postgres when DATABASE_URL is set, in-memory PGlite
+// otherwise) and the real servers on free ports:
+//  - QueryBlockRangeBabylonFinalized over 1,000 blocks through the gRPC client (p50, p99);
+//  - an explorer's GraphQL query mix at fixed concurrency (requests/s, p99);
+//  - finalizedBlocks fan-out to 1,000 graphql-ws subscribers (publish → delivery latency p50, p99).
+import { createHash } from "node:crypto";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
+import { FinalityGadgetClient } from "../src/api/grpc/client.ts";
+import { ServiceHealth } from "../src/api/health.ts";
+import { GadgetMetrics } from "../src/api/metrics.ts";
+import { startApi } from "../src/api/server.ts";
+import { type Database, openDatabase } from "../src/db/database.ts";
+import { GadgetEvents } from "../src/indexer/events.ts";
+import { silentLogger } from "../src/log.ts";
+import { percentile, printLine } from "./harness.ts";
+
+const BLOCKS = 5_000n;
+const FINALIZED = 4_000n;
+const CONCURRENCY = 16;
+const MIX_SECONDS = 5;
+const SUBSCRIBERS = 1_000;
+const SOCKETS = 20;
+const FANOUT_EVENTS = 20;
+
+const hex = (seed: string) => createHash("sha256").update(seed).digest("hex");
+const blockHash = (h: bigint) => `0x${hex(`bench-block-${h}`)}`;
+const fps = [hex("bench-fp-a"), hex("bench-fp-b"), hex("bench-fp-c")];
+const powers = [500n, 300n, 200n];
+
+async function seed(db: Database): Promise<void> {
+  const p = db.prisma;
+  const chunk = 1_000n;
+  for (let start = 1n; start <= BLOCKS; start += chunk) {
+    const blocks = [];
+    const sigs = [];
+    for (let h = start; h < start + chunk && h <= BLOCKS; h++) {
+      const finalized = h <= FINALIZED;
+      // every block is checked (interval 1); C skips every 7th height
+      const voters = fps.filter((_, i) => i < 2 || h % 7n !== 0n);
+      blocks.push({
+        hash: blockHash(h),
+        height: h,
+        parentHash: blockHash(h - 1n),
+        timestamp: 1_700_000_000n + h * 2n,
+        checked: true,
+        status: finalized ? ("FINALIZED" as const) : ("PENDING" as const),
+        btcHeight: 100,
+        votedPower: voters.reduce((s, pk) => s + powers[fps.indexOf(pk)]!, 0n),
+        totalPower: 1000n,
+        voterCount: voters.length,
+        finalizedAt: finalized ? new Date(Number(1_700_000_000n + h * 2n) * 1000 + 6000) : null,
+      });
+      for (const [i, pk] of voters.entries()) {
+        sigs.push({
+          babylonHeight: 1000n + h,
+          txHash: hex(`bench-sig-${h}-${pk}`),
+          msgIndex: i,
+          fpBtcPk: pk,
+          height: h,
+          blockHash: blockHash(h),
+          babylonTime: new Date(),
+        });
+      }
+    }
+    await p.l2Block.createMany({ data: blocks });
+    await p.finalitySignature.createMany({ data: sigs });
+  }
+  await p.finalityProvider.createMany({
+    data: fps.map((btcPk, i) => ({ btcPk, bsnId: "bench", moniker: `fp-${i}`, updatedBabylonHeight: 1n })),
+  });
+  await p.votingPower.createMany({
+    data: fps.map((fpBtcPk, i) => ({ btcHeight: 100, fpBtcPk, power: powers[i]! })),
+  });
+  await p.gadgetState.createMany({
+    data: [
+      { key: "activated_timestamp", value: "1700000002" },
+      { key: "l2_head_height", value: BLOCKS.toString() },
+      { key: "l2_finalized_height", value: "100" },
+    ],
+  });
+}
+
+function stats(samples: number[]): { p50: number; p99: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+}
+
+export async function run(): Promise<void> {
+  console.log("\n## API (gRPC, GraphQL, subscriptions)");
+  const url = process.env.DATABASE_URL;
+  const db = await openDatabase(url ? { url } : { memory: true });
+  if (url) {
+    // A shared Postgres may hold a previous run's rows.
+    await db.sql.exec(
+      "TRUNCATE l2_block, finality_signature, finality_provider, voting_power, gadget_state RESTART IDENTITY",
+    );
+  }
+  const seeded = performance.now();
+  await seed(db);
+  printLine(
+    `seeded ${db.kind}`,
+    `${BLOCKS} blocks, ${FINALIZED} finalized, ~${Number(BLOCKS) * 3} signatures in ${((performance.now() - seeded) / 1000).toFixed(1)} s`,
+  );
+  const events = new GadgetEvents();
+  const api = await startApi({
+    db,
+    events,
+    health: new ServiceHealth(),
+    config: { host: "127.0.0.1", httpPort: 0, grpcPort: 0, maxPageSize: 1000 },
+    log: silentLogger,
+    metrics: new GadgetMetrics({ processMetrics: false }),
+  });
+  try {
+    await rangeBench(api.grpcAddress);
+    await mixBench(api.httpUrl);
+    await fanoutBench(api.httpUrl, db, events, api.metrics);
+  } finally {
+    await api.close();
+    await db.close();
+  }
+}
+
+async function rangeBench(address: string): Promise<void> {
+  const client = new FinalityGadgetClient(address);
+  const blocks = [];
+  for (let h = FINALIZED - 999n; h <= FINALIZED; h++) {
+    blocks.push({ hash: blockHash(h), height: h, timestamp: 1_700_000_000n + h * 2n });
+  }
+  for (let i = 0; i < 10; i++) await client.queryBlockRangeBabylonFinalized(blocks);
+  const samples: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const start = performance.now();
+    const last = await client.queryBlockRangeBabylonFinalized(blocks);
+    samples.push(performance.now() - start);
+    if (last !== FINALIZED) throw new Error(`range answered ${last}, expected ${FINALIZED}`);
+  }
+  client.close();
+  const s = stats(samples);
+  printLine(
+    "QueryBlockRangeBabylonFinalized, 1,000 blocks",
+    `p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms`,
+  );
+}
+
+const MIX_NAMES = ["syncStatus", "blocks+votes", "block", "finalityProvider", "finalitySignatures"];
+const MIX = [
+  `{ syncStatus { l2HeadHeight btcFinalizedHeight lagBlocks lagSeconds activated } }`,
+  `{ blocks(first: 20) { edges { node { height hash status votedPowerRatio votes { fpBtcPk provider { description { moniker } } } } } } }`,
+  `query($h: BigInt) { block(height: $h) { hash status timeToFinalitySeconds votes { fpBtcPk votingPower } } }`,
+  `query($pk: String!) { finalityProvider(btcPk: $pk) { status votingPower highestVotedHeight participation(window: 500) { rate } missedCheckedHeights(first: 10) } }`,
+  `query($pk: String) { finalitySignatures(first: 50, where: { fpBtcPk: $pk }) { edges { node { height blockHash } } } }`,
+];
+
+async function mixBench(httpUrl: string): Promise<void> {
+  let n = 0;
+  const byKind: number[][] = MIX.map(() => []);
+  const request = async (): Promise<number> => {
+    const i = n++;
+    const query = MIX[i % MIX.length]!;
+    const variables = { h: String(1 + (i % Number(BLOCKS))), pk: fps[i % fps.length] };
+    const res = await fetch(`${httpUrl}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as { errors?: unknown };
+    if (body.errors) throw new Error(`query failed: ${JSON.stringify(body.errors)}`);
+    return i % MIX.length;
+  };
+  for (let i = 0; i < 50; i++) await request();
+  // One at a time first: what each query costs on its own.
+  for (let i = 0; i < 100; i++) {
+    const start = performance.now();
+    const kind = await request();
+    byKind[kind]!.push(performance.now() - start);
+  }
+  for (const [k, name] of MIX_NAMES.entries()) {
+    const ks = stats(byKind[k]!);
+    printLine(`  alone: ${name}`, `p50 ${ks.p50.toFixed(1)} ms, p99 ${ks.p99.toFixed(1)} ms`);
+  }
+  const samples: number[] = [];
+  const end = performance.now() + MIX_SECONDS * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < end) {
+        const start = performance.now();
+        await request();
+        samples.push(performance.now() - start);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  const s = stats(samples);
+  printLine(
+    `GraphQL explorer mix, concurrency ${CONCURRENCY}`,
+    `${(samples.length / elapsed).toFixed(0)} req/s, p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms`,
+  );
+}
+
+async function openSubscriptions(metrics: GadgetMetrics): Promise<number> {
+  const { values } = await metrics.subscriptionsActive.get();
+  return values.reduce((sum, v) => sum + v.value, 0);
+}
+
+async function fanoutBench(
+  httpUrl: string,
+  db: Database,
+  events: GadgetEvents,
+  metrics: GadgetMetrics,
+): Promise<void> {
+  const wsUrl = `${httpUrl.replace("http", "ws")}/graphql`;
+  const clients = Array.from({ length: SOCKETS }, () =>
+    createClient({ url: wsUrl, webSocketImpl: WebSocket }),
+  );
+  const published = new Map<bigint, number>();
+  const latencies: number[] = [];
+  let delivered = 0;
+  const disposers: Array<() => void> = [];
+  const firstLive = BLOCKS + 1n;
+  for (let i = 0; i < SUBSCRIBERS; i++) {
+    const client = clients[i % SOCKETS]!;
+    disposers.push(
+      client.subscribe<{ finalizedBlocks: { height: string } }>(
+        // Each subscriber resumes from the last stored height, so it is live once its catch-up read is done.
+        {
+          query: `subscription($f: BigInt) { finalizedBlocks(fromHeight: $f) { height } }`,
+          variables: { f: String(BLOCKS) },
+        },
+        {
+          next: (r) => {
+            const height = BigInt(r.data?.finalizedBlocks.height ?? "0");
+            const at = published.get(height);
+            if (at !== undefined) latencies.push(performance.now() - at);
+            delivered++;
+          },
+          error: (e) => console.error("subscription error", e),
+          complete: () => {},
+        },
+      ),
+    );
+  }
+  // Every subscription counts itself in the API's gauge once its bus listener is attached.
+  const waitStart = performance.now();
+  while ((await openSubscriptions(metrics)) < SUBSCRIBERS && performance.now() - waitStart < 60_000) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const setupMs = performance.now() - waitStart;
+  for (let k = 0n; k < BigInt(FANOUT_EVENTS); k++) {
+    const h = firstLive + k;
+    const finalizedAt = new Date();
+    await db.prisma.l2Block.create({
+      data: {
+        hash: blockHash(h),
+        height: h,
+        parentHash: blockHash(h - 1n),
+        timestamp: 1_700_000_000n + h * 2n,
+        checked: true,
+        status: "FINALIZED",
+        finalizedAt,
+      },
+    });
+    published.set(h, performance.now());
+    events.publish("blockFinalized", {
+      height: h,
+      hash: blockHash(h),
+      timestamp: 1_700_000_000n + h * 2n,
+      finalizedAt,
+    });
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const deadline = performance.now() + 30_000;
+  while (delivered < SUBSCRIBERS * FANOUT_EVENTS && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  for (const dispose of disposers) dispose();
+  await Promise.all(clients.map((c) => c.dispose()));
+  const s = stats(latencies);
+  printLine(
+    `finalizedBlocks fan-out, ${SUBSCRIBERS} subscribers on ${SOCKETS} sockets`,
+    `${delivered}/${SUBSCRIBERS * FANOUT_EVENTS} delivered (subscribed in ${(setupMs / 1000).toFixed(1)} s), latency p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms`,
+  );
+}
