@@ -3,10 +3,14 @@
 // follow. `npm start`, the end-to-end tests and the benchmarks all build on this one function.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { CosmWasmClient } from "@cosmjs/cosmwasm";
+import { FinalityContractQueryClient } from "../../contracts/finality/client.ts";
 import { type ProviderConfig, parseProviderConfig } from "../../provider/config.ts";
 import { type ProviderRuntime, registerProvider, startProvider } from "../../provider/daemon.ts";
 import { Keystore } from "../../provider/keystore.ts";
+import { BabylonQueryClient } from "../chains/babylon/query-client.ts";
 import { generateMnemonic } from "../core/crypto/keys.ts";
+import { finalityGrid, nextCheckedHeight } from "../core/finality/grid.ts";
 import type { Logger } from "../log.ts";
 import { type Devnet, type DevnetOptions, startDevnet } from "./devnet.ts";
 
@@ -125,6 +129,39 @@ export async function startDevnetSystem(options: DevnetSystemOptions): Promise<D
     throw error;
   }
   return system;
+}
+
+/**
+ * Waits until every provider's randomness covering the activation height is committed and BTC-timestamped,
+ * so that the first checked block can be voted on when the L2 reaches it, however slow the machine is.
+ */
+async function untilTimestamped(
+  rpcUrl: string,
+  contractAddress: string,
+  pks: string[],
+  height: bigint,
+): Promise<void> {
+  const [cosmwasm, babylon] = await Promise.all([
+    CosmWasmClient.connect(rpcUrl),
+    BabylonQueryClient.connect(rpcUrl),
+  ]);
+  const contract = new FinalityContractQueryClient(cosmwasm, contractAddress);
+  try {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const [finalized, commits] = await Promise.all([
+        babylon.lastFinalizedEpoch().catch(() => 0n),
+        Promise.all(pks.map((pk) => contract.pubRandCommitForHeight(pk, height))),
+      ]);
+      if (commits.every((c) => c !== null && c.babylon_epoch <= finalized)) return;
+      if (Date.now() > deadline)
+        throw new Error("providers' randomness was not BTC-timestamped within 120 s");
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    cosmwasm.disconnect();
+    babylon.disconnect();
+  }
 }
 
 async function admin(url: string, path: string, body: unknown): Promise<unknown> {
