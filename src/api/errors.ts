@@ -6,7 +6,7 @@ import { FinalityQueryError } from "../core/finality/range.ts";
 export const NOT_ACTIVATED_MESSAGE = "BTC staking is not activated for the consumer chain";
 export const BLOCK_NOT_FOUND_MESSAGE = "block not found";
 
-export type QueryErrorKind = "invalid_argument" | "not_found" | "not_activated";
+export type QueryErrorKind = "invalid_argument" | "not_found" | "not_activated" | "unavailable";
 
 export class QueryError extends Error {
   override readonly name = "QueryError";

@@ -21,6 +21,7 @@ const HTTP_STATUS: Record<QueryErrorKind, number> = {
   invalid_argument: 400,
   not_found: 404,
   not_activated: 409,
+  unavailable: 503,
 };
 
 export const REST_PATHS = new Set([

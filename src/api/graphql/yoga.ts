@@ -17,6 +17,7 @@ const QUERY_ERROR_CODES = {
   invalid_argument: "BAD_USER_INPUT",
   not_found: "NOT_FOUND",
   not_activated: "NOT_ACTIVATED",
+  unavailable: "UNAVAILABLE",
 } as const;
 
 function limitsPlugin(limits: QueryLimits): Plugin {

@@ -22,6 +22,7 @@ const CODES: Record<QueryErrorKind, status> = {
   invalid_argument: status.INVALID_ARGUMENT,
   not_found: status.NOT_FOUND,
   not_activated: status.FAILED_PRECONDITION,
+  unavailable: status.UNAVAILABLE,
 };
 
 class ArgumentError extends Error {}
