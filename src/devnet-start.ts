@@ -20,12 +20,12 @@ export async function runDevnetSystem(config: Config, log: Logger): Promise<void
       { stakeSat: 2_000_000_000n, moniker: "orange-pill" },
       { stakeSat: 1_000_000_000n, moniker: "lightning-fp" },
     ],
-    // BTC staking activates at a future L2 height, as on a real BSN: the providers register, commit randomness
-    // and see it BTC-timestamped before the first checked block, so finality starts at activation.
+    // BTC staking activates at a future L2 height, as on a real BSN: the L2 waits until the providers have
+    // registered and their randomness is BTC-timestamped, so finality starts at the activation height.
     devnet: {
       blockIntervalMs: 500,
       btcBlockIntervalMs: 2_000,
-      activationHeight: 30n,
+      activationHeight: 10n,
       finalitySignatureInterval: 2n,
     },
   });
