@@ -1,7 +1,7 @@
 // Scans every Babylon block from the stored cursor: `block_results` for events and `block` for the txs the
 // contract events point into. Blocks are fetched ahead with bounded concurrency and written in batches,
 // each batch with its cursor in one transaction (DESIGN rule 10).
-import { Comet38Client } from "@cosmjs/tendermint-rpc";
+import type { Comet38Client } from "@cosmjs/tendermint-rpc";
 import type { PrismaClient } from "../db/database.ts";
 import type { Logger } from "../log.ts";
 import {
@@ -12,6 +12,7 @@ import {
 } from "./babylon-records.ts";
 import { BABYLON_CURSOR, mergeRecords, writeBabylonBatch } from "./babylon-store.ts";
 import type { StepResult } from "./loop.ts";
+import { retryingComet } from "./rpc-retry.ts";
 import { readCursor, writeState } from "./state.ts";
 
 export interface BabylonIngesterOptions {
@@ -35,7 +36,7 @@ export class BabylonIngester {
 
   // Babylon runs CometBFT 0.38; its block_results carry finalize_block_events.
   private async comet(): Promise<Comet38Client> {
-    this.client ??= await Comet38Client.connect(this.o.rpcUrl);
+    this.client ??= retryingComet(this.o.rpcUrl);
     return this.client;
   }
 

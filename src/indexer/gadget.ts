@@ -14,6 +14,7 @@ import { L2Ingester } from "./l2-ingester.ts";
 import { type HealthReporter, runLoop } from "./loop.ts";
 import { Mutex } from "./mutex.ts";
 import { Reconciler } from "./reconciler.ts";
+import { retryingComet } from "./rpc-retry.ts";
 import { acquireWriterLock } from "./writer-lock.ts";
 
 export interface GadgetSettings {
@@ -73,8 +74,8 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
   const { db, settings: s, log, events, health, hooks } = o;
   const prisma = db.prisma;
   const writeLock = new Mutex();
-  const babylon = lazy(() => BabylonQueryClient.connect(s.babylonRpcUrl));
-  const cosmwasm = lazy(() => CosmWasmClient.connect(s.babylonRpcUrl));
+  const babylon = lazy(async () => new BabylonQueryClient(retryingComet(s.babylonRpcUrl)));
+  const cosmwasm = lazy(async () => CosmWasmClient.create(retryingComet(s.babylonRpcUrl)));
 
   const engine = new FinalityEngine({
     prisma,

@@ -1,0 +1,36 @@
+// Babylon RPC clients whose single calls retry a few times, with short jittered backoff, before failing.
+// A reconciler step makes tens of RPC calls and an ingester step a few per block; when each call fails on its
+// own with probability p, a step needing n of them succeeds with (1−p)^n — at p = 20 % and n = 15 about 3 % —
+// so retrying only whole steps never gets through a flaky endpoint (and the step backoff keeps growing).
+// Retrying each call makes a step fail with about n·p^attempts instead.
+import { Comet38Client, HttpClient, type RpcClient } from "@cosmjs/tendermint-rpc";
+import { sleep } from "./backoff.ts";
+
+type Request = Parameters<RpcClient["execute"]>[0];
+
+export class RetryingRpcClient implements RpcClient {
+  constructor(
+    private readonly inner: RpcClient,
+    private readonly attempts = 4,
+    private readonly baseMs = 50,
+  ) {}
+
+  readonly execute = async (request: Request) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.inner.execute(request);
+      } catch (error) {
+        if (attempt >= this.attempts) throw error;
+        const cap = this.baseMs * 2 ** (attempt - 1);
+        await sleep(cap / 2 + Math.random() * (cap / 2));
+      }
+    }
+  };
+
+  readonly disconnect = () => this.inner.disconnect();
+}
+
+/** A CometBFT 0.38 client (Babylon's) over HTTP whose calls retry on errors. */
+export function retryingComet(url: string): Comet38Client {
+  return Comet38Client.create(new RetryingRpcClient(new HttpClient(url)));
+}
