@@ -13,6 +13,7 @@ import { startApi } from "../src/api/server.ts";
 import { type Database, openDatabase } from "../src/db/database.ts";
 import { GadgetEvents } from "../src/indexer/events.ts";
 import { silentLogger } from "../src/log.ts";
+import { createTestDatabaseUrl } from "../test/helpers/database.ts";
 import { percentile, printLine } from "./harness.ts";
 
 const BLOCKS = 5_000n;
@@ -88,14 +89,9 @@ function stats(samples: number[]): { p50: number; p99: number } {
 
 export async function run(): Promise<void> {
   console.log("\n## API (gRPC, GraphQL, subscriptions)");
-  const url = process.env.DATABASE_URL;
-  const db = await openDatabase(url ? { url } : { memory: true });
-  if (url) {
-    // A shared Postgres may hold a previous run's rows.
-    await db.sql.exec(
-      "TRUNCATE l2_block, finality_signature, finality_provider, voting_power, gadget_state RESTART IDENTITY",
-    );
-  }
+  // With DATABASE_URL, a database of its own (created and dropped here), never the one the URL names.
+  const scratch = process.env.DATABASE_URL ? await createTestDatabaseUrl() : undefined;
+  const db = await openDatabase(scratch ? { url: scratch.url } : { memory: true });
   const seeded = performance.now();
   await seed(db);
   printLine(
@@ -118,6 +114,7 @@ export async function run(): Promise<void> {
   } finally {
     await api.close();
     await db.close();
+    await scratch?.drop();
   }
 }
 
