@@ -27,24 +27,29 @@ export interface ReconcilerOptions {
 }
 
 export class Reconciler {
-  private lastFull = 0;
-
   constructor(private readonly o: ReconcilerOptions) {}
 
-  /** Contract config, params and BTC headers: cheap, run often. Providers and delegations: on `full`. */
+  /**
+   * BTC headers follow Babylon's light client on every step (the engine's evaluation waits for them); the
+   * contract config, staking parameters, providers and delegations are read on `full` steps.
+   */
   async step(full: boolean): Promise<StepResult> {
     const babylon = await this.o.babylon();
     const headTime = await this.babylonTime();
-    await this.syncContract();
-    const paramsChanged = await this.syncParams(babylon);
+    let stakingChanged = false;
+    if (full) {
+      await this.syncContract();
+      stakingChanged = await this.syncParams(babylon);
+    }
     const headers = await this.syncBtcHeaders(babylon);
-    let stakingChanged = paramsChanged;
-    if (full || Date.now() - this.lastFull > 60_000) {
+    if (full) {
       const bsnId = await this.bsnId();
       if (bsnId !== undefined) stakingChanged = (await this.syncProviders(babylon, bsnId)) || stakingChanged;
-      this.lastFull = Date.now();
     }
-    await writeState(this.o.prisma, { btc_synced_time: headTime, staking_params_synced: 1 });
+    await writeState(this.o.prisma, {
+      btc_synced_time: headTime,
+      ...(full ? { staking_params_synced: 1 } : {}),
+    });
     if (stakingChanged) await this.stakingChanged();
     return headers > 0 || stakingChanged ? "progress" : "idle";
   }
