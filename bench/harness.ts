@@ -56,3 +56,39 @@ export function printRates(title: string, rates: Rate[]): void {
 export function printLine(label: string, value: string): void {
   console.log(`${label.padEnd(52)} ${value}`);
 }
+
+/**
+ * The cost ratio of `fn` to `baseline` (µs per op of fn ÷ µs per op of baseline), measured in alternating
+ * short windows so that a change in machine load during the run affects both sides alike. Median of rounds.
+ */
+export async function costRatio(
+  baseline: () => unknown,
+  fn: () => unknown,
+  options: { rounds?: number; windowMs?: number } = {},
+): Promise<number> {
+  const rounds = options.rounds ?? 9;
+  const windowMs = options.windowMs ?? 200;
+  const rate = (f: () => unknown) => {
+    let ops = 0;
+    const start = performance.now();
+    let elapsed = 0;
+    while (elapsed < windowMs) {
+      f();
+      ops++;
+      elapsed = performance.now() - start;
+    }
+    return ops / elapsed;
+  };
+  for (let i = 0; i < 20; i++) {
+    baseline();
+    fn();
+  }
+  const ratios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const b = rate(baseline);
+    const f = rate(fn);
+    ratios.push(b / f);
+  }
+  ratios.sort((a, b) => a - b);
+  return ratios[Math.floor(rounds / 2)]!;
+}

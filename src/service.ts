@@ -4,6 +4,7 @@
 import { ServiceHealth } from "./api/health.ts";
 import type { GadgetMetrics } from "./api/metrics.ts";
 import { startApi } from "./api/server.ts";
+import { l2TransactionLocator } from "./api/transactions.ts";
 import type { Config } from "./config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
 import { GadgetEvents } from "./indexer/events.ts";
@@ -72,6 +73,7 @@ export async function startService(
       events,
       health,
       log: log.child({ component: "api" }),
+      locateTransaction: l2TransactionLocator(config.l2.rpc_url),
       config: {
         host: config.api.host,
         httpPort: config.api.http_port,
