@@ -4,7 +4,7 @@
 // it — `op-btc-finality provider start` in a child process — so that it can be SIGKILLed, SIGTERMed and
 // SIGINTed. Every vote is checked in the contract's block_voters; equivocation is watched for on chain.
 //
-// OBF_PROVIDER_E2E_SECONDS sets how long the undisturbed voting phase lasts (default 20 s).
+// OBF_PROVIDER_E2E_SECONDS sets how long the undisturbed voting phase lasts (default 15 s).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -21,9 +21,9 @@ import { inspectJournal } from "../../provider/sign-guard.ts";
 import { type DevnetSystem, startDevnetSystem } from "../../src/devnet/system.ts";
 import { type LogLine, ProviderProcess } from "./cli-process.ts";
 
-const SECONDS = Number(process.env.OBF_PROVIDER_E2E_SECONDS ?? "20");
+const SECONDS = Number(process.env.OBF_PROVIDER_E2E_SECONDS ?? "15");
 // Activation far enough ahead that all three providers have randomness committed before it.
-const GRID: CommitGrid = { activationHeight: 40n, interval: 3n };
+const GRID: CommitGrid = { activationHeight: 21n, interval: 3n };
 /** The passphrase startDevnetSystem encrypts every provider's keys with. */
 const PASSPHRASE = "devnet-passphrase";
 const CLI = 2; // the provider run through the CLI
@@ -130,12 +130,12 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Kills the CLI provider right after it journals a new height, while every Babylon RPC reply takes 3 s:
+ * Kills the CLI provider right after it journals a new height, while every Babylon RPC reply takes 2 s:
  * after journalling, the account query and the simulation come before the broadcast, so the kill lands
  * before anything of that batch was sent. Returns the journal's highest height.
  */
 async function killAfterJournalling(): Promise<bigint> {
-  await admin("/faults", { latencyMs: 3000 });
+  await admin("/faults", { latencyMs: 2000 });
   try {
     const before = journalHighest() ?? -1n;
     const after = await waitFor(
@@ -151,7 +151,7 @@ async function killAfterJournalling(): Promise<bigint> {
   } finally {
     await admin("/faults", { latencyMs: 0 });
     // a request the dead process sent earlier is still answered (and acted on) after the delay
-    await sleep(4000);
+    await sleep(2500);
   }
 }
 
