@@ -47,6 +47,8 @@ export async function writeBabylonBatch(
   }
   if (r.providersCreated.length > 0) {
     const p = r.providersCreated;
+    // A row the reconciler inserted first (stamped with the head's height) takes the event's heights, so the
+    // row ends the same whichever of the two ran first.
     await db.$executeRawUnsafe(
       `INSERT INTO finality_provider (btc_pk, bsn_id, addr, moniker, identity, website, security_contact, details, commission,
                                       registered_babylon_height, updated_babylon_height)
@@ -56,7 +58,8 @@ export async function writeBabylonBatch(
        ON CONFLICT (btc_pk) DO UPDATE SET bsn_id = EXCLUDED.bsn_id, addr = EXCLUDED.addr, moniker = EXCLUDED.moniker,
          identity = EXCLUDED.identity, website = EXCLUDED.website, security_contact = EXCLUDED.security_contact,
          details = EXCLUDED.details, commission = EXCLUDED.commission,
-         registered_babylon_height = coalesce(finality_provider.registered_babylon_height, EXCLUDED.registered_babylon_height)`,
+         registered_babylon_height = coalesce(finality_provider.registered_babylon_height, EXCLUDED.registered_babylon_height),
+         updated_babylon_height = EXCLUDED.updated_babylon_height`,
       p.map((x) => x.btcPk),
       p.map((x) => x.bsnId),
       p.map((x) => x.addr),
@@ -79,22 +82,30 @@ export async function writeBabylonBatch(
       e.map((x) => x.fpBtcPk),
       e.map((x) => x.kind),
     );
-    // The provider row holds the latest state; history stays in finality_provider_event.
+    // The provider row holds the latest state; history stays in finality_provider_event. The batch's events
+    // are folded per provider, in order, into one row each, and applied in one statement.
+    const fold = new Map<string, { slashed: string | null; jailed: boolean | null; updated: string }>();
     for (const ev of e) {
-      if (ev.kind === "SLASHED") {
-        await db.$executeRawUnsafe(
-          `UPDATE finality_provider SET slashed_babylon_height = coalesce(slashed_babylon_height, $2::bigint), updated_babylon_height = $2::bigint WHERE btc_pk = $1`,
-          ev.fpBtcPk,
-          s(ev.babylonHeight),
-        );
-      } else if (ev.kind === "JAILED" || ev.kind === "ACTIVE" || ev.kind === "INACTIVE") {
-        await db.$executeRawUnsafe(
-          `UPDATE finality_provider SET jailed = $2, updated_babylon_height = $3::bigint WHERE btc_pk = $1`,
-          ev.fpBtcPk,
-          ev.kind === "JAILED",
-          s(ev.babylonHeight),
-        );
-      }
+      const slashing = ev.kind === "SLASHED";
+      if (!slashing && ev.kind !== "JAILED" && ev.kind !== "ACTIVE" && ev.kind !== "INACTIVE") continue;
+      const f = fold.get(ev.fpBtcPk) ?? { slashed: null, jailed: null, updated: s(ev.babylonHeight) };
+      if (slashing) f.slashed ??= s(ev.babylonHeight);
+      else f.jailed = ev.kind === "JAILED";
+      f.updated = s(ev.babylonHeight);
+      fold.set(ev.fpBtcPk, f);
+    }
+    if (fold.size > 0) {
+      const rows = [...fold];
+      await db.$executeRawUnsafe(
+        `UPDATE finality_provider p SET slashed_babylon_height = coalesce(p.slashed_babylon_height, r.slashed),
+           jailed = coalesce(r.jailed, p.jailed), updated_babylon_height = r.updated
+         FROM unnest($1::text[], $2::bigint[], $3::boolean[], $4::bigint[]) AS r(pk, slashed, jailed, updated)
+         WHERE p.btc_pk = r.pk`,
+        rows.map(([pk]) => pk),
+        rows.map(([, f]) => f.slashed),
+        rows.map(([, f]) => f.jailed),
+        rows.map(([, f]) => f.updated),
+      );
     }
   }
   if (r.delegationsCreated.length > 0) {
@@ -133,25 +144,55 @@ export async function writeBabylonBatch(
       c.map((x) => x.status),
       c.map((x) => x.unbondedAtBtcHeight ?? x.startHeight ?? null),
     );
-    // Applied in event order; a change for a delegation not (yet) indexed is kept in the history above and
-    // its row is filled by the reconciler from Babylon's state.
+    // Applied in event order — folded per delegation into what applying them one by one would leave, then
+    // written in one statement (a backfill meets thousands per batch). A change for a delegation not (yet)
+    // indexed is kept in the history above and its row is filled by the reconciler from Babylon's state.
+    const fold = new Map<
+      string,
+      {
+        status: string;
+        quorum: boolean;
+        start: number | null;
+        end: number | null;
+        unbonded: number | null;
+        at: string;
+      }
+    >();
     for (const x of c) {
-      await db.$executeRawUnsafe(
-        `UPDATE btc_delegation SET status = $2,
-           covenant_quorum_reached = covenant_quorum_reached OR $3,
-           start_height = coalesce($4::int, start_height), end_height = coalesce($5::int, end_height),
-           unbonded_at_btc_height = coalesce(unbonded_at_btc_height, $6::int),
-           updated_babylon_height = $7::bigint
-         WHERE staking_tx_hash = $1`,
-        x.stakingTxHash,
-        x.status,
-        x.covenantQuorumReached ?? false,
-        x.startHeight ?? null,
-        x.endHeight ?? null,
-        x.unbondedAtBtcHeight ?? null,
-        s(x.babylonHeight),
-      );
+      const f = fold.get(x.stakingTxHash) ?? {
+        status: x.status,
+        quorum: false,
+        start: null,
+        end: null,
+        unbonded: null,
+        at: s(x.babylonHeight),
+      };
+      f.status = x.status;
+      f.quorum ||= x.covenantQuorumReached ?? false;
+      f.start = x.startHeight ?? f.start;
+      f.end = x.endHeight ?? f.end;
+      f.unbonded ??= x.unbondedAtBtcHeight ?? null;
+      f.at = s(x.babylonHeight);
+      fold.set(x.stakingTxHash, f);
     }
+    const rows = [...fold];
+    await db.$executeRawUnsafe(
+      `UPDATE btc_delegation d SET status = r.status,
+         covenant_quorum_reached = d.covenant_quorum_reached OR r.quorum,
+         start_height = coalesce(r.start, d.start_height), end_height = coalesce(r.end_, d.end_height),
+         unbonded_at_btc_height = coalesce(d.unbonded_at_btc_height, r.unbonded),
+         updated_babylon_height = r.at
+       FROM unnest($1::text[], $2::text[], $3::boolean[], $4::int[], $5::int[], $6::int[], $7::bigint[])
+         AS r(hash, status, quorum, start, end_, unbonded, at)
+       WHERE d.staking_tx_hash = r.hash`,
+      rows.map(([hash]) => hash),
+      rows.map(([, f]) => f.status),
+      rows.map(([, f]) => f.quorum),
+      rows.map(([, f]) => f.start),
+      rows.map(([, f]) => f.end),
+      rows.map(([, f]) => f.unbonded),
+      rows.map(([, f]) => f.at),
+    );
   }
   if (r.equivocations.length > 0) {
     const e = r.equivocations;
