@@ -160,7 +160,7 @@ export async function buildVotedHistory(o: VotedHistoryOptions): Promise<VotedHi
         r.root,
         contexts.randCommit,
       );
-      await clients[0]!.commitPublicRandomness(args, "auto");
+      await afterReset(() => clients[0]!.commitPublicRandomness(args, "auto"));
     }
     lap("randomness");
     log("randomness committed");
@@ -198,7 +198,8 @@ export async function buildVotedHistory(o: VotedHistoryOptions): Promise<VotedHi
       for (let i = 0; i < all.length; i += perTx) batches.push(all.slice(i, i + perTx));
       if (batches.length > 0 && gasPerVote === 0) {
         // Learn the gas of a vote once (simulated); later batches carry a fixed fee and skip simulation.
-        const first = await clients[0]!.submitFinalitySignatures(batches.shift()!, "auto");
+        const head = batches.shift()!;
+        const first = await afterReset(() => clients[0]!.submitFinalitySignatures(head, "auto"));
         gasPerVote = Math.ceil((Number(first.gasUsed) / Math.min(perTx, all.length)) * 1.5);
       }
       let next = 0;
@@ -291,6 +292,22 @@ export async function l2Hashes(url: string, heights: bigint[]): Promise<{ height
     }
   }
   return out;
+}
+
+/**
+ * Runs `fn` again when its connection was reset before any reply: signing thousands of votes blocks the event
+ * loop for seconds, longer than the server keeps an idle keep-alive socket, and the next request on that
+ * socket meets a reset. The first request of each call is a query (account, simulate), so nothing was sent.
+ */
+async function afterReset<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause;
+      if (attempt >= 3 || cause?.code !== "ECONNRESET") throw error;
+    }
+  }
 }
 
 async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<unknown>): Promise<void> {
