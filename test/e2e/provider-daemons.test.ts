@@ -19,7 +19,7 @@ import { providerPaths } from "../../provider/daemon.ts";
 import { alignUp, type CommitGrid } from "../../provider/randomness-store.ts";
 import { inspectJournal } from "../../provider/sign-guard.ts";
 import { type DevnetSystem, startDevnetSystem } from "../../src/devnet/system.ts";
-import { type LogLine, ProviderProcess } from "./cli-process.ts";
+import { type LogLine, ProviderProcess } from "../provider/cli-process.ts";
 
 const SECONDS = Number(process.env.OBF_PROVIDER_E2E_SECONDS ?? "15");
 // Activation far enough ahead that all three providers have randomness committed before it.
