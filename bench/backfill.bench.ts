@@ -40,6 +40,7 @@ export async function run(): Promise<void> {
     votesPerTx: 250,
   });
   const heads = await freeze(h);
+  printLine("chains stopped at", `Babylon height ${heads.babylonHead}, L2 height ${heads.l2Head}`);
   printLine(
     "history built (votes signed here, batched txs)",
     `${((performance.now() - build) / 1000).toFixed(1)} s, ${h.votes} votes`,

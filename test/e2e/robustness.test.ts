@@ -60,12 +60,12 @@ describe("robustness end to end", () => {
 
   it("keeps finalizing with 20 % of Babylon RPC calls failing and slow, and converges once they stop", async () => {
     const before = await t.finalizedHeight();
-    await t.admin("/faults", { errorRate: 0.2, latencyMs: 75 });
+    await t.admin("/faults", { errorRate: 0.2, latencyMs: 50 });
     try {
       expect(await failingCalls(t, 40)).toBeGreaterThan(0);
       await t.waitFor(
         "finality to keep rising under faults",
-        async () => ((await t.finalizedHeight()) >= before + 12n ? true : undefined),
+        async () => ((await t.finalizedHeight()) >= before + 8n ? true : undefined),
         60_000,
       );
     } finally {
