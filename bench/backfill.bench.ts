@@ -6,7 +6,7 @@
 // The history's votes are signed here with the crypto core and sent through the contract client in batches
 // (test/helpers/voted-history.ts): the real provider daemons would need about as many Babylon blocks as L2
 // blocks to catch up, hours at this size.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../src/config.ts";
@@ -56,11 +56,12 @@ export async function run(): Promise<void> {
   let drop = async () => {};
   if (usingPostgres) ({ url, drop } = await createTestDatabaseUrl());
   const info = h.devnet.info;
+  const dataDir = mkdtempSync(join(tmpdir(), "obf-bench-"));
   const config = loadConfig({
     env: {},
     flags: {
       "database.url": url,
-      "database.data_dir": mkdtempSync(join(tmpdir(), "obf-bench-")),
+      "database.data_dir": dataDir,
       "l2.rpc_url": info.l2!.rpcUrl,
       "l2.poll_interval_ms": "100",
       "babylon.rpc_url": info.babylon.rpcUrl,
@@ -180,5 +181,6 @@ export async function run(): Promise<void> {
     await service.stop();
     await h.stop();
     await drop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
