@@ -12,6 +12,7 @@ import {
 import { FinalityContractClient } from "../contracts/finality/client.ts";
 import { BabylonQueryClient, BabylonQueryError } from "../src/chains/babylon/query-client.ts";
 import { L2Client } from "../src/chains/l2.ts";
+import { retryingComet } from "../src/chains/rpc-retry.ts";
 import { signingContext } from "../src/core/crypto/context.ts";
 import { babylonPort, contractPort, l2Source } from "./chain-ports.ts";
 import type { ProviderConfig } from "./config.ts";
@@ -77,7 +78,7 @@ export async function startProvider(
 ): Promise<ProviderRuntime> {
   const keystore = new Keystore({ home });
   const { wallet, address } = await accountWallet(keystore, cfg, passphrase);
-  const signer = await SigningCosmWasmClient.connectWithSigner(cfg.babylon.rpc_url, wallet, {
+  const signer = SigningCosmWasmClient.createWithSigner(retryingComet(cfg.babylon.rpc_url), wallet, {
     gasPrice: GasPrice.fromString(cfg.babylon.gas_price),
   });
   checkChainId(await signer.getChainId(), cfg);
@@ -89,7 +90,7 @@ export async function startProvider(
       `bsn_id is "${cfg.bsn_id}" but contract ${cfg.contract.address} serves BSN "${contractCfg.bsn_id}"`,
     );
   }
-  const query = await BabylonQueryClient.connect(cfg.babylon.rpc_url);
+  const query = new BabylonQueryClient(retryingComet(cfg.babylon.rpc_url));
   const eots = keystore.unlock(cfg.key_name, passphrase, "eots");
   const pk = eots.publicKeyHex;
   const voteContext = signingContext("fp_fin_vote", cfg.babylon.chain_id, cfg.contract.address);

@@ -2,6 +2,7 @@
 // contract events point into. Blocks are fetched ahead with bounded concurrency and written in batches,
 // each batch with its cursor in one transaction (DESIGN rule 10).
 import type { Comet38Client } from "@cosmjs/tendermint-rpc";
+import { retryingComet } from "../chains/rpc-retry.ts";
 import type { PrismaClient } from "../db/database.ts";
 import type { Logger } from "../log.ts";
 import {
@@ -12,7 +13,6 @@ import {
 } from "./babylon-records.ts";
 import { BABYLON_CURSOR, mergeRecords, writeBabylonBatch } from "./babylon-store.ts";
 import type { StepResult } from "./loop.ts";
-import { retryingComet } from "./rpc-retry.ts";
 import { readCursor, writeState } from "./state.ts";
 
 export interface BabylonIngesterOptions {

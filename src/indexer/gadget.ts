@@ -4,6 +4,7 @@
 import { CosmWasmClient } from "@cosmjs/cosmwasm";
 import { BabylonQueryClient } from "../chains/babylon/query-client.ts";
 import { L2Client } from "../chains/l2.ts";
+import { retryingComet } from "../chains/rpc-retry.ts";
 import type { Database } from "../db/database.ts";
 import type { Logger } from "../log.ts";
 import { BabylonIngester } from "./babylon-ingester.ts";
@@ -14,7 +15,6 @@ import { L2Ingester } from "./l2-ingester.ts";
 import { type HealthReporter, runLoop } from "./loop.ts";
 import { Mutex } from "./mutex.ts";
 import { Reconciler } from "./reconciler.ts";
-import { retryingComet } from "./rpc-retry.ts";
 import { acquireWriterLock } from "./writer-lock.ts";
 
 export interface GadgetSettings {
