@@ -1,11 +1,11 @@
 // The finality engine over a real database (Postgres or PGlite), fed with rows as the ingesters write them.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { finalityGrid } from "../../src/core/finality/index.ts";
 import { FinalityEngine } from "../../src/indexer/engine.ts";
 import { GadgetEvents } from "../../src/indexer/events.ts";
 import { insertBlocks } from "../../src/indexer/l2-ingester.ts";
 import { Mutex } from "../../src/indexer/mutex.ts";
 import { readState, writeState } from "../../src/indexer/state.ts";
-import { finalityGrid } from "../../src/core/finality/index.ts";
 import { silentLogger } from "../../src/log.ts";
 import { openTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
@@ -71,7 +71,10 @@ async function vote(fpIndex: number, height: number, fork = 0) {
     String(height),
     hash(height, fork),
   );
-  await db.prisma.$executeRawUnsafe(`UPDATE l2_block SET evaluated_at = NULL WHERE height = $1::bigint AND status <> 'FINALIZED'`, String(height));
+  await db.prisma.$executeRawUnsafe(
+    `UPDATE l2_block SET evaluated_at = NULL WHERE height = $1::bigint AND status <> 'FINALIZED'`,
+    String(height),
+  );
 }
 
 async function statuses(from: number, to: number): Promise<string[]> {
@@ -90,7 +93,13 @@ async function run() {
 beforeEach(async () => {
   db = await openTestDatabase();
   events = new GadgetEvents();
-  engine = new FinalityEngine({ prisma: db.prisma, events, log: silentLogger, writeLock: new Mutex(), maxBlocksPerStep: 1000 });
+  engine = new FinalityEngine({
+    prisma: db.prisma,
+    events,
+    log: silentLogger,
+    writeLock: new Mutex(),
+    maxBlocksPerStep: 1000,
+  });
 });
 afterEach(async () => db.close());
 
@@ -106,7 +115,13 @@ describe("finality engine", () => {
     }
     await run();
     expect(await statuses(10, 20)).toEqual(Array(11).fill("FINALIZED"));
-    expect(await statuses(21, 25)).toEqual(["NOT_CHECKED", "NOT_CHECKED", "NOT_CHECKED", "NOT_CHECKED", "PENDING"]);
+    expect(await statuses(21, 25)).toEqual([
+      "NOT_CHECKED",
+      "NOT_CHECKED",
+      "NOT_CHECKED",
+      "NOT_CHECKED",
+      "PENDING",
+    ]);
     expect(await statuses(1, 9)).toEqual(Array(9).fill("NOT_ACTIVATED"));
     expect(finalized).toEqual(Array.from({ length: 11 }, (_, i) => BigInt(10 + i)));
     expect(await readState(db.prisma, "activated_timestamp")).toBe(String(1_030_000 + 10 * 2));
