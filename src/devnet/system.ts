@@ -123,6 +123,16 @@ export async function startDevnetSystem(options: DevnetSystemOptions): Promise<D
     await Promise.all(
       options.providers.map((spec, i) => ((spec.online ?? true) ? system.startVoting(i) : undefined)),
     );
+    // The first height the L2 will need a vote for once it resumes.
+    const online = providers.filter((_, i) => options.providers[i]!.online ?? true).map((p) => p.btcPkHex);
+    const grid = finalityGrid(BigInt(info.activationHeight), BigInt(info.finalitySignatureInterval));
+    const tip = devnet.anvil ? await devnet.anvil.blockNumber() : 0n;
+    await untilTimestamped(
+      info.babylon.rpcUrl,
+      info.contractAddress,
+      online,
+      nextCheckedHeight(tip + 1n, grid),
+    );
     if (devnet.anvil) await devnet.anvil.resumeMining();
   } catch (error) {
     await system.stop();
