@@ -31,6 +31,7 @@ export interface BabylonIngesterOptions {
 
 export class BabylonIngester {
   private client: Comet38Client | undefined;
+  private ahead: { from: bigint; blocks: Promise<BabylonBlockInput[]> } | undefined;
 
   constructor(private readonly o: BabylonIngesterOptions) {}
 
@@ -44,6 +45,7 @@ export class BabylonIngester {
   reset(): void {
     this.client?.disconnect();
     this.client = undefined;
+    this.ahead = undefined;
   }
 
   async step(): Promise<StepResult> {
@@ -64,10 +66,18 @@ export class BabylonIngester {
     const cursor = await readCursor(prisma, BABYLON_CURSOR);
     const from = cursor ? cursor.height + 1n : this.o.startHeight;
     if (from > head) return "idle";
-    const to =
-      head < from + BigInt(this.o.maxBlocksPerStep) - 1n ? head : from + BigInt(this.o.maxBlocksPerStep) - 1n;
-
-    const blocks = await this.fetchBlocks(comet, from, to);
+    // The range fetched ahead during the previous step's write, when it starts where the cursor says.
+    const ahead = this.ahead?.from === from ? this.ahead.blocks : undefined;
+    this.ahead = undefined;
+    const blocks = await (ahead ?? this.fetchBlocks(comet, from, this.rangeEnd(from, head)));
+    const last = blocks[blocks.length - 1]!;
+    if (last.height < head) {
+      // Fetch the next range while this one is written: backfill then runs at the pace of the slower of the two.
+      const next = last.height + 1n;
+      const fetching = this.fetchBlocks(comet, next, this.rangeEnd(next, head));
+      fetching.catch(() => {}); // a failed read-ahead is simply not used
+      this.ahead = { from: next, blocks: fetching };
+    }
     const batch = emptyRecords();
     for (const block of blocks) {
       const records = recordsOfBlock(block, this.o.contractAddress);
@@ -79,7 +89,6 @@ export class BabylonIngester {
       }
       mergeRecords(batch, records);
     }
-    const last = blocks[blocks.length - 1]!;
     await prisma.$transaction(
       async (tx) => {
         await writeBabylonBatch(tx, batch, { height: last.height, hash: null });
@@ -89,6 +98,11 @@ export class BabylonIngester {
     );
     await this.o.onBatch?.(batch, last.height, last.time);
     return "progress";
+  }
+
+  private rangeEnd(from: bigint, head: bigint): bigint {
+    const end = from + BigInt(this.o.maxBlocksPerStep) - 1n;
+    return head < end ? head : end;
   }
 
   private async fetchBlocks(comet: Comet38Client, from: bigint, to: bigint): Promise<BabylonBlockInput[]> {

@@ -12,7 +12,7 @@ import { stakingTouched } from "./babylon-store.ts";
 import { FinalityEngine } from "./engine.ts";
 import type { GadgetEvents } from "./events.ts";
 import { L2Ingester } from "./l2-ingester.ts";
-import { type HealthReporter, runLoop } from "./loop.ts";
+import { type HealthReporter, runLoop, Wakeup } from "./loop.ts";
 import { Mutex } from "./mutex.ts";
 import { Reconciler } from "./reconciler.ts";
 import { acquireWriterLock } from "./writer-lock.ts";
@@ -74,6 +74,7 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
   const { db, settings: s, log, events, health, hooks } = o;
   const prisma = db.prisma;
   const writeLock = new Mutex();
+  const engineWakeup = new Wakeup();
   const babylon = lazy(async () => new BabylonQueryClient(retryingComet(s.babylonRpcUrl)));
   const cosmwasm = lazy(async () => CosmWasmClient.create(retryingComet(s.babylonRpcUrl)));
 
@@ -105,6 +106,7 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
     maxBlocksPerStep: 200,
     concurrency: 8,
     onBatch: async (records) => {
+      engineWakeup.notify();
       if (stakingTouched(records)) engine.invalidateStaking();
       if (records.contractConfigTouched) await reconciler.syncContract();
       for (const sig of records.signatures) {
@@ -171,7 +173,11 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
     }),
     runLoop({
       name: "l2",
-      step: () => l2Ingester.step(),
+      step: async () => {
+        const result = await l2Ingester.step();
+        if (result === "progress") engineWakeup.notify();
+        return result;
+      },
       idleMs: s.l2PollMs,
       signal,
       log,
@@ -182,6 +188,7 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
       name: "engine",
       step: () => engine.step(),
       idleMs: 100,
+      wakeup: engineWakeup,
       signal,
       log,
       health,

@@ -28,6 +28,38 @@ export interface LoopOptions {
   health?: HealthReporter;
   onError?: (error: unknown) => void;
   backoff?: Backoff;
+  /** Ends an idle wait early when another component committed something this one should act on. */
+  wakeup?: Wakeup;
+}
+
+/** A wake-up call between loops: the engine runs as soon as an ingester commits, not at its next poll. */
+export class Wakeup {
+  private wake: (() => void) | undefined;
+  private pending = false;
+
+  notify(): void {
+    if (this.wake) this.wake();
+    else this.pending = true;
+  }
+
+  /** Waits up to `ms`, less if notified (also by a notification that came while the loop was busy). */
+  wait(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener("abort", done, { once: true });
+      this.wake = done;
+    });
+  }
 }
 
 export async function runLoop(options: LoopOptions): Promise<void> {
@@ -41,7 +73,8 @@ export async function runLoop(options: LoopOptions): Promise<void> {
       if (backoff.failures > 0) log.info({ component: name }, "recovered");
       backoff.reset();
       health?.report(name, { state: "ok", lastProgressAt });
-      if (result === "idle") await sleep(idleMs, signal);
+      if (result === "idle")
+        await (options.wakeup ? options.wakeup.wait(idleMs, signal) : sleep(idleMs, signal));
     } catch (error) {
       if (signal.aborted) break;
       options.onError?.(error);

@@ -367,10 +367,14 @@ export class Reconciler {
         `INSERT INTO btc_delegation (staking_tx_hash, staker_addr, staker_btc_pk, total_sat, staking_time, start_height, end_height,
                                      covenant_quorum_reached, unbonded_at_btc_height, status, params_version, updated_babylon_height)
          SELECT *, $12::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::int[], $7::int[], $8::boolean[], $9::int[], $10::text[], $11::int[])
-         ON CONFLICT (staking_tx_hash) DO UPDATE SET total_sat = EXCLUDED.total_sat, start_height = EXCLUDED.start_height,
-           end_height = EXCLUDED.end_height, covenant_quorum_reached = EXCLUDED.covenant_quorum_reached,
+         ON CONFLICT (staking_tx_hash) DO UPDATE SET
+           -- Fill what the events have not told yet; never undo what they did, and never move the row's
+           -- event height: the result must not depend on whether this pass ran before or after the ingester.
+           start_height = CASE WHEN btc_delegation.start_height = 0 THEN EXCLUDED.start_height ELSE btc_delegation.start_height END,
+           end_height = CASE WHEN btc_delegation.end_height = 0 THEN EXCLUDED.end_height ELSE btc_delegation.end_height END,
+           covenant_quorum_reached = btc_delegation.covenant_quorum_reached OR EXCLUDED.covenant_quorum_reached,
            unbonded_at_btc_height = coalesce(btc_delegation.unbonded_at_btc_height, EXCLUDED.unbonded_at_btc_height),
-           status = EXCLUDED.status, updated_babylon_height = EXCLUDED.updated_babylon_height`,
+           status = CASE WHEN btc_delegation.created_babylon_height IS NULL THEN EXCLUDED.status ELSE btc_delegation.status END`,
         rows.map((r) => r.hash),
         rows.map((r) => r.staker),
         rows.map((r) => r.stakerPk),
