@@ -130,6 +130,7 @@ function metricHooks(metrics: GadgetMetrics) {
             : "rpc";
       metrics.rpcErrorsTotal.inc({ endpoint: component, kind });
     },
+    onDisagreement: () => metrics.stateDisagreementsTotal.inc(),
     onSafetyIncident: (kind: string) => {
       metrics.safetyIncidentsTotal.inc({ kind });
       metrics.safetyIncidentsOpen.inc();

@@ -71,6 +71,11 @@ export class GadgetMetrics {
     help: "Safety incidents (reorgs below a BTC-finalized block, state disagreements) not yet resolved",
     registers: [this.registry],
   });
+  readonly stateDisagreementsTotal = new Counter({
+    name: "finality_gadget_state_disagreements_total",
+    help: "Times the reconciler found indexed state differing from Babylon's (the chain's value was taken)",
+    registers: [this.registry],
+  });
   readonly safetyIncidentsTotal = new Counter({
     name: "finality_gadget_safety_incidents_total",
     help: "Safety incidents detected, by kind",

@@ -106,8 +106,8 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
     maxBlocksPerStep: 200,
     concurrency: 8,
     onBatch: async (records) => {
-      engineWakeup.notify();
       if (stakingTouched(records)) engine.invalidateStaking();
+      engineWakeup.notify();
       if (records.contractConfigTouched) await reconciler.syncContract();
       for (const sig of records.signatures) {
         events.publish("finalitySignature", {
