@@ -7,6 +7,7 @@ import { startApi } from "./api/server.ts";
 import { l2TransactionLocator } from "./api/transactions.ts";
 import type { Config } from "./config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
+import { bridgeEvents } from "./indexer/event-bridge.ts";
 import { GadgetEvents } from "./indexer/events.ts";
 import { type GadgetSettings, runGadget } from "./indexer/gadget.ts";
 import { errorText } from "./indexer/loop.ts";
@@ -65,6 +66,8 @@ export async function startService(
     poolSize: config.database.pool_size,
   });
   const events = new GadgetEvents();
+  // Instances sharing a Postgres share their events, so every instance's subscriptions are live.
+  const bridge = config.database.url ? await bridgeEvents(config.database.url, events, log) : undefined;
   const health = new ServiceHealth({ expected: ["l2", "babylon", "reconciler", "engine"] });
   let api: Awaited<ReturnType<typeof startApi>>;
   try {
@@ -82,6 +85,7 @@ export async function startService(
       },
     });
   } catch (error) {
+    await bridge?.close();
     await db.close();
     throw error;
   }
@@ -112,6 +116,7 @@ export async function startService(
         log.error({ err: errorText(error) }, "indexer ended with an error"),
       );
       await api.close();
+      await bridge?.close();
       await db.close();
     },
   };
