@@ -244,6 +244,7 @@ export class Reconciler {
         >(`SELECT btc_pk, slashed_babylon_height, slashed_btc_height, jailed FROM finality_provider`)
       ).map((r) => [r.btc_pk, r]),
     );
+    const delegationsOf: string[] = [];
     for (const fp of providers) {
       const pk = bytesToHex(fp.btcPk).toLowerCase();
       const mine = indexed.get(pk);
@@ -282,8 +283,17 @@ export class Reconciler {
         slashedBtc,
         height,
       );
-      changed = (await this.syncDelegations(babylon, pk, quorum, height)) || changed;
+      delegationsOf.push(pk);
     }
+    // Delegations of several providers are read side by side: the first full pass gates evaluation.
+    let next = 0;
+    const worker = async () => {
+      while (next < delegationsOf.length) {
+        const pk = delegationsOf[next++]!;
+        if (await this.syncDelegations(babylon, pk, quorum, height)) changed = true;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, delegationsOf.length) }, worker));
     return changed;
   }
 
