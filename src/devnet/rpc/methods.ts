@@ -57,6 +57,24 @@ function bytes(params: Params, name: string): Uint8Array {
   }
 }
 
+/** The query, page, per_page and order_by of tx_search and block_search, checked as CometBFT does. */
+function searchParams(params: Params): {
+  query: string;
+  page: number;
+  perPage: number;
+  orderBy: "asc" | "desc";
+} {
+  const query = str(params, "query");
+  if (!query) throw invalid("missing query");
+  const page = Number(int(params, "page") ?? 1n);
+  const perPage = Number(int(params, "per_page") ?? 30n);
+  const orderBy = str(params, "order_by") ?? "asc";
+  if (orderBy !== "asc" && orderBy !== "desc") {
+    throw internal(`expected order_by to be either 'asc' or 'desc' or empty, got ${JSON.stringify(orderBy)}`);
+  }
+  return { query, page, perPage, orderBy };
+}
+
 function wrapInput<T>(f: () => T): T {
   try {
     return f();
@@ -154,30 +172,12 @@ export async function callMethod(
       return indexedTxJson(t);
     }
     case "tx_search": {
-      const query = str(params, "query");
-      if (!query) throw invalid("missing query");
-      const page = Number(int(params, "page") ?? 1n);
-      const perPage = Number(int(params, "per_page") ?? 30n);
-      const orderBy = str(params, "order_by") ?? "asc";
-      if (orderBy !== "asc" && orderBy !== "desc") {
-        throw internal(
-          `expected order_by to be either 'asc' or 'desc' or empty, got ${JSON.stringify(orderBy)}`,
-        );
-      }
+      const { query, page, perPage, orderBy } = searchParams(params);
       const result = wrapInput(() => chain.searchTxs(parseQuery(query), page, perPage, orderBy));
       return { txs: result.txs.map(indexedTxJson), total_count: String(result.totalCount) };
     }
     case "block_search": {
-      const query = str(params, "query");
-      if (!query) throw invalid("missing query");
-      const page = Number(int(params, "page") ?? 1n);
-      const perPage = Number(int(params, "per_page") ?? 30n);
-      const orderBy = str(params, "order_by") ?? "asc";
-      if (orderBy !== "asc" && orderBy !== "desc") {
-        throw internal(
-          `expected order_by to be either 'asc' or 'desc' or empty, got ${JSON.stringify(orderBy)}`,
-        );
-      }
+      const { query, page, perPage, orderBy } = searchParams(params);
       const result = wrapInput(() => chain.searchBlocks(parseQuery(query), page, perPage, orderBy));
       return {
         blocks: result.blocks.map((b) => ({
