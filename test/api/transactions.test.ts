@@ -36,7 +36,13 @@ describe("transaction finality with a real L2", () => {
     api = await serve(db, anvil.url);
     const [from] = await anvil.rpc<string[]>("eth_accounts");
     txHash = await anvil.rpc<string>("eth_sendTransaction", [{ from, to: from, value: "0x1" }]);
-    const receipt = await anvil.rpc<{ blockHash: string }>("eth_getTransactionReceipt", [txHash]);
+    // anvil mines the tx right away, but its receipt can lag the send by a moment on a busy machine.
+    let receipt: { blockHash: string } | null = null;
+    for (let i = 0; i < 100 && receipt === null; i++) {
+      receipt = await anvil.rpc<{ blockHash: string } | null>("eth_getTransactionReceipt", [txHash]);
+      if (receipt === null) await new Promise((r) => setTimeout(r, 50));
+    }
+    if (receipt === null) throw new Error(`anvil did not mine ${txHash} within 5 s`);
     block = await anvil.rpc("eth_getBlockByHash", [receipt.blockHash, false]);
   });
   afterAll(async () => {
