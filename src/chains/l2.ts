@@ -1,6 +1,8 @@
 // The L2 execution RPC, read through viem. Block fetches for a range go out as JSON-RPC batches with a bounded
 // number in flight, so backfilling thousands of blocks costs tens of round trips, not thousands.
+
 import { createPublicClient, http, type PublicClient, webSocket } from "viem";
+import { mapWithConcurrency } from "./concurrency.ts";
 
 export interface L2BlockHeader {
   height: bigint;
@@ -62,15 +64,9 @@ export class L2Client {
     const chunks: bigint[][] = [];
     for (let i = 0; i < heights.length; i += this.options.batchSize)
       chunks.push(heights.slice(i, i + this.options.batchSize));
-    const out: L2BlockHeader[][] = new Array(chunks.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < chunks.length) {
-        const index = next++;
-        out[index] = await Promise.all(chunks[index]!.map((h) => this.block(h)));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, chunks.length) }, worker));
+    const out = await mapWithConcurrency(chunks, this.options.concurrency, (chunk) =>
+      Promise.all(chunk.map((h) => this.block(h))),
+    );
     return out.flat();
   }
 }

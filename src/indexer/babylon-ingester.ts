@@ -2,6 +2,7 @@
 // contract events point into. Blocks are fetched ahead with bounded concurrency and written in batches,
 // each batch with its cursor in one transaction (DESIGN rule 10).
 import type { Comet38Client } from "@cosmjs/tendermint-rpc";
+import { mapWithConcurrency } from "../chains/concurrency.ts";
 import { retryingComet } from "../chains/rpc-retry.ts";
 import type { PrismaClient } from "../db/database.ts";
 import type { Logger } from "../log.ts";
@@ -108,37 +109,25 @@ export class BabylonIngester {
   private async fetchBlocks(comet: Comet38Client, from: bigint, to: bigint): Promise<BabylonBlockInput[]> {
     const heights: number[] = [];
     for (let h = from; h <= to; h++) heights.push(Number(h));
-    const out: BabylonBlockInput[] = new Array(heights.length);
-    let next = 0;
-    const worker = async () => {
-      while (next < heights.length) {
-        const i = next++;
-        const height = heights[i]!;
+    try {
+      return await mapWithConcurrency(heights, this.o.concurrency, async (height) => {
         const [results, block] = await Promise.all([comet.blockResults(height), comet.block(height)]);
-        out[i] = {
+        return {
           height: BigInt(height),
           time: new Date(block.block.header.time.getTime()),
           txs: block.block.txs,
-          txResults: results.results.map((r) => ({
-            code: r.code,
-            events: r.events.map((e) => ({
-              type: e.type,
-              attributes: e.attributes.map((a) => ({ key: a.key, value: a.value })),
-            })),
-          })),
-          blockEvents: results.finalizeBlockEvents.map((e) => ({
-            type: e.type,
-            attributes: e.attributes.map((a) => ({ key: a.key, value: a.value })),
-          })),
+          txResults: results.results.map((r) => ({ code: r.code, events: r.events.map(plainEvent) })),
+          blockEvents: results.finalizeBlockEvents.map(plainEvent),
         };
-      }
-    };
-    try {
-      await Promise.all(Array.from({ length: Math.min(this.o.concurrency, heights.length) }, worker));
+      });
     } catch (error) {
       this.reset();
       throw error;
     }
-    return out;
   }
+}
+
+/** CosmJS's event as the record builder reads it: type and string attributes, nothing else. */
+function plainEvent(e: { type: string; attributes: readonly { key: string; value: string }[] }) {
+  return { type: e.type, attributes: e.attributes.map((a) => ({ key: a.key, value: a.value })) };
 }

@@ -7,6 +7,7 @@ import { FinalityContractQueryClient } from "../../contracts/finality/client.ts"
 import { parseBtcTx } from "../chains/babylon/btc-tx.ts";
 import { parseHeaderTimestamp } from "../chains/babylon/btclightclient.ts";
 import type { BabylonQueryClient } from "../chains/babylon/query-client.ts";
+import { mapWithConcurrency } from "../chains/concurrency.ts";
 import { bytesToHex } from "../core/crypto/bytes.ts";
 import type { PrismaClient } from "../db/database.ts";
 import type { Logger } from "../log.ts";
@@ -286,15 +287,10 @@ export class Reconciler {
       delegationsOf.push(pk);
     }
     // Delegations of several providers are read side by side: the first full pass gates evaluation.
-    let next = 0;
-    const worker = async () => {
-      while (next < delegationsOf.length) {
-        const pk = delegationsOf[next++]!;
-        if (await this.syncDelegations(babylon, pk, quorum, height)) changed = true;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(4, delegationsOf.length) }, worker));
-    return changed;
+    const results = await mapWithConcurrency(delegationsOf, 4, (pk) =>
+      this.syncDelegations(babylon, pk, quorum, height),
+    );
+    return changed || results.some(Boolean);
   }
 
   private async syncDelegations(
