@@ -314,7 +314,7 @@ export class FinalityEngine {
   private async loadStaking(bsnId: string): Promise<StakingSnapshot> {
     if (this.staking) return this.staking;
     const { prisma } = this.o;
-    const [providers, delegations, links, params, allow, events] = await Promise.all([
+    const [providers, delegations, links, params, allow] = await Promise.all([
       prisma.$queryRawUnsafe<
         {
           btc_pk: string;
@@ -337,9 +337,6 @@ export class FinalityEngine {
       prisma.$queryRawUnsafe<{ fp_btc_pk: string }[]>(
         `SELECT fp_btc_pk FROM allowlist_entry WHERE removed_at_babylon IS NULL`,
       ),
-      prisma.$queryRawUnsafe<{ fp_btc_pk: string; kind: string; btc_height: number | null }[]>(
-        `SELECT fp_btc_pk, kind, btc_height FROM finality_provider_event ORDER BY babylon_height, event_index`,
-      ),
     ]);
     const fps = new Map<string, string[]>();
     for (const l of links) {
@@ -347,7 +344,6 @@ export class FinalityEngine {
       list.push(l.fp_btc_pk);
       fps.set(l.staking_tx_hash, list);
     }
-    void events;
     const p = params[0];
     this.staking = {
       providers: providers.map((r) => ({
