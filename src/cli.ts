@@ -97,14 +97,13 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case "start": {
-      const { startService, requireChainSettings } = await import("./service.ts");
+      const { startService } = await import("./service.ts");
       const chainless = !config.l2.rpc_url && !config.babylon.rpc_url;
       if (chainless) {
         const { runDevnetSystem } = await import("./devnet-start.ts");
         await runDevnetSystem(config, log);
         return;
       }
-      requireChainSettings(config);
       const service = await startService(config, log);
       console.log(
         `GraphQL  ${service.httpUrl}/graphql\ngRPC     ${service.grpcAddress}\nREST     ${service.httpUrl}/v1/chainSyncStatus`,

@@ -42,7 +42,7 @@ export function gadgetSettings(config: Config): GadgetSettings {
 }
 
 /** Checks that the chain settings a gadget needs are all present, naming the missing ones. */
-export function requireChainSettings(config: Config): void {
+function requireChainSettings(config: Config): void {
   const missing = [
     ["l2.rpc_url", config.l2.rpc_url],
     ["babylon.rpc_url", config.babylon.rpc_url],
