@@ -12,8 +12,9 @@ import {
   emptyRecords,
   recordsOfBlock,
 } from "./babylon-records.ts";
-import { BABYLON_CURSOR, mergeRecords, writeBabylonBatch } from "./babylon-store.ts";
+import { BABYLON_CURSOR, commitBabylonBatch, mergeRecords } from "./babylon-store.ts";
 import type { StepResult } from "./loop.ts";
+import type { Mutex } from "./mutex.ts";
 import { readCursor, writeState } from "./state.ts";
 
 export interface BabylonIngesterOptions {
@@ -26,6 +27,10 @@ export interface BabylonIngesterOptions {
   /** Most blocks per step (one transaction). */
   maxBlocksPerStep: number;
   concurrency: number;
+  /** The indexer's write lock (see commitBabylonBatch). */
+  writeLock: Mutex;
+  /** Called as a batch commits, before the write lock is released: tells the engine what changed. */
+  onCommitted?: (records: BabylonBlockRecords) => void;
   /** Called after a batch commits, with what it wrote. */
   onBatch?: (records: BabylonBlockRecords, lastHeight: bigint, lastTime: Date) => Promise<void> | void;
 }
@@ -90,13 +95,7 @@ export class BabylonIngester {
       }
       mergeRecords(batch, records);
     }
-    await prisma.$transaction(
-      async (tx) => {
-        await writeBabylonBatch(tx, batch, { height: last.height, hash: null });
-        await writeState(tx, { babylon_synced_time: last.time.getTime() });
-      },
-      { timeout: 120_000, maxWait: 30_000 },
-    );
+    await commitBabylonBatch(prisma, this.o.writeLock, batch, last, this.o.onCommitted);
     await this.o.onBatch?.(batch, last.height, last.time);
     return "progress";
   }

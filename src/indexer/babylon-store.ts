@@ -1,12 +1,38 @@
 // Writes the records of a batch of Babylon blocks, and the cursor after them, in one transaction. Every
 // statement is an idempotent upsert keyed by where the record came from, so a batch re-applied after a
 // crash leaves the tables as one application would.
+import type { PrismaClient } from "../db/database.ts";
 import type { BabylonBlockRecords } from "./babylon-records.ts";
-import { type Db, writeCursor } from "./state.ts";
+import type { Mutex } from "./mutex.ts";
+import { type Db, writeCursor, writeState } from "./state.ts";
 
 export const BABYLON_CURSOR = "babylon";
 
 const s = (v: bigint | number) => v.toString();
+
+/**
+ * Commits a batch of Babylon blocks with the cursor after it, under the indexer's write lock: the finality
+ * engine writes its verdicts under the same lock, and `onCommitted` (which tells the engine its staking
+ * inputs changed) runs before the lock is released, so no verdict computed from older inputs lands after.
+ */
+export async function commitBabylonBatch(
+  prisma: PrismaClient,
+  writeLock: Mutex,
+  records: BabylonBlockRecords,
+  last: { height: bigint; time: Date },
+  onCommitted?: (records: BabylonBlockRecords) => void,
+): Promise<void> {
+  await writeLock.run(async () => {
+    await prisma.$transaction(
+      async (tx) => {
+        await writeBabylonBatch(tx, records, { height: last.height, hash: null });
+        await writeState(tx, { babylon_synced_time: last.time.getTime() });
+      },
+      { timeout: 120_000, maxWait: 30_000 },
+    );
+    onCommitted?.(records);
+  });
+}
 
 export async function writeBabylonBatch(
   db: Db,

@@ -20,6 +20,7 @@ import {
 } from "../core/finality/index.ts";
 import type { PrismaClient } from "../db/database.ts";
 import type { Logger } from "../log.ts";
+import { BABYLON_CURSOR } from "./babylon-store.ts";
 import type { GadgetEvents } from "./events.ts";
 import type { StepResult } from "./loop.ts";
 import type { Mutex } from "./mutex.ts";
@@ -28,6 +29,7 @@ import {
   type DelegationRow,
   delegationColumns,
   readContractSettings,
+  readCursor,
   readState,
   writeCursor,
   writeState,
@@ -49,30 +51,39 @@ const strip = (hash: string) => hash.replace(/^0x/, "");
 const with0x = (hash: string) => (hash.startsWith("0x") ? hash : `0x${hash}`);
 
 interface StakingSnapshot {
+  /** The engine's generation when it was read: a snapshot of an older generation is never used. */
+  generation: number;
   providers: ProviderState[];
   delegations: Delegation[];
   k: number;
   w: number;
   allowList: Set<string>;
+  /** Voting-power tables by BTC height, computed from this snapshot as blocks need them. */
+  powerTables: Map<number, Map<string, bigint>>;
 }
 
 export class FinalityEngine {
   private btcIndex = new BtcTimeIndex();
-  private readonly powerCache = new Map<number, Map<string, bigint>>();
   private staking: StakingSnapshot | undefined;
+  /**
+   * Counts changes to what power tables and BTC heights are computed from (stake, providers, params,
+   * allow-list, BTC headers). Writers change it under the write lock, right after committing the change;
+   * a step whose inputs were read in an older generation writes nothing.
+   */
+  private generation = 0;
 
   constructor(private readonly o: EngineOptions) {}
 
   /** Staking data changed (delegations, providers, params, allow-list): power tables must be recomputed. */
   invalidateStaking(): void {
+    this.generation++;
     this.staking = undefined;
-    this.powerCache.clear();
   }
 
   /** BTC headers changed below the tip (a BTC reorg): rebuild the time index. */
   invalidateBtc(): void {
+    this.generation++;
     this.btcIndex = new BtcTimeIndex();
-    this.powerCache.clear();
   }
 
   async step(): Promise<StepResult> {
@@ -102,6 +113,10 @@ export class FinalityEngine {
       this.o.maxBlocksPerStep,
     );
     if (blocks.length === 0) return 0;
+    // What the verdicts are computed from: this generation's stake and BTC headers, and every vote of the
+    // Babylon batches committed up to this cursor (read before the votes, so the votes read include them).
+    const generation = this.generation;
+    const babylonCursor = (await readCursor(prisma, BABYLON_CURSOR))?.height ?? 0n;
     await this.loadBtcHeaders();
     const staking = await this.loadStaking(bsnId);
 
@@ -125,8 +140,8 @@ export class FinalityEngine {
       if (btcHeight === undefined) {
         table = new Map(); // before the first known BTC header: nobody had stake yet
       } else {
-        table = this.powerCache.get(btcHeight) ?? new Map();
-        if (!this.powerCache.has(btcHeight)) {
+        table = staking.powerTables.get(btcHeight) ?? new Map();
+        if (!staking.powerTables.has(btcHeight)) {
           table = votingPowerTable(
             btcHeight,
             staking.providers,
@@ -134,7 +149,7 @@ export class FinalityEngine {
             { bsnId, k: staking.k, w: staking.w },
             staking.allowList,
           );
-          this.powerCache.set(btcHeight, table);
+          staking.powerTables.set(btcHeight, table);
           newTables.set(btcHeight, table);
         }
       }
@@ -147,33 +162,53 @@ export class FinalityEngine {
       });
     }
 
-    await prisma.$transaction(async (tx) => {
-      for (const [btcHeight, table] of newTables) {
-        if (table.size === 0) continue;
+    const written = await this.o.writeLock.run(async () => {
+      // Stake or BTC headers changed since they were read: nothing computed here stands.
+      if (generation !== this.generation) return [];
+      // Votes of batches committed since the cursor was read: those blocks wait for the next step.
+      const cursorNow = (await readCursor(prisma, BABYLON_CURSOR))?.height ?? 0n;
+      const late =
+        cursorNow === babylonCursor
+          ? []
+          : await prisma.$queryRawUnsafe<{ height: bigint }[]>(
+              `SELECT DISTINCT height FROM finality_signature
+               WHERE height = ANY($1::bigint[]) AND babylon_height > $2::bigint AND babylon_height <= $3::bigint`,
+              heights,
+              babylonCursor.toString(),
+              cursorNow.toString(),
+            );
+      const lateHeights = new Set(late.map((r) => BigInt(r.height)));
+      const fresh = results.filter((r) => !lateHeights.has(r.height));
+      if (fresh.length === 0) return fresh;
+      await prisma.$transaction(async (tx) => {
+        for (const [btcHeight, table] of newTables) {
+          if (table.size === 0) continue;
+          await tx.$executeRawUnsafe(
+            `INSERT INTO voting_power (btc_height, fp_btc_pk, power) SELECT $1::int, * FROM unnest($2::text[], $3::bigint[])
+             ON CONFLICT (btc_height, fp_btc_pk) DO UPDATE SET power = EXCLUDED.power`,
+            btcHeight,
+            [...table.keys()],
+            [...table.values()].map(String),
+          );
+        }
         await tx.$executeRawUnsafe(
-          `INSERT INTO voting_power (btc_height, fp_btc_pk, power) SELECT $1::int, * FROM unnest($2::text[], $3::bigint[])
-           ON CONFLICT (btc_height, fp_btc_pk) DO UPDATE SET power = EXCLUDED.power`,
-          btcHeight,
-          [...table.keys()],
-          [...table.values()].map(String),
+          `UPDATE l2_block b SET btc_height = r.btc, voted_power = r.voted, total_power = r.total, voter_count = r.voters,
+             evaluated_at = now(),
+             status = (CASE WHEN b.status = 'FINALIZED' THEN 'FINALIZED' WHEN r.total = 0 THEN 'NO_VOTING_POWER' ELSE 'PENDING' END)::"BlockStatus"
+           FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::int[]) AS r(hash, btc, voted, total, voters)
+           WHERE b.hash = r.hash`,
+          fresh.map((r) => r.hash),
+          fresh.map((r) => r.btcHeight),
+          fresh.map((r) => r.tally.votedPower.toString()),
+          fresh.map((r) => r.tally.totalPower.toString()),
+          fresh.map((r) => r.tally.voters.length),
         );
-      }
-      await tx.$executeRawUnsafe(
-        `UPDATE l2_block b SET btc_height = r.btc, voted_power = r.voted, total_power = r.total, voter_count = r.voters,
-           evaluated_at = now(),
-           status = (CASE WHEN b.status = 'FINALIZED' THEN 'FINALIZED' WHEN r.total = 0 THEN 'NO_VOTING_POWER' ELSE 'PENDING' END)::"BlockStatus"
-         FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::int[]) AS r(hash, btc, voted, total, voters)
-         WHERE b.hash = r.hash`,
-        results.map((r) => r.hash),
-        results.map((r) => r.btcHeight),
-        results.map((r) => r.tally.votedPower.toString()),
-        results.map((r) => r.tally.totalPower.toString()),
-        results.map((r) => r.tally.voters.length),
-      );
-      const last = blocks[blocks.length - 1]!;
-      await writeCursor(tx, ENGINE_CURSOR, BigInt(last.height), last.hash);
+        const last = fresh[fresh.length - 1]!;
+        await writeCursor(tx, ENGINE_CURSOR, last.height, last.hash);
+      });
+      return fresh;
     });
-    for (const r of results) {
+    for (const r of written) {
       this.o.events.publish("blockStatus", {
         height: r.height,
         hash: r.hash,
@@ -182,6 +217,7 @@ export class FinalityEngine {
         totalPower: r.tally.totalPower,
       });
     }
+    // A step whose verdicts were all set aside still made progress: the next one starts at once.
     return blocks.length;
   }
 
@@ -312,7 +348,8 @@ export class FinalityEngine {
   }
 
   private async loadStaking(bsnId: string): Promise<StakingSnapshot> {
-    if (this.staking) return this.staking;
+    if (this.staking?.generation === this.generation) return this.staking;
+    const generation = this.generation;
     const { prisma } = this.o;
     const [providers, delegations, links, params, allow] = await Promise.all([
       prisma.$queryRawUnsafe<
@@ -346,6 +383,8 @@ export class FinalityEngine {
     }
     const p = params[0];
     this.staking = {
+      generation,
+      powerTables: new Map(),
       providers: providers.map((r) => ({
         btcPk: r.btc_pk,
         bsnId: r.bsn_id,

@@ -93,6 +93,7 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
     contractAddress: s.contractAddress,
     dialect: s.dialect,
     log: log.child({ component: "reconciler" }),
+    writeLock,
     onStakingChanged: () => engine.invalidateStaking(),
     onBtcReorg: () => engine.invalidateBtc(),
     onDisagreement: hooks?.onDisagreement,
@@ -105,8 +106,11 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
     startHeight: s.babylonStartHeight,
     maxBlocksPerStep: 200,
     concurrency: 8,
-    onBatch: async (records) => {
+    writeLock,
+    onCommitted: (records) => {
       if (stakingTouched(records)) engine.invalidateStaking();
+    },
+    onBatch: async (records) => {
       engineWakeup.notify();
       if (records.contractConfigTouched) await reconciler.syncContract();
       for (const sig of records.signatures) {

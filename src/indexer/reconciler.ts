@@ -12,6 +12,7 @@ import { bytesToHex } from "../core/crypto/bytes.ts";
 import type { PrismaClient } from "../db/database.ts";
 import type { Logger } from "../log.ts";
 import type { StepResult } from "./loop.ts";
+import type { Mutex } from "./mutex.ts";
 import { type DelegationRow, delegationColumns, writeState } from "./state.ts";
 
 export interface ReconcilerOptions {
@@ -21,6 +22,8 @@ export interface ReconcilerOptions {
   contractAddress: string;
   dialect: "rollup-bsn" | "op-finality-gadget";
   log: Logger;
+  /** The indexer's write lock: invalidations run under it, with the engine's writes (see FinalityEngine). */
+  writeLock: Mutex;
   /** Called when indexed staking data changed, so cached power tables are dropped. */
   onStakingChanged?: () => void;
   onBtcReorg?: () => void;
@@ -63,10 +66,17 @@ export class Reconciler {
   }
 
   async stakingChanged(): Promise<void> {
-    await this.o.prisma.$executeRawUnsafe(
-      `UPDATE l2_block SET evaluated_at = NULL WHERE evaluated_at IS NOT NULL AND status NOT IN ('FINALIZED', 'NOT_ACTIVATED')`,
-    );
-    this.o.onStakingChanged?.();
+    await this.reevaluate(() => this.o.onStakingChanged?.());
+  }
+
+  /** Every verdict not yet final is evaluated again; `notify` tells the engine, before any of its writes. */
+  private async reevaluate(notify: () => void): Promise<void> {
+    await this.o.writeLock.run(async () => {
+      await this.o.prisma.$executeRawUnsafe(
+        `UPDATE l2_block SET evaluated_at = NULL WHERE evaluated_at IS NOT NULL AND status NOT IN ('FINALIZED', 'NOT_ACTIVATED')`,
+      );
+      notify();
+    });
   }
 
   private async bsnId(): Promise<string | undefined> {
@@ -113,7 +123,7 @@ export class Reconciler {
           `INSERT INTO allowlist_entry (fp_btc_pk, added_at_babylon) SELECT k, 0 FROM unnest($1::text[]) AS k ON CONFLICT DO NOTHING`,
           missing,
         );
-        this.o.onStakingChanged?.();
+        await this.stakingChanged();
       }
     } else {
       const c = await (client as unknown as FinalityContractQueryClient<"op-finality-gadget">).config();
@@ -220,7 +230,7 @@ export class Reconciler {
     });
     if (reorg) {
       this.o.log.warn({ from: lowest }, "BTC light client reorganised; headers replaced");
-      this.o.onBtcReorg?.();
+      await this.reevaluate(() => this.o.onBtcReorg?.());
     }
     return fresh.length;
   }

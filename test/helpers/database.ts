@@ -12,8 +12,8 @@ export interface TestDatabase extends Database {
   url?: string;
 }
 
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+async function admin<T>(adminUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
     return await fn(client);
@@ -22,15 +22,20 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** A fresh, empty database URL (Postgres) — for tests that open and close databases themselves. */
-export async function createTestDatabaseUrl(): Promise<{ url: string; drop: () => Promise<void> }> {
+/**
+ * A fresh, empty database URL on the Postgres server of `adminUrl` (DATABASE_URL by default) — for tests that
+ * open and close databases themselves.
+ */
+export async function createTestDatabaseUrl(
+  adminUrl = process.env.DATABASE_URL!,
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `obf_test_${randomBytes(6).toString("hex")}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name}`));
-  const url = new URL(process.env.DATABASE_URL!);
+  await admin(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
+    drop: () => admin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
   };
 }
 

@@ -1,6 +1,8 @@
 // The finality engine over a real database (Postgres or PGlite), fed with rows as the ingesters write them.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { finalityGrid } from "../../src/core/finality/index.ts";
+import { emptyRecords, type SignatureRecord } from "../../src/indexer/babylon-records.ts";
+import { commitBabylonBatch } from "../../src/indexer/babylon-store.ts";
 import { FinalityEngine } from "../../src/indexer/engine.ts";
 import { GadgetEvents } from "../../src/indexer/events.ts";
 import { insertBlocks } from "../../src/indexer/l2-ingester.ts";
@@ -186,5 +188,82 @@ describe("finality engine", () => {
     expect(await readState(db.prisma, "finalized_height")).toBe("10");
     const b15 = await db.prisma.l2Block.findUniqueOrThrow({ where: { hash: hash(15) } });
     expect(b15.evaluatedAt).toBeNull();
+  });
+});
+
+// The engine reads votes and stake, computes, then writes its verdicts. An ingester commit that lands in
+// between must not be lost: the verdict written from the older inputs would otherwise stand, and finality
+// would stall (or finalize on stake that is gone) although the database holds what the rules need.
+describe("finality engine racing the Babylon ingester", () => {
+  const writeLock = new Mutex();
+  const sig = (fpIndex: number, height: number, babylonHeight: bigint): SignatureRecord => ({
+    babylonHeight,
+    txHash: `race-${fpIndex}-${height}`,
+    msgIndex: 0,
+    fpBtcPk: fp(fpIndex),
+    height: BigInt(height),
+    blockHash: hash(height),
+    pubRand: null,
+    signature: null,
+    babylonTime: new Date(),
+  });
+
+  /** Runs `commit` once, right after the engine's first read of votes returns. */
+  function commitDuringEvaluation(commit: () => Promise<void>) {
+    const prisma = db.prisma as unknown as { $queryRawUnsafe: (...args: unknown[]) => Promise<unknown> };
+    const original = prisma.$queryRawUnsafe.bind(prisma);
+    let done = false;
+    prisma.$queryRawUnsafe = async (...args: unknown[]) => {
+      const result = await original(...args);
+      if (!done && String(args[0]).includes("FROM finality_signature WHERE height = ANY")) {
+        done = true;
+        await commit();
+      }
+      return result;
+    };
+    return () => done;
+  }
+
+  beforeEach(() => {
+    engine = new FinalityEngine({
+      prisma: db.prisma,
+      events,
+      log: silentLogger,
+      writeLock,
+      maxBlocksPerStep: 1000,
+    });
+  });
+
+  it("re-evaluates a block whose votes were committed while it was being evaluated", async () => {
+    await seedStaking([100, 100, 100]);
+    await addChain(1, 12);
+    const batch = emptyRecords();
+    batch.signatures.push(sig(1, 10, 20n), sig(2, 10, 20n));
+    const committed = commitDuringEvaluation(() =>
+      commitBabylonBatch(db.prisma, writeLock, batch, { height: 20n, time: new Date(9e12) }),
+    );
+    await run();
+    expect(committed()).toBe(true);
+    expect(await statuses(10, 10)).toEqual(["FINALIZED"]);
+  });
+
+  it("does not finalize on stake that a commit removed while the block was being evaluated", async () => {
+    await seedStaking([100, 100, 100]);
+    await addChain(1, 12);
+    await vote(1, 10);
+    await vote(2, 10);
+    const batch = emptyRecords();
+    batch.providerEvents.push({ babylonHeight: 20n, eventIndex: 0, fpBtcPk: fp(1), kind: "JAILED" });
+    const committed = commitDuringEvaluation(() =>
+      commitBabylonBatch(db.prisma, writeLock, batch, { height: 20n, time: new Date(9e12) }, () =>
+        engine.invalidateStaking(),
+      ),
+    );
+    await run();
+    expect(committed()).toBe(true);
+    // Provider 1 is jailed: 100 of the remaining 200 voted, short of 2/3.
+    expect(await statuses(10, 10)).toEqual(["PENDING"]);
+    const block = await db.prisma.l2Block.findUniqueOrThrow({ where: { hash: hash(10) } });
+    expect([block.votedPower, block.totalPower]).toEqual([100n, 200n]);
   });
 });
