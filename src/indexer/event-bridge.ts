@@ -15,11 +15,12 @@ const NAMES: (keyof GadgetEventMap)[] = [
   "equivocation",
 ];
 
-interface Envelope {
-  origin: string;
-  name: keyof GadgetEventMap;
-  event: unknown;
-}
+// NOTIFY payloads must stay under 8,000 bytes. Events published in one tick travel together, packed into as
+// few notifications as fit: a backfill publishes a hundred thousand signature events.
+const MAX_PAYLOAD = 7_500;
+
+/** A notification: the sending instance, a newline, then `[name, event]` pairs as JSON. */
+type Batch = [keyof GadgetEventMap, unknown][];
 
 // Events carry bigints and dates; JSON carries neither, so both are tagged on the way out.
 const encode = (value: unknown) =>
@@ -45,26 +46,53 @@ export async function bridgeEvents(url: string, events: GadgetEvents, log: Logge
   await listener.connect();
   await listener.query(`LISTEN ${CHANNEL}`);
   listener.on("notification", (message) => {
-    if (!message.payload) return;
+    const payload = message.payload;
+    // Every instance hears its own notifications too: those are dropped before any parsing.
+    if (!payload || payload.startsWith(origin)) return;
     try {
-      const envelope = decode(message.payload) as Envelope;
-      if (envelope.origin === origin || !NAMES.includes(envelope.name)) return;
-      received.add(envelope.event as object);
-      events.publish(envelope.name, envelope.event as never);
+      const batch = decode(payload.slice(payload.indexOf("\n") + 1)) as Batch;
+      for (const [name, event] of batch) {
+        if (!NAMES.includes(name)) continue;
+        received.add(event as object);
+        events.publish(name, event as never);
+      }
     } catch (error) {
       log.warn({ err: (error as Error).message }, "malformed event notification ignored");
     }
   });
+
+  let pending: string[] = [];
+  const flush = () => {
+    const items = pending;
+    pending = [];
+    let body: string[] = [];
+    let size = 0;
+    const send = () => {
+      if (body.length === 0) return;
+      const payload = `${origin}\n[${body.join(",")}]`;
+      // One connection: notifications leave in the order events were published.
+      sender.query("SELECT pg_notify($1, $2)", [CHANNEL, payload]).catch(() => {});
+      body = [];
+      size = 0;
+    };
+    for (const item of items) {
+      if (size + item.length + 1 > MAX_PAYLOAD - origin.length - 3) send();
+      body.push(item);
+      size += item.length + 1;
+    }
+    send();
+  };
   const unsubscribe = NAMES.map((name) =>
     events.subscribe(name, (event) => {
       if (received.has(event as object)) return; // came from another instance: do not send it back
-      const payload = encode({ origin, name, event } satisfies Envelope);
-      sender.query("SELECT pg_notify($1, $2)", [CHANNEL, payload]).catch(() => {});
+      if (pending.length === 0) setImmediate(flush);
+      pending.push(encode([name, event]));
     }),
   );
   return {
     async close() {
       for (const off of unsubscribe) off();
+      flush();
       await listener.end().catch(() => {});
       await sender.end().catch(() => {});
     },
