@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { toBech32 } from "@cosmjs/encoding";
-import { sha256 } from "@noble/hashes/sha2.js";
 import { legacyDecToWire } from "../chains/babylon/cosmos.ts";
 import { bytesToHex } from "../core/crypto/bytes.ts";
 import {
@@ -10,6 +9,7 @@ import {
   validateMnemonic,
   xonlyPublicKey,
 } from "../core/crypto/keys.ts";
+import { sha256 } from "../core/crypto/sha256.ts";
 import type { Anvil } from "./anvil.ts";
 import type { Babylon } from "./babylon/index.ts";
 import { signPop } from "./babylon/pop.ts";

@@ -2,7 +2,7 @@
 // Pure: the ingester fetches, this decides, the store writes. Only successful txs count, only events of the
 // followed finality contract count, and every record carries the (height, tx, message or event index) it
 // came from, so writing the same block twice changes nothing.
-import { sha256 } from "@noble/hashes/sha2.js";
+
 import { Tx } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import { stakingOutput } from "../chains/babylon/btc-tx.ts";
@@ -13,6 +13,7 @@ import {
   isBabylonTypedEvent,
 } from "../chains/babylon/events.ts";
 import { bytesToHex } from "../core/crypto/bytes.ts";
+import { sha256 } from "../core/crypto/sha256.ts";
 
 export interface BabylonBlockInput {
   height: bigint;

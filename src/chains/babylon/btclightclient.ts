@@ -1,6 +1,6 @@
 // babylon.btclightclient.v1 queries, and the 80-byte Bitcoin block header they carry.
 
-import { sha256 } from "@noble/hashes/sha2.js";
+import { sha256 } from "../../core/crypto/sha256.ts";
 import { PageRequest, PageResponse } from "./cosmos.ts";
 import {
   bytesToHex,

@@ -1,8 +1,9 @@
 // Babylon v3 signing context: binds a signature to one operation, chain and contract so it cannot be
 // replayed elsewhere. The 64 hex *characters* are what gets prepended to signed messages.
-import { sha256 } from "@noble/hashes/sha2.js";
+
 import { bytesToHex } from "./bytes.ts";
 import { CryptoInputError } from "./errors.ts";
+import { sha256 } from "./sha256.ts";
 
 export type SigningOp = "fp_rand_commit" | "fp_fin_vote" | "fp_pop" | "staker_pop";
 

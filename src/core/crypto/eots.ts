@@ -1,7 +1,6 @@
 // Extractable one-time signatures (Babylon `crypto/eots`): a BIP-340 Schnorr signature whose nonce R is
 // committed in advance, so only the 32-byte s travels. Signing twice with one R reveals the secret key.
 import { schnorr } from "@noble/curves/secp256k1.js";
-import { sha256 } from "@noble/hashes/sha2.js";
 import { bytesEqual, concatBytes, requireBytes, requireLength } from "./bytes.ts";
 import {
   bytesToScalar,
@@ -15,6 +14,7 @@ import {
   secretScalar,
 } from "./curve.ts";
 import { CryptoInputError } from "./errors.ts";
+import { sha256 } from "./sha256.ts";
 
 /**
  * s = k' + e·d' mod n over m = SHA-256(msg), where d' and k' are negated when their points have odd y

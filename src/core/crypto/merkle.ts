@@ -1,9 +1,10 @@
 // CometBFT `crypto/merkle` (RFC-6962 style) as used for public-randomness commitments: leaves are
 // SHA-256(0x00 ‖ item), inner nodes SHA-256(0x01 ‖ left ‖ right), the left subtree holds the largest power of
 // two strictly below the item count, and proof aunts run bottom-up.
-import { sha256 } from "@noble/hashes/sha2.js";
+
 import { bytesEqual, fromBase64, requireBytes, toBase64 } from "./bytes.ts";
 import { CryptoInputError } from "./errors.ts";
+import { sha256 } from "./sha256.ts";
 
 export interface Proof {
   total: bigint;
@@ -27,11 +28,11 @@ const INNER_PREFIX = new Uint8Array([1]);
 
 export function leafHash(item: Uint8Array): Uint8Array {
   requireBytes(item, "item");
-  return sha256.create().update(LEAF_PREFIX).update(item).digest();
+  return sha256(LEAF_PREFIX, item);
 }
 
 function innerHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return sha256.create().update(INNER_PREFIX).update(left).update(right).digest();
+  return sha256(INNER_PREFIX, left, right);
 }
 
 /** Largest power of two strictly less than n (n ≥ 2). */

@@ -1,4 +1,3 @@
-import { sha256 } from "@noble/hashes/sha2.js";
 import {
   type BTCDelegationResponse,
   BtcStakingQueryParamsResponse,
@@ -12,6 +11,7 @@ import {
   QueryFinalityProvidersRequest,
   QueryFinalityProvidersResponse,
 } from "../../chains/babylon/btcstaking.ts";
+import { sha256 } from "../../core/crypto/sha256.ts";
 import { isValidAddress } from "../chain/encoding.ts";
 import { AbciError, type BlockContext, type Module, type MsgContext } from "../chain/module.ts";
 import { typedEmitter } from "./emit.ts";

@@ -1,8 +1,8 @@
-import { sha256 } from "@noble/hashes/sha2.js";
 import type { BabylonHost } from "../../../contracts/finality/index.ts";
 import { legacyDecToWire } from "../../chains/babylon/cosmos.ts";
 import { bytesToHex } from "../../core/crypto/bytes.ts";
 import { xonlyPublicKey } from "../../core/crypto/keys.ts";
+import { sha256 } from "../../core/crypto/sha256.ts";
 import type { BtcHeaderChain } from "../btc.ts";
 import type { Module } from "../chain/module.ts";
 import { BtcStakingModule } from "./btcstaking-module.ts";

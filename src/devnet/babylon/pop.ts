@@ -1,8 +1,8 @@
 import { fromBech32 } from "@cosmjs/encoding";
-import { sha256 } from "@noble/hashes/sha2.js";
 import * as bip340 from "../../core/crypto/bip340.ts";
 import { concatBytes } from "../../core/crypto/bytes.ts";
 import { signingContext } from "../../core/crypto/context.ts";
+import { sha256 } from "../../core/crypto/sha256.ts";
 import { moduleAddress } from "../chain/encoding.ts";
 
 /** ProofOfPossessionBTC.btc_sig_type values. */

@@ -1,5 +1,4 @@
 import { toBech32 } from "@cosmjs/encoding";
-import { sha256 } from "@noble/hashes/sha2.js";
 import {
   EventBTCDelegationCreated,
   EventBTCDelegationExpired,
@@ -11,6 +10,7 @@ import {
 } from "../../chains/babylon/btcstaking.ts";
 import { legacyDecFromWire } from "../../chains/babylon/cosmos.ts";
 import type { DeepPartial, MessageCodec } from "../../chains/babylon/proto.ts";
+import { sha256 } from "../../core/crypto/sha256.ts";
 import { AbciError } from "../chain/module.ts";
 import { type DelegationStatus, delegationStatus, expiryHeight } from "./status.ts";
 

@@ -1,6 +1,6 @@
 // Block data as the chain keeps and persists it, and the deterministic hashes CometBFT headers carry.
 import { fromBase64, toBase64, toHex } from "@cosmjs/encoding";
-import { sha256 } from "@noble/hashes/sha2.js";
+import { sha256 } from "../../core/crypto/sha256.ts";
 import { utf8 } from "./encoding.ts";
 import type { AbciEvent } from "./module.ts";
 import type { TxResult } from "./tx.ts";

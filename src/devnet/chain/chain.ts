@@ -1,7 +1,8 @@
 // The emulated CometBFT + Cosmos SDK chain: mempool, block production, module dispatch, tx index and
 // queries. The RPC server (src/devnet/rpc/) is a thin JSON layer over this.
-import { sha256 } from "@noble/hashes/sha2.js";
+
 import { SimulateRequest, SimulateResponse } from "cosmjs-types/cosmos/tx/v1beta1/service";
+import { sha256 } from "../../core/crypto/sha256.ts";
 import { AuthModule } from "./auth.ts";
 import { BankModule } from "./bank.ts";
 import {

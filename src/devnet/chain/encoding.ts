@@ -1,7 +1,7 @@
 // Small encoding helpers shared by the chain and its modules.
 import { fromBech32, toBech32 } from "@cosmjs/encoding";
 import { ripemd160 } from "@noble/hashes/legacy.js";
-import { sha256 } from "@noble/hashes/sha2.js";
+import { sha256 } from "../../core/crypto/sha256.ts";
 import { AbciError, type Coin } from "./module.ts";
 
 export const ADDRESS_PREFIX = "bbn";

@@ -3,7 +3,6 @@
 // Every stored code runs the finality contract (the only contract the devnet deploys).
 import { gunzipSync } from "node:zlib";
 import { toBech32, toHex } from "@cosmjs/encoding";
-import { sha256 } from "@noble/hashes/sha2.js";
 import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import {
   QueryContractInfoRequest,
@@ -33,6 +32,7 @@ import {
   parseQueryMsg,
   stringifyJson,
 } from "../../../contracts/finality/index.ts";
+import { sha256 } from "../../core/crypto/sha256.ts";
 import { ADDRESS_PREFIX, isValidAddress, requireAddress, utf8 } from "./encoding.ts";
 import { AbciError, type BlockContext, type Module, type MsgContext } from "./module.ts";
 
