@@ -20,18 +20,23 @@ export class RetryingRpcClient implements RpcClient {
     // A broadcast is not repeated blindly: a node that took the first one answers the second with an error
     // ("tx already exists in cache"), and the caller's own retry knows better what to resend.
     if (request.method.startsWith("broadcast_")) return this.inner.execute(request);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.inner.execute(request);
-      } catch (error) {
-        if (attempt >= this.attempts) throw error;
-        const cap = this.baseMs * 2 ** (attempt - 1);
-        await sleep(cap / 2 + Math.random() * (cap / 2));
-      }
-    }
+    return withRetry(() => this.inner.execute(request), this.attempts, this.baseMs);
   };
 
   readonly disconnect = () => this.inner.disconnect();
+}
+
+/** Runs `call` up to `attempts` times, sleeping a jittered, doubling delay from `baseMs` between tries. */
+export async function withRetry<T>(call: () => Promise<T>, attempts = 4, baseMs = 50): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      const cap = baseMs * 2 ** (attempt - 1);
+      await sleep(cap / 2 + Math.random() * (cap / 2));
+    }
+  }
 }
 
 /** A CometBFT 0.38 client (Babylon's) over HTTP whose calls retry on errors. */

@@ -5,6 +5,7 @@
 
 import { Tx } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
+import type { BabylonBlock } from "../chains/babylon/block-reader.ts";
 import { stakingOutput } from "../chains/babylon/btc-tx.ts";
 import {
   type AbciEventLike,
@@ -15,16 +16,8 @@ import {
 import { bytesToHex } from "../core/crypto/bytes.ts";
 import { sha256 } from "../core/crypto/sha256.ts";
 
-export interface BabylonBlockInput {
-  height: bigint;
-  time: Date;
-  /** Raw txs of the block, in order (from the `block` RPC). */
-  txs: readonly Uint8Array[];
-  /** Per tx, its result code and events (from `block_results`). */
-  txResults: readonly { code: number; events: readonly AbciEventLike[] }[];
-  /** finalize_block (begin/end block) events. */
-  blockEvents: readonly AbciEventLike[];
-}
+/** What the record builder reads of a block (see BabylonBlockReader). */
+export type BabylonBlockInput = BabylonBlock;
 
 export interface SignatureRecord {
   babylonHeight: bigint;

@@ -1,0 +1,126 @@
+// The indexer's Babylon block reader against the devnet's CometBFT RPC, checked field by field against what
+// CosmJS's Comet client decodes from the same blocks; and its errors on replies it cannot use.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
+import { Comet38Client } from "@cosmjs/tendermint-rpc";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BabylonBlockReader, BabylonRpcError } from "../../src/chains/babylon/block-reader.ts";
+import { type Devnet, startDevnet } from "../../src/devnet/devnet.ts";
+
+let devnet: Devnet;
+
+beforeAll(async () => {
+  devnet = await startDevnet({ l2: false, blockIntervalMs: 50, btcBlockIntervalMs: 0, accounts: 2 });
+});
+afterAll(async () => devnet.stop());
+
+async function serve(reply: (body: string) => { status: number; body: string }): Promise<Server> {
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => {
+      body += c;
+    });
+    req.on("end", () => {
+      const r = reply(body);
+      res.writeHead(r.status, { "content-type": "application/json" }).end(r.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return server;
+}
+const urlOf = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+
+describe("BabylonBlockReader", () => {
+  it("reads blocks with txs and events exactly as CosmJS decodes them", async () => {
+    const { info } = devnet;
+    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(info.mnemonics[0]!, { prefix: "bbn" });
+    const signer = await SigningStargateClient.connectWithSigner(info.babylon.rpcUrl, wallet, {
+      gasPrice: GasPrice.fromString("0.002ubbn"),
+    });
+    const sent = await signer.sendTokens(
+      info.accounts[0]!.address,
+      info.accounts[1]!.address,
+      [{ denom: "ubbn", amount: "5" }],
+      "auto",
+    );
+    signer.disconnect();
+
+    const reader = new BabylonBlockReader(info.babylon.rpcUrl);
+    const comet = await Comet38Client.connect(info.babylon.rpcUrl);
+    try {
+      const head = await reader.latestHeight();
+      expect(head).toBeGreaterThanOrEqual(BigInt(sent.height));
+      const heights = Array.from({ length: sent.height }, (_, i) => BigInt(i + 1));
+      const blocks = await reader.blocks(heights);
+      expect(blocks.map((b) => b.height)).toEqual(heights);
+      let txs = 0;
+      for (const block of blocks) {
+        const [theirs, results] = await Promise.all([
+          comet.block(Number(block.height)),
+          comet.blockResults(Number(block.height)),
+        ]);
+        expect(block.time.getTime()).toBe(theirs.block.header.time.getTime());
+        expect(block.txs.map((t) => Buffer.from(t).toString("hex"))).toEqual(
+          theirs.block.txs.map((t) => Buffer.from(t).toString("hex")),
+        );
+        const plain = (
+          events: readonly { type: string; attributes: readonly { key: string; value: string }[] }[],
+        ) =>
+          events.map((e) => ({
+            type: e.type,
+            attributes: e.attributes.map((a) => ({ key: a.key, value: a.value })),
+          }));
+        expect(block.txResults).toEqual(
+          results.results.map((r) => ({ code: r.code, events: plain(r.events) })),
+        );
+        expect(block.blockEvents).toEqual(plain(results.finalizeBlockEvents));
+        txs += block.txs.length;
+      }
+      expect(txs).toBeGreaterThanOrEqual(1);
+      const withTx = blocks.find((b) => b.height === BigInt(sent.height))!;
+      expect(withTx.txResults.some((r) => r.events.some((e) => e.type === "transfer"))).toBe(true);
+    } finally {
+      comet.disconnect();
+    }
+  });
+
+  it("names the height the node does not have", async () => {
+    const reader = new BabylonBlockReader(devnet.info.babylon.rpcUrl, 1);
+    const head = await reader.latestHeight();
+    const error = await reader.blocks([head + 1000n]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BabylonRpcError);
+    expect((error as Error).message).toMatch(/^Babylon RPC block: /);
+  });
+
+  it("rejects malformed replies with a clear error, and retries failed requests", async () => {
+    let calls = 0;
+    const server = await serve((body) => {
+      calls++;
+      const req = JSON.parse(body) as { id: number; method: string }[];
+      if (calls === 1) return { status: 502, body: "bad gateway" };
+      return {
+        status: 200,
+        body: JSON.stringify(
+          req.map((r) => ({
+            jsonrpc: "2.0",
+            id: r.id,
+            result: r.method === "block" ? { block: { header: { height: "7" } } } : { txs_results: null },
+          })),
+        ),
+      };
+    });
+    try {
+      const reader = new BabylonBlockReader(urlOf(server), 2);
+      const error = await reader.blocks([7n]).catch((e: unknown) => e);
+      expect(calls).toBe(2);
+      expect(error).toBeInstanceOf(BabylonRpcError);
+      expect((error as Error).message).toBe("block 7: reply without block.header.time");
+      const wrongHeight = await reader.blocks([8n]).catch((e: unknown) => e);
+      expect((wrongHeight as Error).message).toBe("block 8: the node answered for height 7");
+    } finally {
+      server.close();
+    }
+  });
+});
