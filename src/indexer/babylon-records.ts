@@ -3,8 +3,6 @@
 // followed finality contract count, and every record carries the (height, tx, message or event index) it
 // came from, so writing the same block twice changes nothing.
 
-import { Tx } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import type { BabylonBlock } from "../chains/babylon/block-reader.ts";
 import { stakingOutput } from "../chains/babylon/btc-tx.ts";
 import {
@@ -13,6 +11,7 @@ import {
   decodeTypedEvent,
   isBabylonTypedEvent,
 } from "../chains/babylon/events.ts";
+import { bytes, defineMessage, field, message, repeated, string } from "../chains/babylon/proto.ts";
 import { bytesToHex } from "../core/crypto/bytes.ts";
 import { sha256 } from "../core/crypto/sha256.ts";
 
@@ -145,15 +144,25 @@ function txHashOf(tx: Uint8Array): string {
   return bytesToHex(sha256(tx)).toUpperCase();
 }
 
+// Only what the record builder reads of a tx: the JSON of its wasm execute messages. Decoding skips every
+// other field (signatures, auth info, fees), which a backfill of vote txs would otherwise decode by the million.
+const AnyMessage = defineMessage("google.protobuf.Any", {
+  typeUrl: field(1, string),
+  value: field(2, bytes),
+});
+const TxBody = defineMessage("cosmos.tx.v1beta1.TxBody", { messages: repeated(1, message(AnyMessage)) });
+const TxRaw = defineMessage("cosmos.tx.v1beta1.TxRaw", { body: field(1, bytes) });
+const MsgExecuteContract = defineMessage("cosmwasm.wasm.v1.MsgExecuteContract", { msg: field(3, bytes) });
+const utf8 = new TextDecoder();
+
 /** The JSON of the contract messages in a tx, by message index (undefined where a message is something else). */
 function contractMessages(tx: Uint8Array | undefined): (Record<string, unknown> | undefined)[] {
   if (!tx) return [];
   try {
-    const decoded = Tx.decode(tx);
-    return (decoded.body?.messages ?? []).map((any) => {
+    const body = TxBody.decode(TxRaw.decode(tx).body);
+    return body.messages.map((any) => {
       if (any.typeUrl !== "/cosmwasm.wasm.v1.MsgExecuteContract") return undefined;
-      const msg = MsgExecuteContract.decode(any.value);
-      return JSON.parse(new TextDecoder().decode(msg.msg)) as Record<string, unknown>;
+      return JSON.parse(utf8.decode(MsgExecuteContract.decode(any.value).msg)) as Record<string, unknown>;
     });
   } catch {
     return [];
@@ -177,17 +186,22 @@ export function recordsOfBlock(block: BabylonBlockInput, contractAddress: string
   const handle = (
     event: AbciEventLike,
     txHash: string | null,
-    messages: (Record<string, unknown> | undefined)[],
+    messages: () => (Record<string, unknown> | undefined)[],
   ) => {
     const index = eventIndex++;
+    const wasm = event.type.startsWith("wasm-") || event.type === "wasm";
+    // Most events of a vote tx are the SDK's `message` and wasm `execute` ones: passed over unread.
+    if (!wasm && !isBabylonTypedEvent(event.type)) return;
     const a = attrs(event);
     try {
-      if (event.type.startsWith("wasm-") || event.type === "wasm") {
+      if (wasm) {
         if (a.get("_contract_address") !== contractAddress) return;
         const msgIndex = Number(a.get("msg_index") ?? "0");
         switch (event.type) {
           case "wasm-submit_finality_signature": {
-            const body = messages[msgIndex]?.submit_finality_signature as Record<string, unknown> | undefined;
+            const body = messages()[msgIndex]?.submit_finality_signature as
+              | Record<string, unknown>
+              | undefined;
             out.signatures.push({
               babylonHeight: block.height,
               txHash: txHash!,
@@ -202,7 +216,9 @@ export function recordsOfBlock(block: BabylonBlockInput, contractAddress: string
             return;
           }
           case "wasm-public_randomness_commit": {
-            const body = messages[msgIndex]?.commit_public_randomness as Record<string, unknown> | undefined;
+            const body = messages()[msgIndex]?.commit_public_randomness as
+              | Record<string, unknown>
+              | undefined;
             out.commits.push({
               babylonHeight: block.height,
               txHash: txHash!,
@@ -231,7 +247,6 @@ export function recordsOfBlock(block: BabylonBlockInput, contractAddress: string
             return;
         }
       }
-      if (!isBabylonTypedEvent(event.type)) return;
       const decoded = decodeTypedEvent(event);
       switch (decoded.type) {
         case BabylonEventType.FinalityProviderCreated: {
@@ -364,10 +379,14 @@ export function recordsOfBlock(block: BabylonBlockInput, contractAddress: string
     }
     const raw = block.txs[i];
     const txHash = raw ? txHashOf(raw) : null;
-    const messages = contractMessages(raw);
+    let decoded: (Record<string, unknown> | undefined)[] | undefined;
+    const messages = () => {
+      decoded ??= contractMessages(raw);
+      return decoded;
+    };
     for (const event of result.events) handle(event, txHash, messages);
   });
-  for (const event of block.blockEvents) handle(event, null, []);
+  for (const event of block.blockEvents) handle(event, null, () => []);
   return out;
 }
 

@@ -1,6 +1,7 @@
 // The typed client against the devnet's Babylon (real CosmJS over CometBFT RPC, the contract model hosted
 // as the wasm contract): every query, batched votes in one tx, the duplicate-vote error, and equivocation
-// slashing the provider through Babylon.
+// slashing the provider through Babylon. The blocks those txs landed in are then read as the gadget reads
+// them (BabylonBlockReader, recordsOfBlock) and must yield exactly what was sent.
 import { CosmWasmClient, SigningCosmWasmClient } from "@cosmjs/cosmwasm";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice } from "@cosmjs/stargate";
@@ -12,8 +13,10 @@ import {
   signingContextFor,
   signVote,
 } from "../../contracts/finality/client.ts";
+import { BabylonBlockReader } from "../../src/chains/babylon/block-reader.ts";
 import { bytesToHex, keys, merkle, randomness } from "../../src/core/crypto/index.ts";
 import { type Devnet, startDevnet } from "../../src/devnet/devnet.ts";
+import { recordsOfBlock } from "../../src/indexer/babylon-records.ts";
 import { blockHash } from "./fixture.ts";
 
 let devnet: Devnet;
@@ -115,7 +118,8 @@ describe("FinalityContractClient against the devnet", () => {
         },
         contexts.finalityVote,
       );
-    const batch = await client.submitFinalitySignatures([vote(1, "a1"), vote(2, "a2"), vote(3, "a3")]);
+    const votes = [vote(1, "a1"), vote(2, "a2"), vote(3, "a3")];
+    const batch = await client.submitFinalitySignatures(votes);
     expect(batch.events.filter((e) => e.type === "wasm-submit_finality_signature")).toHaveLength(3);
     expect(await client.highestVotedHeight(pkHex)).toBe(3n);
 
@@ -134,10 +138,50 @@ describe("FinalityContractClient against the devnet", () => {
     );
 
     // A different hash at height 3: the contract sends the evidence, Babylon extracts the key and slashes.
-    await client.submitFinalitySignatures([vote(3, "b3")]);
+    const equivocating = await client.submitFinalitySignatures([vote(3, "b3")]);
     expect(devnet.babylon.host.finalityProvider(pkHex)!.slashedBabylonHeight).toBeGreaterThan(0n);
     await expect(client.submitFinalitySignatures([vote(4, "a4")])).rejects.toThrow(
       /has been slashed at Babylon height/,
     );
+
+    // The gadget's reading of those blocks.
+    const blockReader = new BabylonBlockReader(info.babylon.rpcUrl);
+    const recordsAt = async (height: number) =>
+      recordsOfBlock((await blockReader.blocks([BigInt(height)]))[0]!, info.contractAddress);
+    const commitRecords = await recordsAt(committed.height);
+    expect(commitRecords.commits).toEqual([
+      {
+        babylonHeight: BigInt(committed.height),
+        txHash: committed.transactionHash,
+        msgIndex: 0,
+        fpBtcPk: pkHex,
+        startHeight: 1n,
+        numPubRand: 16n,
+        commitment: bytesToHex(root),
+      },
+    ]);
+    const voteRecords = await recordsAt(batch.height);
+    expect(voteRecords.malformed).toEqual([]);
+    expect(voteRecords.signatures.map(({ babylonTime: _, ...r }) => r)).toEqual(
+      votes.map((v, i) => ({
+        babylonHeight: BigInt(batch.height),
+        txHash: batch.transactionHash,
+        msgIndex: i,
+        fpBtcPk: pkHex,
+        height: v.height,
+        blockHash: `0x${bytesToHex(v.blockHash)}`,
+        pubRand: bytesToHex(v.pubRand),
+        signature: bytesToHex(v.signature),
+      })),
+    );
+    const slashing = await recordsAt(equivocating.height);
+    expect(slashing.equivocations).toHaveLength(1);
+    expect(slashing.equivocations[0]).toMatchObject({
+      fpBtcPk: pkHex,
+      height: 3n,
+      canonicalBlockHash: `0x${bytesToHex(blockHash("a3"))}`,
+      forkBlockHash: `0x${bytesToHex(blockHash("b3"))}`,
+    });
+    expect(slashing.providerEvents.map((e) => [e.fpBtcPk, e.kind])).toContainEqual([pkHex, "SLASHED"]);
   });
 });

@@ -115,20 +115,22 @@ function toBlock(height: bigint, block: unknown, results: unknown): BabylonBlock
   return { height, time, txs, txResults, blockEvents };
 }
 
+/** The reply's own event objects, checked (and attribute values made strings where a node sent null). */
 function events(value: unknown, where: string): AbciEventLike[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw new BabylonRpcError(`${where}: events is not a list`);
-  return value.map((e: { type?: unknown; attributes?: unknown }, i) => {
+  for (const [i, e] of (value as { type?: unknown; attributes?: unknown }[]).entries()) {
     if (typeof e?.type !== "string") throw new BabylonRpcError(`${where}: events[${i}] has no type`);
-    const attributes = Array.isArray(e.attributes) ? e.attributes : [];
-    return {
-      type: e.type,
-      attributes: attributes.map((a: { key?: unknown; value?: unknown }) => ({
-        key: String(a?.key ?? ""),
-        value: String(a?.value ?? ""),
-      })),
-    };
-  });
+    if (!Array.isArray(e.attributes)) {
+      e.attributes = [];
+      continue;
+    }
+    for (const a of e.attributes as { key?: unknown; value?: unknown }[]) {
+      if (typeof a.key !== "string") a.key = String(a.key ?? "");
+      if (typeof a.value !== "string") a.value = String(a.value ?? "");
+    }
+  }
+  return value as AbciEventLike[];
 }
 
 function field(value: unknown, path: string[], where: string, optional = false): unknown {
