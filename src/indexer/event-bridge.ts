@@ -1,6 +1,8 @@
 // Carries the event bus between instances that share one Postgres: the writer's events are sent with
 // NOTIFY, and every instance LISTENs and republishes what other instances sent, so a hot standby's GraphQL
-// subscriptions see blocks finalize too. Subscribers still fill any gap from the database, so a lost
+// subscriptions see blocks finalize too. Finality signatures — a hundred thousand in a backfill — travel as
+// the range of Babylon heights they were committed at, and a listening instance reads them from the database:
+// sent one by one, they were as many bytes of NOTIFY traffic as the signature rows themselves. Subscribers still fill any gap from the database, so a lost
 // notification (a dropped connection) delays an event, it never loses one.
 import { randomUUID } from "node:crypto";
 import pg from "pg";
@@ -19,8 +21,14 @@ const NAMES: (keyof GadgetEventMap)[] = [
 // few notifications as fit: a backfill publishes a hundred thousand signature events.
 const MAX_PAYLOAD = 7_500;
 
+/** Finality signatures committed at Babylon heights `from`…`to` (inclusive). */
+interface SignatureRange {
+  from: bigint;
+  to: bigint;
+}
+
 /** A notification: the sending instance, a newline, then `[name, event]` pairs as JSON. */
-type Batch = [keyof GadgetEventMap, unknown][];
+type Batch = ([keyof GadgetEventMap, unknown] | ["signatureRange", SignatureRange])[];
 
 // Events carry bigints and dates; JSON carries neither, so both are tagged on the way out.
 const encode = (value: unknown) =>
@@ -45,24 +53,44 @@ export async function bridgeEvents(url: string, events: GadgetEvents, log: Logge
   listener.on("error", (error) => log.warn({ err: error.message }, "event bridge connection lost"));
   await listener.connect();
   await listener.query(`LISTEN ${CHANNEL}`);
+  // Notifications are republished in the order they came, reads for signature ranges included.
+  let inbound = Promise.resolve();
   listener.on("notification", (message) => {
     const payload = message.payload;
     // Every instance hears its own notifications too: those are dropped before any parsing.
     if (!payload || payload.startsWith(origin)) return;
+    let batch: Batch;
     try {
-      const batch = decode(payload.slice(payload.indexOf("\n") + 1)) as Batch;
-      for (const [name, event] of batch) {
-        if (!NAMES.includes(name)) continue;
-        received.add(event as object);
-        events.publish(name, event as never);
-      }
+      batch = decode(payload.slice(payload.indexOf("\n") + 1)) as Batch;
     } catch (error) {
       log.warn({ err: (error as Error).message }, "malformed event notification ignored");
+      return;
     }
+    inbound = inbound.then(async () => {
+      for (const [name, event] of batch) {
+        if (name === "signatureRange") {
+          for (const signature of await signaturesIn(listener, event as SignatureRange)) {
+            received.add(signature);
+            events.publish("finalitySignature", signature);
+          }
+        } else if (NAMES.includes(name)) {
+          received.add(event as object);
+          events.publish(name, event as never);
+        }
+      }
+    });
+    inbound = inbound.catch((error: unknown) =>
+      log.warn({ err: (error as Error).message }, "event notification not republished"),
+    );
   });
 
   let pending: string[] = [];
+  const closeRange = () => {
+    if (range) pending.push(encode(["signatureRange", range]));
+    range = undefined;
+  };
   const flush = () => {
+    closeRange();
     const items = pending;
     pending = [];
     let body: string[] = [];
@@ -82,10 +110,20 @@ export async function bridgeEvents(url: string, events: GadgetEvents, log: Logge
     }
     send();
   };
+  let range: SignatureRange | undefined; // the signature range being gathered, last of `pending`
   const unsubscribe = NAMES.map((name) =>
     events.subscribe(name, (event) => {
       if (received.has(event as object)) return; // came from another instance: do not send it back
-      if (pending.length === 0) setImmediate(flush);
+      if (pending.length === 0 && range === undefined) setImmediate(flush);
+      if (name === "finalitySignature") {
+        const at = (event as GadgetEventMap["finalitySignature"]).babylonHeight;
+        if (range) {
+          if (at < range.from) range.from = at;
+          if (at > range.to) range.to = at;
+        } else range = { from: at, to: at };
+        return;
+      }
+      closeRange();
       pending.push(encode([name, event]));
     }),
   );
@@ -97,4 +135,32 @@ export async function bridgeEvents(url: string, events: GadgetEvents, log: Logge
       await sender.end().catch(() => {});
     },
   };
+}
+
+/** The finality signatures committed in a range of Babylon heights, as the bus carries them. */
+async function signaturesIn(
+  db: pg.Client,
+  range: SignatureRange,
+): Promise<GadgetEventMap["finalitySignature"][]> {
+  const { rows } = await db.query<{
+    babylon_height: string;
+    tx_hash: string;
+    msg_index: number;
+    fp_btc_pk: string;
+    height: string;
+    block_hash: string;
+  }>(
+    `SELECT babylon_height::text, tx_hash, msg_index, fp_btc_pk, height::text, block_hash FROM finality_signature
+     WHERE babylon_height BETWEEN $1::bigint AND $2::bigint
+     ORDER BY finality_signature.babylon_height, tx_hash, msg_index`,
+    [range.from.toString(), range.to.toString()],
+  );
+  return rows.map((r) => ({
+    fpBtcPk: r.fp_btc_pk,
+    height: BigInt(r.height),
+    blockHash: r.block_hash,
+    babylonHeight: BigInt(r.babylon_height),
+    txHash: r.tx_hash,
+    msgIndex: r.msg_index,
+  }));
 }
