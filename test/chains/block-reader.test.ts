@@ -123,4 +123,45 @@ describe("BabylonBlockReader", () => {
       server.close();
     }
   });
+
+  it("asks again only for the calls of a batch that failed, keeping the answers it got", async () => {
+    const asked: string[] = [];
+    const server = await serve((body) => {
+      const req = JSON.parse(body) as { id: number; method: string; params: { height: string } }[];
+      const replies = req.map((r) => {
+        asked.push(`${r.method}@${r.params.height}`);
+        // The first time, the node fails block_results of height 2 only.
+        if (r.method === "block_results" && r.params.height === "2" && asked.length <= 4)
+          return {
+            jsonrpc: "2.0",
+            id: r.id,
+            error: { code: -32603, message: "Internal error", data: "injected" },
+          };
+        return {
+          jsonrpc: "2.0",
+          id: r.id,
+          result:
+            r.method === "block"
+              ? {
+                  block: {
+                    header: { height: r.params.height, time: "2026-11-26T10:00:00.5Z" },
+                    data: { txs: [] },
+                  },
+                }
+              : { txs_results: [], finalize_block_events: [] },
+        };
+      });
+      return { status: 200, body: JSON.stringify(replies) };
+    });
+    try {
+      const blocks = await new BabylonBlockReader(urlOf(server), 2).blocks([1n, 2n]);
+      expect(blocks.map((b) => [b.height, b.time.toISOString()])).toEqual([
+        [1n, "2026-11-26T10:00:00.500Z"],
+        [2n, "2026-11-26T10:00:00.500Z"],
+      ]);
+      expect(asked).toEqual(["block@1", "block_results@1", "block@2", "block_results@2", "block_results@2"]);
+    } finally {
+      server.close();
+    }
+  });
 });

@@ -2,7 +2,7 @@
 // request, decoded only as far as the indexer needs (time, raw txs, result codes and events). CosmJS's Comet
 // client checks and converts every field of every reply — a regular expression over each base64 tx, a walk
 // over the whole JSON — which cost a 20,000-block backfill about 5 s of CPU and much garbage; the reconciler
-// and everything else still go through CosmJS. Each request retries on its own (see rpc-retry.ts).
+// and everything else still go through CosmJS. Failed calls are retried on their own (see `call`).
 
 import { withRetry } from "../rpc-retry.ts";
 import type { AbciEventLike } from "./events.ts";
@@ -33,7 +33,7 @@ export class BabylonBlockReader {
 
   constructor(
     private readonly url: string,
-    private readonly attempts = 4,
+    private readonly attempts = 5,
   ) {}
 
   /** The latest block height the node has. */
@@ -57,11 +57,18 @@ export class BabylonBlockReader {
     return heights.map((height, i) => toBlock(height, replies[2 * i], replies[2 * i + 1]));
   }
 
+  /**
+   * The results of a batch, in order. A node answers each call of a batch on its own, so an error fails only
+   * its call: what failed (or the whole batch, when the request itself fails) is asked again, up to
+   * `attempts` times, and answers already received are kept.
+   */
   private async call(requests: { method: string; params: object }[]): Promise<unknown[]> {
-    return withRetry(async () => {
+    const results: unknown[] = new Array(requests.length);
+    let todo = requests.map((_, i) => i);
+    await withRetry(async () => {
       const first = this.nextId;
-      this.nextId += requests.length;
-      const body = requests.map((r, i) => ({ jsonrpc: "2.0", id: first + i, ...r }));
+      this.nextId += todo.length;
+      const body = todo.map((i, k) => ({ jsonrpc: "2.0", id: first + k, ...requests[i]! }));
       const res = await fetch(this.url, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -71,16 +78,26 @@ export class BabylonBlockReader {
       const parsed = (await res.json()) as unknown;
       const list = Array.isArray(parsed) ? (parsed as JsonRpcReply[]) : [parsed as JsonRpcReply];
       const byId = new Map(list.map((r) => [r?.id, r]));
-      return body.map((req) => {
+      const failed: number[] = [];
+      let failure: BabylonRpcError | undefined;
+      body.forEach((req, k) => {
         const reply = byId.get(req.id);
-        if (!reply) throw new BabylonRpcError(`Babylon RPC ${req.method}: no reply in the batch`);
-        if (reply.error) {
-          const e = reply.error;
-          throw new BabylonRpcError(`Babylon RPC ${req.method}: ${e.message}${e.data ? ` (${e.data})` : ""}`);
+        if (reply && !reply.error) {
+          results[todo[k]!] = reply.result;
+          return;
         }
-        return reply.result;
+        failed.push(todo[k]!);
+        const e = reply?.error;
+        failure ??= new BabylonRpcError(
+          e
+            ? `Babylon RPC ${req.method}: ${e.message}${e.data ? ` (${e.data})` : ""}`
+            : `Babylon RPC ${req.method}: no reply in the batch`,
+        );
       });
+      todo = failed;
+      if (failure) throw failure;
     }, this.attempts);
+    return results;
   }
 }
 
