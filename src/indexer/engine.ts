@@ -182,6 +182,13 @@ export class FinalityEngine {
       if (fresh.length === 0) return fresh;
       await prisma.$transaction(async (tx) => {
         for (const [btcHeight, table] of newTables) {
+          // A table recomputed after stake changed replaces the stored one: a provider it leaves out (slashed,
+          // no longer allow-listed) must not keep its old row.
+          await tx.$executeRawUnsafe(
+            `DELETE FROM voting_power WHERE btc_height = $1::int AND NOT (fp_btc_pk = ANY($2::text[]))`,
+            btcHeight,
+            [...table.keys()],
+          );
           if (table.size === 0) continue;
           await tx.$executeRawUnsafe(
             `INSERT INTO voting_power (btc_height, fp_btc_pk, power) SELECT $1::int, * FROM unnest($2::text[], $3::bigint[])

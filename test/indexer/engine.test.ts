@@ -178,6 +178,35 @@ describe("finality engine", () => {
     expect(await readState(db.prisma, "activated_timestamp")).toBeUndefined();
   });
 
+  it("replaces a stored power table when stake changes: a provider slashed since keeps no row", async () => {
+    await seedStaking([100, 100, 100]);
+    await addChain(1, 12);
+    await vote(1, 10); // short of quorum: the block stays pending and is evaluated again below
+    await run();
+    const stored = async () =>
+      (await db.prisma.votingPower.findMany({ where: { btcHeight: 150 }, orderBy: { fpBtcPk: "asc" } })).map(
+        (r) => [r.fpBtcPk, r.power],
+      );
+    expect(await stored()).toEqual([
+      [fp(1), 100n],
+      [fp(2), 100n],
+      [fp(3), 100n],
+    ]);
+    await db.prisma.$executeRawUnsafe(
+      `UPDATE finality_provider SET slashed_babylon_height = 5, slashed_btc_height = 140 WHERE btc_pk = $1`,
+      fp(3),
+    );
+    await db.prisma.$executeRawUnsafe(`UPDATE l2_block SET evaluated_at = NULL WHERE status = 'PENDING'`);
+    engine.invalidateStaking();
+    await run();
+    expect(await stored()).toEqual([
+      [fp(1), 100n],
+      [fp(2), 100n],
+    ]);
+    const block = await db.prisma.l2Block.findUniqueOrThrow({ where: { hash: hash(10) } });
+    expect([block.votedPower, block.totalPower]).toEqual([100n, 200n]);
+  });
+
   it("waits for Babylon to be read past a block's time before evaluating it", async () => {
     await seedStaking([100]);
     await writeState(db.prisma, { babylon_synced_time: 1_030_000 * 1000 + 24_000 }); // covers heights ≤ 12
