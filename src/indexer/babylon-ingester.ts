@@ -1,16 +1,11 @@
 // Scans every Babylon block from the stored cursor: `block_results` for events and `block` for the txs the
 // contract events point into. Blocks are fetched ahead with bounded concurrency and written in batches,
 // each batch with its cursor in one transaction (DESIGN rule 10).
-import { BabylonBlockReader } from "../chains/babylon/block-reader.ts";
+import { type BabylonBlock, BabylonBlockReader } from "../chains/babylon/block-reader.ts";
 import { mapWithConcurrency } from "../chains/concurrency.ts";
 import type { PrismaClient } from "../db/database.ts";
 import type { Logger } from "../log.ts";
-import {
-  type BabylonBlockInput,
-  type BabylonBlockRecords,
-  emptyRecords,
-  recordsOfBlock,
-} from "./babylon-records.ts";
+import { type BabylonBlockRecords, emptyRecords, recordsOfBlock } from "./babylon-records.ts";
 import { BABYLON_CURSOR, commitBabylonBatch, mergeRecords } from "./babylon-store.ts";
 import type { StepResult } from "./loop.ts";
 import type { Mutex } from "./mutex.ts";
@@ -39,7 +34,7 @@ const HEIGHTS_PER_REQUEST = 10;
 
 export class BabylonIngester {
   private readonly reader: BabylonBlockReader;
-  private ahead: { from: bigint; blocks: Promise<BabylonBlockInput[]> } | undefined;
+  private ahead: { from: bigint; blocks: Promise<BabylonBlock[]> } | undefined;
 
   constructor(private readonly o: BabylonIngesterOptions) {
     this.reader = new BabylonBlockReader(o.rpcUrl);
@@ -90,7 +85,7 @@ export class BabylonIngester {
     return head < end ? head : end;
   }
 
-  private async fetchBlocks(from: bigint, to: bigint): Promise<BabylonBlockInput[]> {
+  private async fetchBlocks(from: bigint, to: bigint): Promise<BabylonBlock[]> {
     const chunks: bigint[][] = [];
     for (let h = from; h <= to; h += BigInt(HEIGHTS_PER_REQUEST)) {
       const chunk: bigint[] = [];

@@ -15,9 +15,6 @@ import { bytes, defineMessage, field, message, repeated, string } from "../chain
 import { bytesToHex } from "../core/crypto/bytes.ts";
 import { sha256 } from "../core/crypto/sha256.ts";
 
-/** What the record builder reads of a block (see BabylonBlockReader). */
-export type BabylonBlockInput = BabylonBlock;
-
 export interface SignatureRecord {
   babylonHeight: bigint;
   txHash: string;
@@ -180,7 +177,7 @@ function b64ToHex(value: unknown): string | null {
 
 const stateName = (s: string) => s.replace(/^(FINALITY_PROVIDER_STATUS_|BTC_DELEGATION_STATUS_)/, "");
 
-export function recordsOfBlock(block: BabylonBlockInput, contractAddress: string): BabylonBlockRecords {
+export function recordsOfBlock(block: BabylonBlock, contractAddress: string): BabylonBlockRecords {
   const out = emptyRecords();
   let eventIndex = 0;
   const handle = (

@@ -4,7 +4,7 @@
 import type { PrismaClient } from "../db/database.ts";
 import type { BabylonBlockRecords } from "./babylon-records.ts";
 import type { Mutex } from "./mutex.ts";
-import { type Db, writeCursor, writeState } from "./state.ts";
+import { type Db, reopenVerdicts, writeCursor, writeState } from "./state.ts";
 
 export const BABYLON_CURSOR = "babylon";
 
@@ -259,17 +259,9 @@ export async function writeBabylonBatch(
     }
   }
   // New votes, or new stake, can change the verdict on blocks not yet finalized: evaluate them again.
-  if (stakingTouched(r)) {
-    await db.$executeRawUnsafe(
-      `UPDATE l2_block SET evaluated_at = NULL WHERE evaluated_at IS NOT NULL AND status NOT IN ('FINALIZED', 'NOT_ACTIVATED')`,
-    );
-  } else if (r.signatures.length > 0) {
-    await db.$executeRawUnsafe(
-      `UPDATE l2_block SET evaluated_at = NULL
-       WHERE height = ANY($1::bigint[]) AND evaluated_at IS NOT NULL AND status NOT IN ('FINALIZED', 'NOT_ACTIVATED')`,
-      [...new Set(r.signatures.map((x) => s(x.height)))],
-    );
-  }
+  if (stakingTouched(r)) await reopenVerdicts(db);
+  else if (r.signatures.length > 0)
+    await reopenVerdicts(db, [...new Set(r.signatures.map((x) => s(x.height)))]);
   await writeCursor(db, BABYLON_CURSOR, cursor.height, cursor.hash);
 }
 

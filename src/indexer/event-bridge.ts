@@ -85,6 +85,7 @@ export async function bridgeEvents(url: string, events: GadgetEvents, log: Logge
   });
 
   let pending: string[] = [];
+  let range: SignatureRange | undefined; // the signature range being gathered, after the last of `pending`
   const closeRange = () => {
     if (range) pending.push(encode(["signatureRange", range]));
     range = undefined;
@@ -110,7 +111,6 @@ export async function bridgeEvents(url: string, events: GadgetEvents, log: Logge
     }
     send();
   };
-  let range: SignatureRange | undefined; // the signature range being gathered, last of `pending`
   const unsubscribe = NAMES.map((name) =>
     events.subscribe(name, (event) => {
       if (received.has(event as object)) return; // came from another instance: do not send it back

@@ -13,7 +13,7 @@ import type { PrismaClient } from "../db/database.ts";
 import type { Logger } from "../log.ts";
 import type { StepResult } from "./loop.ts";
 import type { Mutex } from "./mutex.ts";
-import { type DelegationRow, delegationColumns, writeState } from "./state.ts";
+import { type DelegationRow, delegationColumns, reopenVerdicts, writeState } from "./state.ts";
 
 export interface ReconcilerOptions {
   prisma: PrismaClient;
@@ -72,9 +72,7 @@ export class Reconciler {
   /** Every verdict not yet final is evaluated again; `notify` tells the engine, before any of its writes. */
   private async reevaluate(notify: () => void): Promise<void> {
     await this.o.writeLock.run(async () => {
-      await this.o.prisma.$executeRawUnsafe(
-        `UPDATE l2_block SET evaluated_at = NULL WHERE evaluated_at IS NOT NULL AND status NOT IN ('FINALIZED', 'NOT_ACTIVATED')`,
-      );
+      await reopenVerdicts(this.o.prisma);
       notify();
     });
   }

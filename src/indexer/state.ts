@@ -45,6 +45,19 @@ export async function readState(db: Db, key: string): Promise<string | undefined
   return rows[0]?.value;
 }
 
+/**
+ * Sends verdicts not yet final back to the engine: all of them (stake or BTC headers changed), or those of
+ * the given L2 heights (new votes).
+ */
+export async function reopenVerdicts(db: Db, heights?: string[]): Promise<void> {
+  await db.$executeRawUnsafe(
+    `UPDATE l2_block SET evaluated_at = NULL
+     WHERE evaluated_at IS NOT NULL AND status NOT IN ('FINALIZED', 'NOT_ACTIVATED')
+       AND ($1::bigint[] IS NULL OR height = ANY($1::bigint[]))`,
+    heights ?? null,
+  );
+}
+
 export async function writeState(
   db: Db,
   entries: Record<string, string | bigint | number | undefined>,
