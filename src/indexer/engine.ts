@@ -165,7 +165,8 @@ export class FinalityEngine {
     const written = await this.o.writeLock.run(async () => {
       // Stake or BTC headers changed since they were read: nothing computed here stands.
       if (generation !== this.generation) return [];
-      // Votes of batches committed since the cursor was read: those blocks wait for the next step.
+      // Votes of batches committed since the cursor was read: those blocks wait for the next step. (A block
+      // an L2 reorg orphaned meanwhile keeps its ORPHANED status: the update below is for canonical rows.)
       const cursorNow = (await readCursor(prisma, BABYLON_CURSOR))?.height ?? 0n;
       const late =
         cursorNow === babylonCursor
@@ -203,7 +204,7 @@ export class FinalityEngine {
              evaluated_at = now(),
              status = (CASE WHEN b.status = 'FINALIZED' THEN 'FINALIZED' WHEN r.total = 0 THEN 'NO_VOTING_POWER' ELSE 'PENDING' END)::"BlockStatus"
            FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::int[]) AS r(hash, btc, voted, total, voters)
-           WHERE b.hash = r.hash`,
+           WHERE b.hash = r.hash AND b.canonical`,
           fresh.map((r) => r.hash),
           fresh.map((r) => r.btcHeight),
           fresh.map((r) => r.tally.votedPower.toString()),
