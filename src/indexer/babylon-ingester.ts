@@ -1,12 +1,13 @@
 // Scans every Babylon block from the stored cursor: `block_results` for events and `block` for the txs the
-// contract events point into. Blocks are fetched ahead with bounded concurrency and written in batches,
-// each batch with its cursor in one transaction (DESIGN rule 10).
-import { type BabylonBlock, BabylonBlockReader } from "../chains/babylon/block-reader.ts";
-import { mapWithConcurrency } from "../chains/concurrency.ts";
+// contract events point into. Ranges are read ahead in a worker thread (babylon-fetch/) while the previous
+// one is written, each range with its cursor in one transaction (DESIGN rule 10).
+import { BabylonBlockReader } from "../chains/babylon/block-reader.ts";
 import type { PrismaClient } from "../db/database.ts";
 import type { Logger } from "../log.ts";
-import { type BabylonBlockRecords, emptyRecords, recordsOfBlock } from "./babylon-records.ts";
-import { BABYLON_CURSOR, commitBabylonBatch, mergeRecords } from "./babylon-store.ts";
+import type { BabylonRange } from "./babylon-fetch/fetch.ts";
+import { BabylonFetcher } from "./babylon-fetch/fetcher.ts";
+import type { BabylonBlockRecords } from "./babylon-records.ts";
+import { BABYLON_CURSOR, commitBabylonBatch } from "./babylon-store.ts";
 import type { StepResult } from "./loop.ts";
 import type { Mutex } from "./mutex.ts";
 import { readCursor, writeState } from "./state.ts";
@@ -20,6 +21,7 @@ export interface BabylonIngesterOptions {
   startHeight: bigint;
   /** Most blocks per step (one transaction). */
   maxBlocksPerStep: number;
+  /** JSON-RPC batch requests in flight while a range is read. */
   concurrency: number;
   /** The indexer's write lock (see commitBabylonBatch). */
   writeLock: Mutex;
@@ -29,20 +31,29 @@ export interface BabylonIngesterOptions {
   onBatch?: (records: BabylonBlockRecords, lastHeight: bigint, lastTime: Date) => Promise<void> | void;
 }
 
-/** Heights per JSON-RPC batch request: ten blocks of 250 votes make a reply of about 6 MB. */
-const HEIGHTS_PER_REQUEST = 10;
-
 export class BabylonIngester {
   private readonly reader: BabylonBlockReader;
-  private ahead: { from: bigint; blocks: Promise<BabylonBlock[]> } | undefined;
+  private readonly fetcher: BabylonFetcher;
+  private ahead: { from: bigint; range: Promise<BabylonRange> } | undefined;
 
   constructor(private readonly o: BabylonIngesterOptions) {
     this.reader = new BabylonBlockReader(o.rpcUrl);
+    this.fetcher = new BabylonFetcher({
+      rpcUrl: o.rpcUrl,
+      contractAddress: o.contractAddress,
+      concurrency: o.concurrency,
+    });
   }
 
   /** Forgets the range fetched ahead (after an RPC fault: it may be what failed). */
   reset(): void {
     this.ahead = undefined;
+  }
+
+  /** Stops the fetch worker (a later step starts it again). */
+  async close(): Promise<void> {
+    this.ahead = undefined;
+    await this.fetcher.close();
   }
 
   async step(): Promise<StepResult> {
@@ -53,46 +64,29 @@ export class BabylonIngester {
     const from = cursor ? cursor.height + 1n : this.o.startHeight;
     if (from > head) return "idle";
     // The range fetched ahead during the previous step's write, when it starts where the cursor says.
-    const ahead = this.ahead?.from === from ? this.ahead.blocks : undefined;
+    const ahead = this.ahead?.from === from ? this.ahead.range : undefined;
     this.ahead = undefined;
-    const blocks = await (ahead ?? this.fetchBlocks(from, this.rangeEnd(from, head)));
-    const last = blocks[blocks.length - 1]!;
+    const { records, last } = await (ahead ?? this.fetch(from, head));
     if (last.height < head) {
       // Fetch the next range while this one is written: backfill then runs at the pace of the slower of the two.
       const next = last.height + 1n;
-      const fetching = this.fetchBlocks(next, this.rangeEnd(next, head));
+      const fetching = this.fetch(next, head);
       fetching.catch(() => {}); // a failed read-ahead is simply not used
-      this.ahead = { from: next, blocks: fetching };
+      this.ahead = { from: next, range: fetching };
     }
-    const batch = emptyRecords();
-    for (const block of blocks) {
-      const records = recordsOfBlock(block, this.o.contractAddress);
-      for (const bad of records.malformed) {
-        this.o.log.warn(
-          { babylonHeight: String(block.height), event: bad.eventType, err: bad.error },
-          "malformed event skipped",
-        );
-      }
-      mergeRecords(batch, records);
+    for (const bad of records.malformed) {
+      this.o.log.warn(
+        { babylonHeight: String(bad.babylonHeight), event: bad.eventType, err: bad.error },
+        "malformed event skipped",
+      );
     }
-    await commitBabylonBatch(prisma, this.o.writeLock, batch, last, this.o.onCommitted);
-    await this.o.onBatch?.(batch, last.height, last.time);
+    await commitBabylonBatch(prisma, this.o.writeLock, records, last, this.o.onCommitted);
+    await this.o.onBatch?.(records, last.height, last.time);
     return "progress";
   }
 
-  private rangeEnd(from: bigint, head: bigint): bigint {
+  private fetch(from: bigint, head: bigint): Promise<BabylonRange> {
     const end = from + BigInt(this.o.maxBlocksPerStep) - 1n;
-    return head < end ? head : end;
-  }
-
-  private async fetchBlocks(from: bigint, to: bigint): Promise<BabylonBlock[]> {
-    const chunks: bigint[][] = [];
-    for (let h = from; h <= to; h += BigInt(HEIGHTS_PER_REQUEST)) {
-      const chunk: bigint[] = [];
-      for (let x = h; x <= to && x < h + BigInt(HEIGHTS_PER_REQUEST); x++) chunk.push(x);
-      chunks.push(chunk);
-    }
-    const parts = await mapWithConcurrency(chunks, this.o.concurrency, (c) => this.reader.blocks(c));
-    return parts.flat();
+    return this.fetcher.fetch(from, head < end ? head : end);
   }
 }

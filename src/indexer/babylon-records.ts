@@ -115,7 +115,7 @@ export interface BabylonBlockRecords {
   /** The contract's config may have changed (update_config): re-read it. */
   contractConfigTouched: boolean;
   /** Events that could not be decoded: logged and counted, never fatal. */
-  malformed: { eventType: string; error: string }[];
+  malformed: { babylonHeight: bigint; eventType: string; error: string }[];
 }
 
 export function emptyRecords(): BabylonBlockRecords {
@@ -131,6 +131,20 @@ export function emptyRecords(): BabylonBlockRecords {
     contractConfigTouched: false,
     malformed: [],
   };
+}
+
+/** Merges the records of consecutive blocks into one batch, keeping their order. */
+export function mergeRecords(into: BabylonBlockRecords, from: BabylonBlockRecords): void {
+  into.signatures.push(...from.signatures);
+  into.commits.push(...from.commits);
+  into.providersCreated.push(...from.providersCreated);
+  into.providerEvents.push(...from.providerEvents);
+  into.delegationsCreated.push(...from.delegationsCreated);
+  into.delegationChanges.push(...from.delegationChanges);
+  into.equivocations.push(...from.equivocations);
+  into.allowlist.push(...from.allowlist);
+  into.contractConfigTouched ||= from.contractConfigTouched;
+  into.malformed.push(...from.malformed);
 }
 
 function attrs(event: AbciEventLike): Map<string, string> {
@@ -365,7 +379,11 @@ export function recordsOfBlock(block: BabylonBlock, contractAddress: string): Ba
           return;
       }
     } catch (error) {
-      out.malformed.push({ eventType: event.type, error: (error as Error).message });
+      out.malformed.push({
+        babylonHeight: block.height,
+        eventType: event.type,
+        error: (error as Error).message,
+      });
     }
   };
 

@@ -276,17 +276,3 @@ export function stakingTouched(r: BabylonBlockRecords): boolean {
       0 || r.contractConfigTouched
   );
 }
-
-/** Merges the records of consecutive blocks into one batch, keeping their order. */
-export function mergeRecords(into: BabylonBlockRecords, from: BabylonBlockRecords): void {
-  into.signatures.push(...from.signatures);
-  into.commits.push(...from.commits);
-  into.providersCreated.push(...from.providersCreated);
-  into.providerEvents.push(...from.providerEvents);
-  into.delegationsCreated.push(...from.delegationsCreated);
-  into.delegationChanges.push(...from.delegationChanges);
-  into.equivocations.push(...from.equivocations);
-  into.allowlist.push(...from.allowlist);
-  into.contractConfigTouched ||= from.contractConfigTouched;
-  into.malformed.push(...from.malformed);
-}

@@ -199,7 +199,7 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
       onError: errorsOf("database"),
     }),
   ]);
-  babylonIngester.reset();
+  await babylonIngester.close();
   (await babylon.current())?.disconnect();
   (await cosmwasm.current())?.disconnect();
 }
