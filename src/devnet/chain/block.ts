@@ -1,5 +1,6 @@
 // Block data as the chain keeps and persists it, and the deterministic hashes CometBFT headers carry.
-import { fromBase64, toBase64, toHex } from "@cosmjs/encoding";
+import { fromBase64 } from "@cosmjs/encoding";
+import { toBase64, bytesToHex as toHex } from "../../core/crypto/bytes.ts";
 import { sha256 } from "../../core/crypto/sha256.ts";
 import { utf8 } from "./encoding.ts";
 import type { AbciEvent } from "./module.ts";

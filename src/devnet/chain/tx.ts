@@ -1,12 +1,13 @@
 // Decoding and executing signed Cosmos txs (SIGN_MODE_DIRECT): the SDK 0.50 ante handler (fee, sequence,
 // signature, gas) followed by the messages, all-or-nothing, with SDK-shaped events and error codes.
-import { toBase64 } from "@cosmjs/encoding";
+
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { AuthInfo, SignDoc, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import type { Any } from "cosmjs-types/google/protobuf/any";
+import { toBase64 } from "../../core/crypto/bytes.ts";
 import type { AuthModule } from "./auth.ts";
 import type { BankModule } from "./bank.ts";
 import { addressFromPubkey, formatCoins, moduleAddress, parseAmount } from "./encoding.ts";

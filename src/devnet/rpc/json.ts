@@ -1,5 +1,6 @@
 // CometBFT 0.38 JSON shapes (int64 as strings, hashes as upper-case hex, tx bytes and data as base64).
-import { toBase64, toHex } from "@cosmjs/encoding";
+
+import { toBase64, bytesToHex as toHex } from "../../core/crypto/bytes.ts";
 import {
   type Block,
   type BlockId,

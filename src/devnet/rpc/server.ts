@@ -2,8 +2,8 @@
 // subscribe/unsubscribe), on loopback, with fault injection for the devnet admin API.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { toBase64 } from "@cosmjs/encoding";
 import { type WebSocket, WebSocketServer } from "ws";
+import { toBase64 } from "../../core/crypto/bytes.ts";
 import { type Block, txHash } from "../chain/block.ts";
 import type { Chain } from "../chain/chain.ts";
 import { type Condition, matches, parseQuery, QueryParseError } from "../chain/query.ts";
