@@ -140,7 +140,9 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
     log: log.child({ component: "l2" }),
     startHeight: s.l2StartHeight,
     follow: s.follow,
-    maxBlocksPerStep: s.l2BatchSize * s.l2Concurrency,
+    // Several rounds of batched requests per step: in a backfill, a step's dozen round trips (tags, cursor,
+    // link check, transaction) cost more than its rows do.
+    maxBlocksPerStep: 5000,
     writeLock,
     onReorg: hooks?.onReorg,
     onSafetyIncident: hooks?.onSafetyIncident,
