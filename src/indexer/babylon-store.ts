@@ -41,19 +41,26 @@ export async function writeBabylonBatch(
 ): Promise<void> {
   const r = records;
   if (r.signatures.length > 0) {
+    // One JSON parameter rather than nine arrays: node-postgres escapes every element of an array parameter
+    // in JavaScript, while JSON.stringify is native; a backfill writes 100,000 of these rows.
     await db.$executeRawUnsafe(
       `INSERT INTO finality_signature (babylon_height, tx_hash, msg_index, fp_btc_pk, height, block_hash, pub_rand, signature, babylon_time)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::timestamp(3)[])
+       SELECT (e->>0)::bigint, e->>1, (e->>2)::int, e->>3, (e->>4)::bigint, e->>5, e->>6, e->>7, (e->>8)::timestamp(3)
+       FROM json_array_elements($1::json) AS e
        ON CONFLICT DO NOTHING`,
-      r.signatures.map((x) => s(x.babylonHeight)),
-      r.signatures.map((x) => x.txHash),
-      r.signatures.map((x) => x.msgIndex),
-      r.signatures.map((x) => x.fpBtcPk),
-      r.signatures.map((x) => s(x.height)),
-      r.signatures.map((x) => x.blockHash),
-      r.signatures.map((x) => x.pubRand),
-      r.signatures.map((x) => x.signature),
-      r.signatures.map((x) => x.babylonTime.toISOString()),
+      JSON.stringify(
+        r.signatures.map((x) => [
+          s(x.babylonHeight),
+          x.txHash,
+          x.msgIndex,
+          x.fpBtcPk,
+          s(x.height),
+          x.blockHash,
+          x.pubRand,
+          x.signature,
+          x.babylonTime.toISOString(),
+        ]),
+      ),
     );
   }
   if (r.commits.length > 0) {
