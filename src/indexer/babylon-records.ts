@@ -104,6 +104,8 @@ export interface AllowlistChange {
 }
 
 export interface BabylonBlockRecords {
+  /** Height and time of every block read: history kept by Babylon height is placed in time through them. */
+  blocks: { height: bigint; time: Date }[];
   signatures: SignatureRecord[];
   commits: CommitRecord[];
   providersCreated: ProviderRecord[];
@@ -120,6 +122,7 @@ export interface BabylonBlockRecords {
 
 export function emptyRecords(): BabylonBlockRecords {
   return {
+    blocks: [],
     signatures: [],
     commits: [],
     providersCreated: [],
@@ -135,6 +138,7 @@ export function emptyRecords(): BabylonBlockRecords {
 
 /** Merges the records of consecutive blocks into one batch, keeping their order. */
 export function mergeRecords(into: BabylonBlockRecords, from: BabylonBlockRecords): void {
+  into.blocks.push(...from.blocks);
   into.signatures.push(...from.signatures);
   into.commits.push(...from.commits);
   into.providersCreated.push(...from.providersCreated);
@@ -193,6 +197,7 @@ const stateName = (s: string) => s.replace(/^(FINALITY_PROVIDER_STATUS_|BTC_DELE
 
 export function recordsOfBlock(block: BabylonBlock, contractAddress: string): BabylonBlockRecords {
   const out = emptyRecords();
+  out.blocks.push({ height: block.height, time: block.time });
   let eventIndex = 0;
   const handle = (
     event: AbciEventLike,

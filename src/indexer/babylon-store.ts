@@ -40,6 +40,13 @@ export async function writeBabylonBatch(
   cursor: { height: bigint; hash: string | null },
 ): Promise<void> {
   const r = records;
+  if (r.blocks.length > 0) {
+    await db.$executeRawUnsafe(
+      `INSERT INTO babylon_block (height, time) SELECT * FROM unnest($1::bigint[], $2::timestamp(3)[]) ON CONFLICT DO NOTHING`,
+      r.blocks.map((b) => s(b.height)),
+      r.blocks.map((b) => b.time.toISOString()),
+    );
+  }
   if (r.signatures.length > 0) {
     // One JSON parameter rather than nine arrays: node-postgres escapes every element of an array parameter
     // in JavaScript, while JSON.stringify is native; a backfill writes 100,000 of these rows.

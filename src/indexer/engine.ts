@@ -14,7 +14,6 @@ import {
   type FinalityState,
   initialFinalityState,
   type ProviderState,
-  type Tally,
   tally,
   votingPowerTable,
 } from "../core/finality/index.ts";
@@ -57,7 +56,10 @@ interface StakingSnapshot {
   delegations: Delegation[];
   k: number;
   w: number;
-  allowList: Set<string>;
+  /** Allow-list membership in Babylon heights; an entry added at 0 was learnt from state (in force always). */
+  allowList: { fpBtcPk: string; added: bigint; removed: bigint | undefined }[];
+  /** Jail status changes by provider, in Babylon order (providers without any keep their current flag). */
+  jailHistory: Map<string, { babylonHeight: bigint; jailed: boolean }[]>;
   /** Voting-power tables by BTC height, computed from this snapshot as blocks need them. */
   powerTables: Map<number, Map<string, bigint>>;
 }
@@ -132,35 +134,35 @@ export class FinalityEngine {
       votesByHeight.set(BigInt(v.height), list);
     }
 
-    const results: { hash: string; height: bigint; btcHeight: number | null; tally: Tally }[] = [];
+    const btcHeights = blocks.map((b) => this.btcIndex.btcHeightAt(BigInt(b.timestamp)));
     const newTables = new Map<number, Map<string, bigint>>();
-    for (const block of blocks) {
-      const btcHeight = this.btcIndex.btcHeightAt(BigInt(block.timestamp));
-      let table: Map<string, bigint>;
-      if (btcHeight === undefined) {
-        table = new Map(); // before the first known BTC header: nobody had stake yet
-      } else {
-        table = staking.powerTables.get(btcHeight) ?? new Map();
-        if (!staking.powerTables.has(btcHeight)) {
-          table = votingPowerTable(
-            btcHeight,
-            staking.providers,
-            staking.delegations,
-            { bsnId, k: staking.k, w: staking.w },
-            staking.allowList,
-          );
-          staking.powerTables.set(btcHeight, table);
-          newTables.set(btcHeight, table);
-        }
-      }
-      const t = tally(strip(block.hash), votesByHeight.get(BigInt(block.height)) ?? [], table);
-      results.push({
+    const missing = [...new Set(btcHeights)].filter(
+      (h): h is number => h !== undefined && !staking.powerTables.has(h),
+    );
+    const babylonHeights = await this.babylonHeightsAt(missing, staking);
+    for (const btcHeight of missing) {
+      const at = babylonHeights.get(btcHeight);
+      const table = votingPowerTable(
+        btcHeight,
+        at === undefined ? staking.providers : providersAt(staking, at),
+        staking.delegations,
+        { bsnId, k: staking.k, w: staking.w },
+        at === undefined ? undefined : allowListAt(staking, at),
+      );
+      staking.powerTables.set(btcHeight, table);
+      newTables.set(btcHeight, table);
+    }
+    const results = blocks.map((block, i) => {
+      const btcHeight = btcHeights[i];
+      // Before the first known BTC header nobody had stake yet.
+      const table = btcHeight === undefined ? new Map<string, bigint>() : staking.powerTables.get(btcHeight)!;
+      return {
         hash: block.hash,
         height: BigInt(block.height),
         btcHeight: btcHeight ?? null,
-        tally: t,
-      });
-    }
+        tally: tally(strip(block.hash), votesByHeight.get(BigInt(block.height)) ?? [], table),
+      };
+    });
 
     const written = await this.o.writeLock.run(async () => {
       // Stake or BTC headers changed since they were read: nothing computed here stands.
@@ -339,6 +341,28 @@ export class FinalityEngine {
     return finalizedNow.length + (activationChanged ? 1 : 0);
   }
 
+  /**
+   * The Babylon height whose allow-list and jail status hold at each BTC height: the last Babylon block at or
+   * before the header's effective time, so that everything rule 3 reads is a function of the BTC height. The
+   * evaluation gate has Babylon indexed past that time. Not asked when there is no such history to place.
+   */
+  private async babylonHeightsAt(
+    btcHeights: number[],
+    staking: StakingSnapshot,
+  ): Promise<Map<number, bigint>> {
+    if (btcHeights.length === 0 || (staking.allowList.length === 0 && staking.jailHistory.size === 0)) {
+      return new Map();
+    }
+    const rows = await this.o.prisma.$queryRawUnsafe<{ h: number; x: bigint | null }[]>(
+      `SELECT q.h, (SELECT max(height) FROM babylon_block WHERE time <= to_timestamp(q.t) AT TIME ZONE 'UTC') AS x
+       FROM unnest($1::int[], $2::bigint[]) AS q(h, t)`,
+      btcHeights,
+      btcHeights.map((h) => String(this.btcIndex.effectiveTime(h))),
+    );
+    // A header older than every indexed Babylon block sees none of the indexed changes.
+    return new Map(rows.map((r) => [Number(r.h), r.x === null ? 0n : BigInt(r.x)]));
+  }
+
   private async loadBtcHeaders(): Promise<void> {
     const tip = this.btcIndex.tipHeight;
     const rows = await this.o.prisma.$queryRawUnsafe<{ height: number; timestamp: number }[]>(
@@ -359,7 +383,7 @@ export class FinalityEngine {
     if (this.staking?.generation === this.generation) return this.staking;
     const generation = this.generation;
     const { prisma } = this.o;
-    const [providers, delegations, links, params, allow] = await Promise.all([
+    const [providers, delegations, links, params, allow, jailEvents] = await Promise.all([
       prisma.$queryRawUnsafe<
         {
           btc_pk: string;
@@ -379,10 +403,20 @@ export class FinalityEngine {
       prisma.$queryRawUnsafe<{ confirmation_depth: number; finalization_timeout: number }[]>(
         `SELECT confirmation_depth, finalization_timeout FROM staking_params ORDER BY babylon_height DESC LIMIT 1`,
       ),
-      prisma.$queryRawUnsafe<{ fp_btc_pk: string }[]>(
-        `SELECT fp_btc_pk FROM allowlist_entry WHERE removed_at_babylon IS NULL`,
+      prisma.$queryRawUnsafe<
+        { fp_btc_pk: string; added_at_babylon: bigint; removed_at_babylon: bigint | null }[]
+      >(`SELECT fp_btc_pk, added_at_babylon, removed_at_babylon FROM allowlist_entry`),
+      prisma.$queryRawUnsafe<{ fp_btc_pk: string; babylon_height: bigint; kind: string }[]>(
+        `SELECT fp_btc_pk, babylon_height, kind FROM finality_provider_event
+         WHERE kind IN ('JAILED', 'ACTIVE', 'INACTIVE') ORDER BY babylon_height, event_index`,
       ),
     ]);
+    const jailHistory = new Map<string, { babylonHeight: bigint; jailed: boolean }[]>();
+    for (const e of jailEvents) {
+      const list = jailHistory.get(e.fp_btc_pk) ?? [];
+      list.push({ babylonHeight: BigInt(e.babylon_height), jailed: e.kind === "JAILED" });
+      jailHistory.set(e.fp_btc_pk, list);
+    }
     const fps = new Map<string, string[]>();
     for (const l of links) {
       const list = fps.get(l.staking_tx_hash) ?? [];
@@ -412,10 +446,42 @@ export class FinalityEngine {
       })),
       k: p ? Number(p.confirmation_depth) : 0,
       w: p ? Number(p.finalization_timeout) : 0,
-      allowList: new Set(allow.map((a) => a.fp_btc_pk)),
+      allowList: allow.map((a) => ({
+        fpBtcPk: a.fp_btc_pk,
+        added: BigInt(a.added_at_babylon),
+        removed: a.removed_at_babylon === null ? undefined : BigInt(a.removed_at_babylon),
+      })),
+      jailHistory,
     };
     return this.staking;
   }
+}
+
+/**
+ * The allow-list in force at Babylon height `at`, as the contract's `allowed_finality_providers_at_height`
+ * answers: a change made in block C shows from C + 1 on. Undefined (no filter) when it is empty.
+ */
+function allowListAt(staking: StakingSnapshot, at: bigint): Set<string> | undefined {
+  const listed = new Set<string>();
+  for (const e of staking.allowList) {
+    if ((e.added === 0n || e.added < at) && (e.removed === undefined || e.removed >= at))
+      listed.add(e.fpBtcPk);
+  }
+  return listed.size > 0 ? listed : undefined;
+}
+
+/** Providers with their jail status at Babylon height `at`, for those whose jail history is indexed. */
+function providersAt(staking: StakingSnapshot, at: bigint): ProviderState[] {
+  return staking.providers.map((p) => {
+    const history = staking.jailHistory.get(p.btcPk);
+    if (history === undefined) return p;
+    let jailed = false;
+    for (const change of history) {
+      if (change.babylonHeight >= at) break;
+      jailed = change.jailed;
+    }
+    return { ...p, jailed };
+  });
 }
 
 /** The latest L2 timestamp (seconds) whose votes and stake are fully indexed, or undefined before any. */

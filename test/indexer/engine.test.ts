@@ -31,6 +31,11 @@ async function seedStaking(powers: number[], opts: { slashed?: number[] } = {}) 
   await p.$executeRawUnsafe(
     `INSERT INTO btc_header SELECT h, 'h'||h, 'h'||(h-1), 1000000 + (h-100)*600 FROM generate_series(100, 199) h`,
   );
+  // Babylon blocks 1..100 on the same clock: block b at t = 1_000_000 + b*600, so BTC height 150 (t=1_030_000)
+  // sees the allow-list and jail status of Babylon height 50 (changes made in blocks up to 49).
+  await p.$executeRawUnsafe(
+    `INSERT INTO babylon_block SELECT b, to_timestamp(1000000 + b*600) AT TIME ZONE 'UTC' FROM generate_series(1, 100) b`,
+  );
   for (const [i, power] of powers.entries()) {
     await p.$executeRawUnsafe(
       `INSERT INTO finality_provider (btc_pk, bsn_id, updated_babylon_height, slashed_babylon_height, slashed_btc_height) VALUES ($1, $2, 1, $3::bigint, $4::int)`,
@@ -223,6 +228,94 @@ describe("finality engine", () => {
 // The engine reads votes and stake, computes, then writes its verdicts. An ingester commit that lands in
 // between must not be lost: the verdict written from the older inputs would otherwise stand, and finality
 // would stall (or finalize on stake that is gone) although the database holds what the rules need.
+describe("finality engine: allow-list and jailing placed in time", () => {
+  // Providers 1 and 2 hold 100 each, provider 3 holds 300; providers 1 and 2 vote on block 10 (BTC height 150,
+  // Babylon height 50). With provider 3 counted the block has 200 of 500; without it, 200 of 200.
+  async function votedBlock() {
+    await seedStaking([100, 100, 300]);
+    await addChain(1, 12);
+    await vote(1, 10);
+    await vote(2, 10);
+  }
+  const allow = (fpIndex: number, added: number, removed?: number) =>
+    db.prisma.$executeRawUnsafe(
+      `INSERT INTO allowlist_entry (fp_btc_pk, added_at_babylon, removed_at_babylon) VALUES ($1, $2::bigint, $3::bigint)`,
+      fp(fpIndex),
+      String(added),
+      removed === undefined ? null : String(removed),
+    );
+  const jail = (fpIndex: number, babylonHeight: number, kind = "JAILED") =>
+    db.prisma.$executeRawUnsafe(
+      `INSERT INTO finality_provider_event (babylon_height, event_index, fp_btc_pk, kind) VALUES ($1::bigint, 0, $2, $3)`,
+      String(babylonHeight),
+      fp(fpIndex),
+      kind,
+    );
+  const powers = async () => {
+    const block = await db.prisma.l2Block.findUniqueOrThrow({ where: { hash: hash(10) } });
+    return [block.status, block.votedPower, block.totalPower];
+  };
+
+  it("leaves out a provider allow-listed only after the BTC height's time", async () => {
+    await votedBlock();
+    await allow(1, 10);
+    await allow(2, 49);
+    await allow(3, 50); // shows from Babylon height 51: too late for BTC height 150
+    await run();
+    expect(await powers()).toEqual(["FINALIZED", 200n, 200n]);
+    const table = await db.prisma.votingPower.findMany({
+      where: { btcHeight: 150 },
+      orderBy: { fpBtcPk: "asc" },
+    });
+    expect(table.map((r) => [r.fpBtcPk, r.power])).toEqual([
+      [fp(1), 100n],
+      [fp(2), 100n],
+    ]);
+  });
+
+  it("keeps counting a provider removed from the allow-list after the BTC height's time", async () => {
+    await votedBlock();
+    await allow(1, 10);
+    await allow(2, 10);
+    await allow(3, 10, 50); // removed in block 50: still listed at height 50
+    await run();
+    expect(await powers()).toEqual(["PENDING", 200n, 500n]);
+  });
+
+  it("drops a provider removed before it, and counts one learnt from state at every height", async () => {
+    await votedBlock();
+    await allow(1, 0); // known only from the contract's current state
+    await allow(2, 0);
+    await allow(3, 10, 49);
+    await run();
+    expect(await powers()).toEqual(["FINALIZED", 200n, 200n]);
+  });
+
+  it("excludes a provider while jailed by its indexed history, not by its current flag", async () => {
+    await votedBlock();
+    // Jailed now, but only since Babylon height 50: at height 50 it was not.
+    await db.prisma.$executeRawUnsafe(`UPDATE finality_provider SET jailed = true WHERE btc_pk = $1`, fp(3));
+    await jail(3, 50);
+    await run();
+    expect(await powers()).toEqual(["PENDING", 200n, 500n]);
+  });
+
+  it("excludes a provider jailed before the BTC height's time until it is unjailed", async () => {
+    await votedBlock();
+    await jail(3, 20);
+    await run();
+    expect(await powers()).toEqual(["FINALIZED", 200n, 200n]);
+  });
+
+  it("counts a provider unjailed before the BTC height's time", async () => {
+    await votedBlock();
+    await jail(3, 20);
+    await jail(3, 30, "INACTIVE");
+    await run();
+    expect(await powers()).toEqual(["PENDING", 200n, 500n]);
+  });
+});
+
 describe("finality engine racing the Babylon ingester", () => {
   const writeLock = new Mutex();
   const sig = (fpIndex: number, height: number, babylonHeight: bigint): SignatureRecord => ({

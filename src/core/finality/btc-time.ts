@@ -96,6 +96,13 @@ export class BtcTimeIndex {
     return lo === 0 ? undefined : base + lo - 1;
   }
 
+  /** The effective (monotone) time of the header at `height`, or undefined outside the index. */
+  effectiveTime(height: number): number | undefined {
+    const base = this.#baseHeight;
+    if (base === undefined || !Number.isSafeInteger(height) || height < base) return undefined;
+    return this.#effective[height - base];
+  }
+
   #push(timestamp: number): void {
     const previous = this.#effective[this.#effective.length - 1];
     this.#effective.push(previous === undefined ? timestamp : Math.max(previous, timestamp));
