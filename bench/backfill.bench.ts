@@ -203,7 +203,8 @@ export async function measureBackfill(o: { info: DevnetInfo; babylonHead: bigint
       `SELECT (SELECT count(*) FROM l2_block) + (SELECT count(*) FROM finality_signature) + (SELECT count(*) FROM btc_delegation)
             + (SELECT count(*) FROM delegation_provider) + (SELECT count(*) FROM delegation_status_change)
             + (SELECT count(*) FROM voting_power) + (SELECT count(*) FROM btc_header) + (SELECT count(*) FROM finality_provider)
-            + (SELECT count(*) FROM finality_provider_event) + (SELECT count(*) FROM pub_rand_commit) AS n`,
+            + (SELECT count(*) FROM finality_provider_event) + (SELECT count(*) FROM pub_rand_commit)
+            + (SELECT count(*) FROM babylon_block) + (SELECT count(*) FROM allowlist_entry) AS n`,
     );
     const rowCount = Number(rows[0]!.n);
     const blocksPerSec = Number(l2Head) / serviceSeconds;
