@@ -150,60 +150,64 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
 
   let lastFull = 0;
   const errorsOf = (component: string) => (error: unknown) => hooks?.onRpcError?.(component, error);
-  await Promise.all([
-    runLoop({
-      name: "reconciler",
-      step: async () => {
-        const full = Date.now() - lastFull >= s.reconcileMs;
-        const result = await reconciler.step(full);
-        if (full) lastFull = Date.now();
-        return result;
-      },
-      idleMs: s.babylonPollMs,
-      signal,
-      log,
-      health,
-      onError: errorsOf("babylon"),
-    }),
-    runLoop({
-      name: "babylon",
-      step: () => babylonIngester.step(),
-      idleMs: s.babylonPollMs,
-      signal,
-      log,
-      health,
-      onError: (e) => {
-        babylonIngester.reset();
-        errorsOf("babylon")(e);
-      },
-    }),
-    runLoop({
-      name: "l2",
-      step: async () => {
-        const result = await l2Ingester.step();
-        if (result === "progress") engineWakeup.notify();
-        return result;
-      },
-      idleMs: s.l2PollMs,
-      signal,
-      log,
-      health,
-      onError: errorsOf("l2"),
-    }),
-    runLoop({
-      name: "engine",
-      step: () => engine.step(),
-      idleMs: 100,
-      wakeup: engineWakeup,
-      signal,
-      log,
-      health,
-      onError: errorsOf("database"),
-    }),
-  ]);
-  await babylonIngester.close();
-  (await babylon.current())?.disconnect();
-  (await cosmwasm.current())?.disconnect();
+  try {
+    await Promise.all([
+      runLoop({
+        name: "reconciler",
+        step: async () => {
+          const full = Date.now() - lastFull >= s.reconcileMs;
+          const result = await reconciler.step(full);
+          if (full) lastFull = Date.now();
+          return result;
+        },
+        idleMs: s.babylonPollMs,
+        signal,
+        log,
+        health,
+        onError: errorsOf("babylon"),
+      }),
+      runLoop({
+        name: "babylon",
+        step: () => babylonIngester.step(),
+        idleMs: s.babylonPollMs,
+        signal,
+        log,
+        health,
+        onError: (e) => {
+          babylonIngester.reset();
+          errorsOf("babylon")(e);
+        },
+      }),
+      runLoop({
+        name: "l2",
+        step: async () => {
+          const result = await l2Ingester.step();
+          if (result === "progress") engineWakeup.notify();
+          return result;
+        },
+        idleMs: s.l2PollMs,
+        signal,
+        log,
+        health,
+        onError: errorsOf("l2"),
+      }),
+      runLoop({
+        name: "engine",
+        step: () => engine.step(),
+        idleMs: 100,
+        wakeup: engineWakeup,
+        signal,
+        log,
+        health,
+        onError: errorsOf("database"),
+      }),
+    ]);
+  } finally {
+    // The fetch worker and the CosmJS clients belong to this lease: a later one starts its own.
+    await babylonIngester.close();
+    (await babylon.current())?.disconnect();
+    (await cosmwasm.current())?.disconnect();
+  }
 }
 
 /** Connects on first use and again after a failed connect; HTTP clients need no reconnect after errors. */
