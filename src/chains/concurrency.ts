@@ -16,3 +16,14 @@ export async function mapWithConcurrency<T, R>(
   await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
   return out;
 }
+
+/** Heights `from..to` inclusive, in ascending order, cut into batches of at most `size`. */
+export function heightChunks(from: bigint, to: bigint, size: number): bigint[][] {
+  const chunks: bigint[][] = [];
+  for (let start = from; start <= to; start += BigInt(size)) {
+    const chunk: bigint[] = [];
+    for (let h = start; h <= to && chunk.length < size; h++) chunk.push(h);
+    chunks.push(chunk);
+  }
+  return chunks;
+}

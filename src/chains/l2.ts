@@ -2,7 +2,7 @@
 // number in flight, so backfilling thousands of blocks costs tens of round trips, not thousands.
 
 import { createPublicClient, http, type PublicClient, webSocket } from "viem";
-import { mapWithConcurrency } from "./concurrency.ts";
+import { heightChunks, mapWithConcurrency } from "./concurrency.ts";
 
 export interface L2BlockHeader {
   height: bigint;
@@ -59,11 +59,7 @@ export class L2Client {
 
   /** Blocks `from..to` inclusive, in ascending order. */
   async blocks(from: bigint, to: bigint): Promise<L2BlockHeader[]> {
-    const heights: bigint[] = [];
-    for (let h = from; h <= to; h++) heights.push(h);
-    const chunks: bigint[][] = [];
-    for (let i = 0; i < heights.length; i += this.options.batchSize)
-      chunks.push(heights.slice(i, i + this.options.batchSize));
+    const chunks = heightChunks(from, to, this.options.batchSize);
     const out = await mapWithConcurrency(chunks, this.options.concurrency, (chunk) =>
       Promise.all(chunk.map((h) => this.block(h))),
     );

@@ -4,7 +4,6 @@
 import { BabylonBlockReader } from "../chains/babylon/block-reader.ts";
 import type { PrismaClient } from "../db/database.ts";
 import type { Logger } from "../log.ts";
-import type { BabylonRange } from "./babylon-fetch/fetch.ts";
 import { BabylonFetcher } from "./babylon-fetch/fetcher.ts";
 import type { BabylonBlockRecords } from "./babylon-records.ts";
 import { BABYLON_CURSOR, commitBabylonBatch } from "./babylon-store.ts";
@@ -34,7 +33,7 @@ export interface BabylonIngesterOptions {
 export class BabylonIngester {
   private readonly reader: BabylonBlockReader;
   private readonly fetcher: BabylonFetcher;
-  private ahead: { from: bigint; range: Promise<BabylonRange> } | undefined;
+  private ahead: { from: bigint; records: Promise<BabylonBlockRecords> } | undefined;
 
   constructor(private readonly o: BabylonIngesterOptions) {
     this.reader = new BabylonBlockReader(o.rpcUrl);
@@ -64,15 +63,16 @@ export class BabylonIngester {
     const from = cursor ? cursor.height + 1n : this.o.startHeight;
     if (from > head) return "idle";
     // The range fetched ahead during the previous step's write, when it starts where the cursor says.
-    const ahead = this.ahead?.from === from ? this.ahead.range : undefined;
+    const ahead = this.ahead?.from === from ? this.ahead.records : undefined;
     this.ahead = undefined;
-    const { records, last } = await (ahead ?? this.fetch(from, head));
+    const records = await (ahead ?? this.fetch(from, head));
+    const last = records.blocks[records.blocks.length - 1]!;
     if (last.height < head) {
       // Fetch the next range while this one is written: backfill then runs at the pace of the slower of the two.
       const next = last.height + 1n;
       const fetching = this.fetch(next, head);
       fetching.catch(() => {}); // a failed read-ahead is simply not used
-      this.ahead = { from: next, range: fetching };
+      this.ahead = { from: next, records: fetching };
     }
     for (const bad of records.malformed) {
       this.o.log.warn(
@@ -85,7 +85,7 @@ export class BabylonIngester {
     return "progress";
   }
 
-  private fetch(from: bigint, head: bigint): Promise<BabylonRange> {
+  private fetch(from: bigint, head: bigint): Promise<BabylonBlockRecords> {
     const end = from + BigInt(this.o.maxBlocksPerStep) - 1n;
     return this.fetcher.fetch(from, head < end ? head : end);
   }

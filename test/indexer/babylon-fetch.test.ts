@@ -36,17 +36,19 @@ function fetcherFor(rpcUrl = devnet.info.babylon.rpcUrl): BabylonFetcher {
 }
 
 describe("BabylonFetcher", () => {
-  it("returns the records and last block that fetchRange gives in this thread", async () => {
+  it("returns the records, with every block read, that fetchRange gives in this thread", async () => {
     const fetcher = fetcherFor();
     try {
       const reader = new BabylonBlockReader(devnet.info.babylon.rpcUrl);
       const here = await fetchRange(reader, devnet.info.contractAddress, 1n, head, 2);
       const there = await fetcher.fetch(1n, head);
       expect(there).toEqual(here);
-      expect(there.last.height).toBe(head);
-      expect(there.last.time).toBeInstanceOf(Date);
-      expect(there.records.providersCreated.map((p) => p.moniker)).toContain("fetch-test");
-      expect(there.records.delegationsCreated.length).toBeGreaterThanOrEqual(1);
+      expect(there.blocks.map((b) => b.height)).toEqual(
+        Array.from({ length: Number(head) }, (_, i) => BigInt(i + 1)),
+      );
+      expect(there.blocks.every((b) => b.time instanceof Date)).toBe(true);
+      expect(there.providersCreated.map((p) => p.moniker)).toContain("fetch-test");
+      expect(there.delegationsCreated.length).toBeGreaterThanOrEqual(1);
     } finally {
       await fetcher.close();
     }
@@ -58,7 +60,7 @@ describe("BabylonFetcher", () => {
       const missing = fetcher.fetch(head + 1000n, head + 1001n);
       await expect(missing).rejects.toBeInstanceOf(BabylonRpcError);
       await expect(missing).rejects.toThrow(/height/);
-      expect((await fetcher.fetch(1n, 2n)).last.height).toBe(2n);
+      expect((await fetcher.fetch(1n, 2n)).blocks.map((b) => b.height)).toEqual([1n, 2n]);
     } finally {
       await fetcher.close();
     }
@@ -85,7 +87,7 @@ describe("BabylonFetcher", () => {
     const fetcher = fetcherFor();
     try {
       await fetcher.close(); // closing before any use, and using after close, both work
-      expect((await fetcher.fetch(1n, 1n)).last.height).toBe(1n);
+      expect((await fetcher.fetch(1n, 1n)).blocks.map((b) => b.height)).toEqual([1n]);
     } finally {
       await fetcher.close();
     }

@@ -3,7 +3,7 @@
 // there costs a retry, as an RPC fault does.
 import { Worker } from "node:worker_threads";
 import { BabylonRpcError } from "../../chains/babylon/block-reader.ts";
-import type { BabylonRange } from "./fetch.ts";
+import type { BabylonBlockRecords } from "../babylon-records.ts";
 
 export interface FetchWorkerSettings {
   rpcUrl: string;
@@ -18,10 +18,10 @@ export interface FetchRequest {
   to: bigint;
 }
 
-export type FetchResponse = { id: number; range: BabylonRange } | { id: number; error: string };
+export type FetchResponse = { id: number; records: BabylonBlockRecords } | { id: number; error: string };
 
 interface Pending {
-  resolve: (range: BabylonRange) => void;
+  resolve: (records: BabylonBlockRecords) => void;
   reject: (error: Error) => void;
 }
 
@@ -33,10 +33,10 @@ export class BabylonFetcher {
   constructor(private readonly settings: FetchWorkerSettings) {}
 
   /** The records of Babylon blocks `from`..`to` (inclusive), read in the worker thread. */
-  fetch(from: bigint, to: bigint): Promise<BabylonRange> {
+  fetch(from: bigint, to: bigint): Promise<BabylonBlockRecords> {
     const worker = this.started();
     const id = this.nextId++;
-    return new Promise<BabylonRange>((resolve, reject) => {
+    return new Promise<BabylonBlockRecords>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.postMessage({ id, from, to } satisfies FetchRequest);
     });
@@ -59,7 +59,7 @@ export class BabylonFetcher {
       const p = this.pending.get(response.id);
       if (!p) return;
       this.pending.delete(response.id);
-      if ("range" in response) p.resolve(response.range);
+      if ("records" in response) p.resolve(response.records);
       else p.reject(new BabylonRpcError(response.error));
     });
     const lost = (reason: string) => {

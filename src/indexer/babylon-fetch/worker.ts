@@ -12,14 +12,14 @@ const port = parentPort!;
 port.on("message", async (request: FetchRequest) => {
   let response: FetchResponse;
   try {
-    const range = await fetchRange(
+    const records = await fetchRange(
       reader,
       settings.contractAddress,
       request.from,
       request.to,
       settings.concurrency,
     );
-    response = { id: request.id, range };
+    response = { id: request.id, records };
   } catch (error) {
     response = { id: request.id, error: error instanceof Error ? error.message : String(error) };
   }
