@@ -2,8 +2,9 @@
 // NOTIFY, and every instance LISTENs and republishes what other instances sent, so a hot standby's GraphQL
 // subscriptions see blocks finalize too. Finality signatures — a hundred thousand in a backfill — travel as
 // the range of Babylon heights they were committed at, and a listening instance reads them from the database:
-// sent one by one, they were as many bytes of NOTIFY traffic as the signature rows themselves. Subscribers still fill any gap from the database, so a lost
-// notification (a dropped connection) delays an event, it never loses one.
+// sent one by one, they were as many bytes of NOTIFY traffic as the signature rows themselves. Subscribers
+// still fill any gap from the database, so a lost notification (a dropped connection) delays an event, it
+// never loses one.
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "../log.ts";

@@ -48,7 +48,9 @@ describe("BTC time mapping (rule 2)", () => {
 
   it("gives each header's effective time, and undefined outside the index", () => {
     const index = new BtcTimeIndex(headers(10, [100, 200, 150, 180, 250, 300]));
-    expect([10, 11, 12, 13, 14, 15].map((h) => index.effectiveTime(h))).toEqual([100, 200, 200, 200, 250, 300]);
+    expect([10, 11, 12, 13, 14, 15].map((h) => index.effectiveTime(h))).toEqual([
+      100, 200, 200, 200, 250, 300,
+    ]);
     expect(index.effectiveTime(9)).toBeUndefined();
     expect(index.effectiveTime(16)).toBeUndefined();
     expect(new BtcTimeIndex().effectiveTime(0)).toBeUndefined();
