@@ -14,7 +14,7 @@ import { type Database, openDatabase } from "../src/db/database.ts";
 import { GadgetEvents } from "../src/indexer/events.ts";
 import { silentLogger } from "../src/log.ts";
 import { createTestDatabaseUrl } from "../test/helpers/database.ts";
-import { percentile, printLine } from "./harness.ts";
+import { percentile, printLine, record } from "./harness.ts";
 
 const BLOCKS = 5_000n;
 const FINALIZED = 4_000n;
@@ -134,6 +134,8 @@ async function rangeBench(address: string): Promise<void> {
   }
   client.close();
   const s = stats(samples);
+  record("api.range_1000_p50_ms", s.p50);
+  record("api.range_1000_p99_ms", s.p99);
   printLine(
     "QueryBlockRangeBabylonFinalized, 1,000 blocks",
     `p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms`,
@@ -190,6 +192,8 @@ async function mixBench(httpUrl: string): Promise<void> {
   );
   const elapsed = (performance.now() - started) / 1000;
   const s = stats(samples);
+  record("api.explorer_rps", samples.length / elapsed);
+  record("api.explorer_p99_ms", s.p99);
   printLine(
     `GraphQL explorer mix, concurrency ${CONCURRENCY}`,
     `${(samples.length / elapsed).toFixed(0)} req/s, p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms`,
@@ -274,6 +278,9 @@ async function fanoutBench(
   for (const dispose of disposers) dispose();
   await Promise.all(clients.map((c) => c.dispose()));
   const s = stats(latencies);
+  record("api.fanout_subscribers", SUBSCRIBERS);
+  record("api.fanout_delivered_ratio", delivered / (SUBSCRIBERS * FANOUT_EVENTS));
+  record("api.fanout_p99_ms", s.p99);
   printLine(
     `finalizedBlocks fan-out, ${SUBSCRIBERS} subscribers on ${SOCKETS} sockets`,
     `${delivered}/${SUBSCRIBERS * FANOUT_EVENTS} delivered (subscribed in ${(setupMs / 1000).toFixed(1)} s), latency p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms`,

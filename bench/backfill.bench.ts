@@ -8,16 +8,20 @@
 // blocks to catch up, hours at this size.
 //
 // The gadget is measured as it runs in production: `op-btc-finality start` in a process of its own, on
-// Postgres (DATABASE_URL, or the local server at 127.0.0.1:5432), reading the devnet over RPC.
+// Postgres (DATABASE_URL, or the local server at 127.0.0.1:5432), reading the devnet over RPC. Its time is
+// also given as a multiple of two floors measured in the same run (bench/floor.ts). BENCH_CPU_PROF=DIR saves
+// the gadget's CPU profiles there and prints their top frames.
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { openDatabase } from "../src/db/database.ts";
 import type { DevnetInfo } from "../src/devnet/devnet.ts";
 import { readCursor, readState } from "../src/indexer/state.ts";
 import { createTestDatabaseUrl } from "../test/helpers/database.ts";
 import { buildVotedHistory, freeze, l2Hashes } from "../test/helpers/voted-history.ts";
-import { percentile, printLine } from "./harness.ts";
+import { fetchFloor, INDEXER_TABLES, writeFloor } from "./floor.ts";
+import { percentile, printLine, record } from "./harness.ts";
+import { summariseProfiles } from "./profile.ts";
 
 const INTERVAL = 4n; // keeps each provider's votes under the contract's 10,000 messages per rate-limit window
 
@@ -43,9 +47,11 @@ export async function run(): Promise<void> {
   });
   const heads = await freeze(h);
   printLine("chains stopped at", `Babylon height ${heads.babylonHead}, L2 height ${heads.l2Head}`);
+  const buildSeconds = (performance.now() - build) / 1000;
+  record("history.build_s_cold", buildSeconds);
   printLine(
     "history built (votes signed here, batched txs)",
-    `${((performance.now() - build) / 1000).toFixed(1)} s, ${h.votes} votes`,
+    `${buildSeconds.toFixed(1)} s, ${h.votes} votes`,
   );
   printLine(
     "  of which",
@@ -104,6 +110,8 @@ export async function run(): Promise<void> {
       printLine("quorum Babylon block → stored finalization", "no voted block was finalized: no sample");
     } else {
       const p95 = percentile(latencies, 95);
+      record("live.latency_p50_ms", percentile(latencies, 50));
+      record("live.latency_p95_ms", p95);
       printLine(
         "quorum Babylon block → stored finalization p50",
         `${percentile(latencies, 50).toFixed(0)} ms`,
@@ -115,13 +123,14 @@ export async function run(): Promise<void> {
     }
     const peak = gadget.peakRssBytes();
     printLine(
-      "peak RSS of the gadget process (VmHWM)",
+      "peak RSS of the gadget process (VmHWM), backfill and live",
       peak === undefined ? "not available on this OS" : `${(peak / 2 ** 20).toFixed(0)} MiB`,
     );
   } finally {
     await close();
     await h.stop();
   }
+  if (process.env.BENCH_CPU_PROF) summariseProfiles(process.env.BENCH_CPU_PROF);
 }
 
 /**
@@ -133,6 +142,8 @@ export async function measureBackfill(o: { info: DevnetInfo; babylonHead: bigint
   const { info, babylonHead, l2Head } = o;
   const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
   const { url, drop } = await createTestDatabaseUrl(adminUrl);
+  const profileDir = process.env.BENCH_CPU_PROF;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
   const opening = performance.now();
   const db = await openDatabase({ url, migrate: true, poolSize: 2 });
   const migrated = performance.now();
@@ -140,7 +151,7 @@ export async function measureBackfill(o: { info: DevnetInfo; babylonHead: bigint
   const lastChecked = l2Head - ((l2Head - 1n) % INTERVAL);
   // The gadget runs as its own process, as it does in production: the devnet answering its RPC calls lives in
   // this one, so the two do not share a thread.
-  const gadget = spawnGadget([
+  const gadget = spawnGadget(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [], [
     `--database.url=${url}`,
     `--l2.rpc_url=${info.l2!.rpcUrl}`,
     "--l2.poll_interval_ms=100",
@@ -199,12 +210,9 @@ export async function measureBackfill(o: { info: DevnetInfo; babylonHead: bigint
       devnet: process.cpuUsage(cpuAtStart.bench),
       postgres: postgresCpuSeconds() - cpuAtStart.postgres,
     };
+    const peak = gadget.peakRssBytes();
     const rows = await prisma.$queryRawUnsafe<{ n: bigint }[]>(
-      `SELECT (SELECT count(*) FROM l2_block) + (SELECT count(*) FROM finality_signature) + (SELECT count(*) FROM btc_delegation)
-            + (SELECT count(*) FROM delegation_provider) + (SELECT count(*) FROM delegation_status_change)
-            + (SELECT count(*) FROM voting_power) + (SELECT count(*) FROM btc_header) + (SELECT count(*) FROM finality_provider)
-            + (SELECT count(*) FROM finality_provider_event) + (SELECT count(*) FROM pub_rand_commit)
-            + (SELECT count(*) FROM babylon_block) + (SELECT count(*) FROM allowlist_entry) AS n`,
+      `SELECT ${INDEXER_TABLES.map((t) => `(SELECT count(*) FROM ${t})`).join(" + ")} AS n`,
     );
     const rowCount = Number(rows[0]!.n);
     const blocksPerSec = Number(l2Head) / serviceSeconds;
@@ -235,6 +243,34 @@ export async function measureBackfill(o: { info: DevnetInfo; babylonHead: bigint
         `Postgres ${cpu.postgres.toFixed(1)}, in ${seconds.toFixed(1)} s`,
     );
     printLine("rows written/s", `${(rowCount / seconds).toFixed(0)} (${rowCount} rows)`);
+    printLine(
+      "peak RSS of the gadget process (VmHWM), backfill",
+      peak === undefined ? "not available on this OS" : `${(peak / 2 ** 20).toFixed(0)} MiB`,
+    );
+    // The floors run while the gadget idles on frozen chains, so they share the machine with nothing but it.
+    const written = await writeFloor(url, adminUrl);
+    const fetched = await fetchFloor(o);
+    printLine(
+      "write floor: COPY of the same rows into an empty database",
+      `${written.seconds.toFixed(2)} s (${written.rows} rows, ${(written.rows / written.seconds).toFixed(0)} rows/s)`,
+    );
+    printLine("fetch floor: the same chain data, gadget's RPC calls only", `${fetched.toFixed(2)} s`);
+    printLine(
+      "backfill ÷ write floor, ÷ fetch floor",
+      `${(seconds / written.seconds).toFixed(1)}×, ${(seconds / fetched).toFixed(1)}× (write-floor target ≤ 3×)`,
+    );
+    const cpuGadget = cpu.gadget ?? Number.NaN;
+    record("backfill.seconds", seconds);
+    record("backfill.startup_s", seconds - serviceSeconds);
+    record("backfill.blocks_per_s", blocksPerSec);
+    record("backfill.rows", rowCount);
+    record("backfill.cpu_s", cpuGadget);
+    record("backfill.cpu_s_per_1000_blocks", (cpuGadget * 1000) / Number(l2Head));
+    record("backfill.peak_rss_mib", peak === undefined ? Number.NaN : peak / 2 ** 20);
+    record("backfill.write_floor_s", written.seconds);
+    record("backfill.fetch_floor_s", fetched);
+    record("backfill.floor_ratio", seconds / written.seconds);
+    record("backfill.fetch_floor_ratio", seconds / fetched);
   } catch (error) {
     await close();
     throw error;
@@ -255,10 +291,16 @@ interface GadgetProcess {
   stop(): Promise<void>;
 }
 
-/** `op-btc-finality start` with the given flags. BENCH_GADGET_NODE_OPTIONS reaches it (e.g. --cpu-prof). */
-function spawnGadget(flags: string[]): GadgetProcess {
+/**
+ * `op-btc-finality start` with the given flags, Node run with `nodeFlags`; BENCH_GADGET_NODE_OPTIONS adds more
+ * (e.g. --max-old-space-size).
+ */
+function spawnGadget(nodeFlags: string[], flags: string[]): GadgetProcess {
   const bin = fileURLToPath(new URL("../bin/op-btc-finality.js", import.meta.url));
-  const nodeOptions = (process.env.BENCH_GADGET_NODE_OPTIONS ?? "").split(" ").filter(Boolean);
+  const nodeOptions = [
+    ...nodeFlags,
+    ...(process.env.BENCH_GADGET_NODE_OPTIONS ?? "").split(" ").filter(Boolean),
+  ];
   const child = spawn(process.execPath, [...nodeOptions, bin, "start", ...flags], {
     env: { ...process.env, DATABASE_URL: undefined },
     stdio: ["ignore", "pipe", "pipe"],

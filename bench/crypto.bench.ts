@@ -11,7 +11,7 @@ import {
   randomness,
   signingContext,
 } from "../src/core/crypto/index.ts";
-import { costRatio, measure, printLine, printRates, timeOnce } from "./harness.ts";
+import { costRatio, measure, printLine, printRates, record, timeOnce } from "./harness.ts";
 
 export async function run(): Promise<void> {
   const sk = keys.secretKeyFromMnemonic(`${"abandon ".repeat(23)}art`);
@@ -48,6 +48,8 @@ export async function run(): Promise<void> {
     () => schnorr.verify(bipSig, m, pk),
     () => eots.verify(pk, pubRand, msg1, sig1),
   );
+  record("crypto.eots_verify_per_s", verify.opsPerSec);
+  record("crypto.eots_bip340_cost_ratio", ratio);
   printLine("EOTS verify cost / BIP-340 verify cost (alternating)", `${ratio.toFixed(3)} (target ≤ 1.1)`);
   printLine(
     "k·G speed-up of the W=10 table over noble BASE",

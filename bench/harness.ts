@@ -57,6 +57,28 @@ export function printLine(label: string, value: string): void {
   console.log(`${label.padEnd(52)} ${value}`);
 }
 
+const figures = new Map<string, number>();
+
+/**
+ * Keeps a figure for `npm run bench -- --json FILE` under `key` ("suite.name", e.g. "backfill.floor_ratio"),
+ * so runs can be compared by a program; the printed lines stay the human report. Non-finite values are
+ * left out rather than written as null, so a missing figure reads as missing.
+ */
+export function record(key: string, value: number): void {
+  if (Number.isFinite(value)) figures.set(key, Number(value.toPrecision(6)));
+}
+
+/** The recorded figures nested by their first dot: `{ backfill: { floor_ratio: 2.9 } }`. */
+export function recordedFigures(): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [key, value] of figures) {
+    const dot = key.indexOf(".");
+    const [suite, name] = dot < 0 ? ["misc", key] : [key.slice(0, dot), key.slice(dot + 1)];
+    out[suite] = { ...out[suite], [name]: value };
+  }
+  return out;
+}
+
 /**
  * The cost ratio of `fn` to `baseline` (µs per op of fn ÷ µs per op of baseline), measured in alternating
  * short windows so that a change in machine load during the run affects both sides alike. Median of rounds.

@@ -1,21 +1,42 @@
-// `npm run bench [name…]` runs every benchmark suite in bench/*.bench.ts (or the named ones) in one process,
-// so the baselines a suite prints are measured on the same machine in the same run as what it compares.
-import { readdirSync } from "node:fs";
+// `npm run bench [-- --json FILE] [name…]` runs every benchmark suite in bench/*.bench.ts (or the named ones)
+// in one process, so the baselines a suite prints are measured on the same machine in the same run as what it
+// compares. With --json the recorded figures are also written to FILE, nested by suite.
+import { readdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { recordedFigures } from "./harness.ts";
 
+const { values, positionals: wanted } = parseArgs({
+  options: { json: { type: "string" } },
+  allowPositionals: true,
+});
 const dir = fileURLToPath(new URL(".", import.meta.url));
-const wanted = process.argv.slice(2);
 const suites = readdirSync(dir)
   .filter((f) => f.endsWith(".bench.ts"))
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)))
   .sort();
+if (suites.length === 0) throw new Error(`no benchmark suite matches ${wanted.join(", ")}`);
 
+const machine = {
+  node: process.version,
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model ?? "cpu",
+  memory_gib: Math.round(totalmem() / 2 ** 30),
+};
 console.log(
-  `# op-btc-finality benchmarks — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ` +
-    `${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+  `# op-btc-finality benchmarks — node ${machine.node}, ${machine.cpus} × ${machine.cpu}, ${machine.memory_gib} GiB`,
 );
 for (const file of suites) {
   const suite = (await import(`./${file}`)) as { run: () => Promise<void> };
   await suite.run();
+}
+if (values.json !== undefined) {
+  const report = {
+    date: new Date().toISOString(),
+    machine,
+    suites: suites.map((f) => f.replace(".bench.ts", "")),
+  };
+  writeFileSync(values.json, `${JSON.stringify({ ...report, ...recordedFigures() }, null, 2)}\n`);
+  console.log(`\nfigures written to ${values.json}`);
 }
