@@ -11,8 +11,8 @@ import { bridgeEvents } from "./indexer/event-bridge.ts";
 import { GadgetEvents } from "./indexer/events.ts";
 import { type GadgetSettings, runGadget } from "./indexer/gadget.ts";
 import { errorText } from "./indexer/loop.ts";
-import { readCursor, readState } from "./indexer/state.ts";
 import type { Logger } from "./log.ts";
+import { readCursor, readState } from "./store/state.ts";
 
 export interface ServiceHandle {
   readonly db: Database;

@@ -2,17 +2,16 @@
 // contract events point into. Ranges are read ahead in a worker thread (babylon-fetch/) while the previous
 // one is written, each range with its cursor in one transaction (DESIGN rule 10).
 import { BabylonBlockReader } from "../chains/babylon/block-reader.ts";
-import type { PrismaClient } from "../db/database.ts";
 import type { Logger } from "../log.ts";
+import { commitBabylonBatch } from "../store/babylon-batch.ts";
+import { readCursor, writeState } from "../store/state.ts";
+import type { Store } from "../store/store.ts";
 import { BabylonFetcher } from "./babylon-fetch/fetcher.ts";
 import type { BabylonBlockRecords } from "./babylon-records.ts";
-import { BABYLON_CURSOR, commitBabylonBatch } from "./babylon-store.ts";
 import type { StepResult } from "./loop.ts";
-import type { Mutex } from "./mutex.ts";
-import { readCursor, writeState } from "./state.ts";
 
 export interface BabylonIngesterOptions {
-  prisma: PrismaClient;
+  store: Store;
   rpcUrl: string;
   contractAddress: string;
   log: Logger;
@@ -22,10 +21,6 @@ export interface BabylonIngesterOptions {
   maxBlocksPerStep: number;
   /** JSON-RPC batch requests in flight while a range is read. */
   concurrency: number;
-  /** The indexer's write lock (see commitBabylonBatch). */
-  writeLock: Mutex;
-  /** Called as a batch commits, before the write lock is released: tells the engine what changed. */
-  onCommitted?: (records: BabylonBlockRecords) => void;
   /** Called after a batch commits, with what it wrote. */
   onBatch?: (records: BabylonBlockRecords, lastHeight: bigint, lastTime: Date) => Promise<void> | void;
 }
@@ -56,10 +51,10 @@ export class BabylonIngester {
   }
 
   async step(): Promise<StepResult> {
-    const { prisma } = this.o;
+    const { db } = this.o.store;
     const head = await this.reader.latestHeight();
-    await writeState(prisma, { babylon_head_height: head, babylon_head_at: Date.now() });
-    const cursor = await readCursor(prisma, BABYLON_CURSOR);
+    await writeState(db, { babylon_head_height: head, babylon_head_at: Date.now() });
+    const cursor = await readCursor(db, "babylon");
     const from = cursor ? cursor.height + 1n : this.o.startHeight;
     if (from > head) return "idle";
     // The range fetched ahead during the previous step's write, when it starts where the cursor says.
@@ -80,7 +75,7 @@ export class BabylonIngester {
         "malformed event skipped",
       );
     }
-    await commitBabylonBatch(prisma, this.o.writeLock, records, last, this.o.onCommitted);
+    await commitBabylonBatch(this.o.store, records, last);
     await this.o.onBatch?.(records, last.height, last.time);
     return "progress";
   }

@@ -6,8 +6,8 @@
 // still fill any gap from the database, so a lost notification (a dropped connection) delays an event, it
 // never loses one.
 import { randomUUID } from "node:crypto";
-import pg from "pg";
 import type { Logger } from "../log.ts";
+import { openNotifyChannel } from "../store/notify.ts";
 import type { GadgetEventMap, GadgetEvents } from "./events.ts";
 
 const CHANNEL = "obf_gadget_events";
@@ -48,18 +48,11 @@ export interface EventBridge {
 export async function bridgeEvents(url: string, events: GadgetEvents, log: Logger): Promise<EventBridge> {
   const origin = randomUUID();
   const received = new WeakSet<object>();
-  const listener = new pg.Client({ connectionString: url });
-  const sender = new pg.Pool({ connectionString: url, max: 1 });
-  sender.on("error", () => {});
-  listener.on("error", (error) => log.warn({ err: error.message }, "event bridge connection lost"));
-  await listener.connect();
-  await listener.query(`LISTEN ${CHANNEL}`);
   // Notifications are republished in the order they came, reads for signature ranges included.
   let inbound = Promise.resolve();
-  listener.on("notification", (message) => {
-    const payload = message.payload;
+  const onPayload = (payload: string) => {
     // Every instance hears its own notifications too: those are dropped before any parsing.
-    if (!payload || payload.startsWith(origin)) return;
+    if (payload.startsWith(origin)) return;
     let batch: Batch;
     try {
       batch = decode(payload.slice(payload.indexOf("\n") + 1)) as Batch;
@@ -70,7 +63,8 @@ export async function bridgeEvents(url: string, events: GadgetEvents, log: Logge
     inbound = inbound.then(async () => {
       for (const [name, event] of batch) {
         if (name === "signatureRange") {
-          for (const signature of await signaturesIn(listener, event as SignatureRange)) {
+          const range = event as SignatureRange;
+          for (const signature of await channel.signaturesIn(range.from, range.to)) {
             received.add(signature);
             events.publish("finalitySignature", signature);
           }
@@ -83,6 +77,10 @@ export async function bridgeEvents(url: string, events: GadgetEvents, log: Logge
     inbound = inbound.catch((error: unknown) =>
       log.warn({ err: (error as Error).message }, "event notification not republished"),
     );
+  };
+  const channel = await openNotifyChannel(url, CHANNEL, {
+    onPayload,
+    onError: (error) => log.warn({ err: error.message }, "event bridge connection lost"),
   });
 
   let pending: string[] = [];
@@ -101,7 +99,7 @@ export async function bridgeEvents(url: string, events: GadgetEvents, log: Logge
       if (body.length === 0) return;
       const payload = `${origin}\n[${body.join(",")}]`;
       // One connection: notifications leave in the order events were published.
-      sender.query("SELECT pg_notify($1, $2)", [CHANNEL, payload]).catch(() => {});
+      channel.send(payload);
       body = [];
       size = 0;
     };
@@ -132,36 +130,7 @@ export async function bridgeEvents(url: string, events: GadgetEvents, log: Logge
     async close() {
       for (const off of unsubscribe) off();
       flush();
-      await listener.end().catch(() => {});
-      await sender.end().catch(() => {});
+      await channel.close();
     },
   };
-}
-
-/** The finality signatures committed in a range of Babylon heights, as the bus carries them. */
-async function signaturesIn(
-  db: pg.Client,
-  range: SignatureRange,
-): Promise<GadgetEventMap["finalitySignature"][]> {
-  const { rows } = await db.query<{
-    babylon_height: string;
-    tx_hash: string;
-    msg_index: number;
-    fp_btc_pk: string;
-    height: string;
-    block_hash: string;
-  }>(
-    `SELECT babylon_height::text, tx_hash, msg_index, fp_btc_pk, height::text, block_hash FROM finality_signature
-     WHERE babylon_height BETWEEN $1::bigint AND $2::bigint
-     ORDER BY finality_signature.babylon_height, tx_hash, msg_index`,
-    [range.from.toString(), range.to.toString()],
-  );
-  return rows.map((r) => ({
-    fpBtcPk: r.fp_btc_pk,
-    height: BigInt(r.height),
-    blockHash: r.block_hash,
-    babylonHeight: BigInt(r.babylon_height),
-    txHash: r.tx_hash,
-    msgIndex: r.msg_index,
-  }));
 }

@@ -7,15 +7,14 @@ import { L2Client } from "../chains/l2.ts";
 import { retryingComet } from "../chains/rpc-retry.ts";
 import type { Database } from "../db/database.ts";
 import type { Logger } from "../log.ts";
+import { Store } from "../store/store.ts";
+import { acquireWriterLock } from "../store/writer-lock.ts";
 import { BabylonIngester } from "./babylon-ingester.ts";
-import { stakingTouched } from "./babylon-store.ts";
 import { FinalityEngine } from "./engine.ts";
 import type { GadgetEvents } from "./events.ts";
 import { L2Ingester } from "./l2-ingester.ts";
 import { type HealthReporter, runLoop, Wakeup } from "./loop.ts";
-import { Mutex } from "./mutex.ts";
 import { Reconciler } from "./reconciler.ts";
-import { acquireWriterLock } from "./writer-lock.ts";
 
 export interface GadgetSettings {
   l2RpcUrl: string;
@@ -72,70 +71,42 @@ export async function runGadget(o: GadgetOptions, signal: AbortSignal): Promise<
 
 async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
   const { db, settings: s, log, events, health, hooks } = o;
-  const prisma = db.prisma;
-  const writeLock = new Mutex();
+  // The store publishes what each commit wrote, and advances the engine's input generations.
+  const store = new Store(db.prisma, events);
   const engineWakeup = new Wakeup();
   const babylon = lazy(async () => new BabylonQueryClient(retryingComet(s.babylonRpcUrl)));
   const cosmwasm = lazy(async () => CosmWasmClient.create(retryingComet(s.babylonRpcUrl)));
 
   const engine = new FinalityEngine({
-    prisma,
-    events,
+    store,
     log: log.child({ component: "engine" }),
-    writeLock,
     maxBlocksPerStep: s.engineBatch ?? 5000,
     onFinalized: hooks?.onFinalized,
   });
   const reconciler = new Reconciler({
-    prisma,
+    store,
     babylon,
     cosmwasm,
     contractAddress: s.contractAddress,
     dialect: s.dialect,
     log: log.child({ component: "reconciler" }),
-    writeLock,
-    onStakingChanged: () => engine.invalidateStaking(),
-    onBtcReorg: () => engine.invalidateBtc(),
     onDisagreement: hooks?.onDisagreement,
   });
   const babylonIngester = new BabylonIngester({
-    prisma,
+    store,
     rpcUrl: s.babylonRpcUrl,
     contractAddress: s.contractAddress,
     log: log.child({ component: "babylon" }),
     startHeight: s.babylonStartHeight,
     maxBlocksPerStep: 200,
     concurrency: 8,
-    writeLock,
-    onCommitted: (records) => {
-      if (stakingTouched(records)) engine.invalidateStaking();
-    },
     onBatch: async (records) => {
       engineWakeup.notify();
       if (records.contractConfigTouched) await reconciler.syncContract();
-      for (const sig of records.signatures) {
-        events.publish("finalitySignature", {
-          fpBtcPk: sig.fpBtcPk,
-          height: sig.height,
-          blockHash: sig.blockHash,
-          babylonHeight: sig.babylonHeight,
-          txHash: sig.txHash,
-          msgIndex: sig.msgIndex,
-        });
-      }
-      for (const e of records.equivocations) {
-        events.publish("equivocation", {
-          fpBtcPk: e.fpBtcPk,
-          height: e.height,
-          babylonHeight: e.babylonHeight,
-          canonicalBlockHash: e.canonicalBlockHash,
-          forkBlockHash: e.forkBlockHash,
-        });
-      }
     },
   });
   const l2Ingester = new L2Ingester({
-    prisma,
+    store,
     l2: new L2Client(s.l2RpcUrl, { batchSize: s.l2BatchSize, concurrency: s.l2Concurrency }),
     log: log.child({ component: "l2" }),
     startHeight: s.l2StartHeight,
@@ -143,7 +114,6 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
     // Several rounds of batched requests per step: in a backfill, a step's dozen round trips (tags, cursor,
     // link check, transaction) cost more than its rows do.
     maxBlocksPerStep: 5000,
-    writeLock,
     onReorg: hooks?.onReorg,
     onSafetyIncident: hooks?.onSafetyIncident,
   });

@@ -2,13 +2,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { finalityGrid } from "../../src/core/finality/index.ts";
 import { emptyRecords, type SignatureRecord } from "../../src/indexer/babylon-records.ts";
-import { commitBabylonBatch } from "../../src/indexer/babylon-store.ts";
 import { FinalityEngine } from "../../src/indexer/engine.ts";
 import { GadgetEvents } from "../../src/indexer/events.ts";
-import { insertBlocks } from "../../src/indexer/l2-ingester.ts";
-import { Mutex } from "../../src/indexer/mutex.ts";
-import { readState, writeState } from "../../src/indexer/state.ts";
 import { silentLogger } from "../../src/log.ts";
+import { commitBabylonBatch } from "../../src/store/babylon-batch.ts";
+import { insertL2Blocks } from "../../src/store/blocks.ts";
+import { readState, writeState } from "../../src/store/state.ts";
+import { Store } from "../../src/store/store.ts";
 import { openTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
 const fp = (n: number) => n.toString(16).padStart(64, "0");
@@ -18,6 +18,7 @@ const BSN = "op-devnet";
 let db: TestDatabase;
 let events: GadgetEvents;
 let engine: FinalityEngine;
+let store: Store;
 
 async function seedStaking(powers: number[], opts: { slashed?: number[] } = {}) {
   const p = db.prisma;
@@ -66,7 +67,7 @@ async function addChain(from: number, to: number, fork = 0, parentFork = fork) {
       timestamp: BigInt(1_030_000 + h * 2),
     });
   }
-  await insertBlocks(db.prisma, blocks, finalityGrid(10n, 5n));
+  await insertL2Blocks(db.prisma, blocks, finalityGrid(10n, 5n));
 }
 
 async function vote(fpIndex: number, height: number, fork = 0) {
@@ -100,13 +101,8 @@ async function run() {
 beforeEach(async () => {
   db = await openTestDatabase();
   events = new GadgetEvents();
-  engine = new FinalityEngine({
-    prisma: db.prisma,
-    events,
-    log: silentLogger,
-    writeLock: new Mutex(),
-    maxBlocksPerStep: 1000,
-  });
+  store = new Store(db.prisma, events);
+  engine = new FinalityEngine({ store, log: silentLogger, maxBlocksPerStep: 1000 });
 });
 afterEach(async () => db.close());
 
@@ -202,7 +198,7 @@ describe("finality engine", () => {
       fp(3),
     );
     await db.prisma.$executeRawUnsafe(`UPDATE l2_block SET evaluated_at = NULL WHERE status = 'PENDING'`);
-    engine.invalidateStaking();
+    await store.commit(async (c) => c.changed("staking"));
     await run();
     expect(await stored()).toEqual([
       [fp(1), 100n],
@@ -317,7 +313,6 @@ describe("finality engine: allow-list and jailing placed in time", () => {
 });
 
 describe("finality engine racing the Babylon ingester", () => {
-  const writeLock = new Mutex();
   const sig = (fpIndex: number, height: number, babylonHeight: bigint): SignatureRecord => ({
     babylonHeight,
     txHash: `race-${fpIndex}-${height}`,
@@ -346,23 +341,13 @@ describe("finality engine racing the Babylon ingester", () => {
     return () => done;
   }
 
-  beforeEach(() => {
-    engine = new FinalityEngine({
-      prisma: db.prisma,
-      events,
-      log: silentLogger,
-      writeLock,
-      maxBlocksPerStep: 1000,
-    });
-  });
-
   it("re-evaluates a block whose votes were committed while it was being evaluated", async () => {
     await seedStaking([100, 100, 100]);
     await addChain(1, 12);
     const batch = emptyRecords();
     batch.signatures.push(sig(1, 10, 20n), sig(2, 10, 20n));
     const committed = commitDuringEvaluation(() =>
-      commitBabylonBatch(db.prisma, writeLock, batch, { height: 20n, time: new Date(9e12) }),
+      commitBabylonBatch(store, batch, { height: 20n, time: new Date(9e12) }),
     );
     await run();
     expect(committed()).toBe(true);
@@ -377,9 +362,7 @@ describe("finality engine racing the Babylon ingester", () => {
     const batch = emptyRecords();
     batch.providerEvents.push({ babylonHeight: 20n, eventIndex: 0, fpBtcPk: fp(1), kind: "JAILED" });
     const committed = commitDuringEvaluation(() =>
-      commitBabylonBatch(db.prisma, writeLock, batch, { height: 20n, time: new Date(9e12) }, () =>
-        engine.invalidateStaking(),
-      ),
+      commitBabylonBatch(store, batch, { height: 20n, time: new Date(9e12) }),
     );
     await run();
     expect(committed()).toBe(true);

@@ -3,10 +3,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { L2Client } from "../../src/chains/l2.ts";
 import { type Anvil, startAnvil } from "../../src/devnet/anvil.ts";
-import { L2_CURSOR, L2Ingester } from "../../src/indexer/l2-ingester.ts";
-import { Mutex } from "../../src/indexer/mutex.ts";
-import { readCursor } from "../../src/indexer/state.ts";
+import { L2Ingester } from "../../src/indexer/l2-ingester.ts";
 import { silentLogger } from "../../src/log.ts";
+import { readCursor } from "../../src/store/state.ts";
+import { Store } from "../../src/store/store.ts";
 import { openTestDatabase, type TestDatabase } from "../helpers/database.ts";
 
 let anvil: Anvil;
@@ -27,13 +27,12 @@ afterEach(async () => db.close());
 
 function ingester(extra: Partial<ConstructorParameters<typeof L2Ingester>[0]> = {}) {
   return new L2Ingester({
-    prisma: db.prisma,
+    store: new Store(db.prisma),
     l2: new L2Client(anvil.url, { batchSize: 50, concurrency: 3 }),
     log: silentLogger,
     startHeight: 0n,
     follow: "latest",
     maxBlocksPerStep: 150,
-    writeLock: new Mutex(),
     ...extra,
   });
 }
@@ -63,7 +62,7 @@ describe("L2 ingester", () => {
     expect(blocks.filter((b) => b.checked).map((b) => b.height % 3n)).toEqual(
       blocks.filter((b) => b.checked).map(() => 1n),
     );
-    expect((await readCursor(db.prisma, L2_CURSOR))!.height).toBe(head);
+    expect((await readCursor(db.prisma, "l2"))!.height).toBe(head);
   });
 
   it("rolls back an unfinalized suffix after a reorg and ingests the new branch", async () => {

@@ -5,6 +5,7 @@
 
 import type { Prisma } from "../../db/generated/client.ts";
 import type { BlockStatus } from "../../db/generated/enums.ts";
+import { missedCheckedHeights, participation } from "../../store/participation.ts";
 import { QueryError } from "../errors.ts";
 import { parseTransactionHash, type TransactionStatus } from "../finality.ts";
 import type { ComponentHealth } from "../health.ts";
@@ -432,14 +433,7 @@ ProviderRef.implement({
         }
         const from = nonNegative("fromHeight", args.fromHeight ?? 0n);
         const to = args.toHeight ?? 2n ** 63n - 1n;
-        const rows = await ctx.prisma.$queryRaw<Array<{ height: bigint }>>`
-          SELECT b.height FROM l2_block b
-          JOIN voting_power vp ON vp.btc_height = b.btc_height AND vp.fp_btc_pk = ${p.btcPk} AND vp.power > 0
-          WHERE b.canonical AND b.checked AND b.height >= ${from} AND b.height <= ${to}
-            AND NOT EXISTS (SELECT 1 FROM finality_signature s
-                            WHERE s.height = b.height AND s.block_hash = b.hash AND s.fp_btc_pk = ${p.btcPk})
-          ORDER BY b.height DESC LIMIT ${first}`;
-        return rows.map((r) => BigInt(r.height));
+        return missedCheckedHeights(ctx.prisma, p.btcPk, from, to, first);
       },
     }),
     participation: t.field({
@@ -451,17 +445,7 @@ ProviderRef.implement({
         const window = args.window ?? 100;
         if (window < 1 || window > 100_000)
           throw badArgument("window", `must be from 1 to 100000 (got ${window})`);
-        const [row] = await ctx.prisma.$queryRaw<Array<{ expected: number; voted: number }>>`
-          WITH expected AS (
-            SELECT b.height, b.hash FROM l2_block b
-            JOIN voting_power vp ON vp.btc_height = b.btc_height AND vp.fp_btc_pk = ${p.btcPk} AND vp.power > 0
-            WHERE b.canonical AND b.checked
-            ORDER BY b.height DESC LIMIT ${window})
-          SELECT count(*)::int AS expected,
-                 count(*) FILTER (WHERE EXISTS (SELECT 1 FROM finality_signature s
-                   WHERE s.height = e.height AND s.block_hash = e.hash AND s.fp_btc_pk = ${p.btcPk}))::int AS voted
-          FROM expected e`;
-        return { window, expected: Number(row?.expected ?? 0), voted: Number(row?.voted ?? 0) };
+        return { window, ...(await participation(ctx.prisma, p.btcPk, window)) };
       },
     }),
     randomnessCommits: t.field({
