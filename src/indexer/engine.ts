@@ -9,13 +9,14 @@ import {
   type BlockRef,
   BtcTimeIndex,
   type ChainBlock,
-  type Delegation,
+  dependsOnBabylonHeight,
   type FinalityGrid,
   type FinalityState,
   initialFinalityState,
-  type ProviderState,
+  powerTableAt,
+  quorumStatus,
+  type StakingHistory,
   tally,
-  votingPowerTable,
 } from "../core/finality/index.ts";
 import type { Logger } from "../log.ts";
 import { allowlistIntervals } from "../store/allowlist.ts";
@@ -30,7 +31,7 @@ import {
 import { btcHeadersAbove } from "../store/btc-headers.ts";
 import { latestStakingParams, readContractSettings } from "../store/contract.ts";
 import { delegationStakes } from "../store/delegations.ts";
-import { jailEvents, providerStatuses } from "../store/providers.ts";
+import { jailHistories, providerStatuses } from "../store/providers.ts";
 import { heightsVotedBetween, votesAt } from "../store/signatures.ts";
 import { readCursor, readStates, writeCursor, writeState } from "../store/state.ts";
 import type { Generation, Store } from "../store/store.ts";
@@ -51,14 +52,7 @@ const with0x = (hash: string) => (hash.startsWith("0x") ? hash : `0x${hash}`);
 interface StakingSnapshot {
   /** The store's staking generation when it was read: a snapshot of an older generation is never used. */
   generation: number;
-  providers: ProviderState[];
-  delegations: Delegation[];
-  k: number;
-  w: number;
-  /** Allow-list membership in Babylon heights; an entry added at 0 was learnt from state (in force always). */
-  allowList: { fpBtcPk: string; added: bigint; removed: bigint | undefined }[];
-  /** Jail status changes by provider, in Babylon order (providers without any keep their current flag). */
-  jailHistory: Map<string, { babylonHeight: bigint; jailed: boolean }[]>;
+  history: StakingHistory;
   /** Voting-power tables by BTC height, computed from this snapshot as blocks need them. */
   powerTables: Map<number, Map<string, bigint>>;
 }
@@ -112,16 +106,9 @@ export class FinalityEngine {
     const missing = [...new Set(btcHeights)].filter(
       (h): h is number => h !== undefined && !staking.powerTables.has(h),
     );
-    const babylonHeights = await this.babylonHeightsAt(missing, staking);
+    const babylonHeights = await this.babylonHeightsAt(missing, staking.history);
     for (const btcHeight of missing) {
-      const at = babylonHeights.get(btcHeight);
-      const table = votingPowerTable(
-        btcHeight,
-        at === undefined ? staking.providers : providersAt(staking, at),
-        staking.delegations,
-        { bsnId, k: staking.k, w: staking.w },
-        at === undefined ? undefined : allowListAt(staking, at),
-      );
+      const table = powerTableAt(staking.history, btcHeight, babylonHeights.get(btcHeight) ?? 0n);
       staking.powerTables.set(btcHeight, table);
       newTables.set(btcHeight, table);
     }
@@ -192,10 +179,8 @@ export class FinalityEngine {
     const tallies = rows
       .filter((r) => r.checked && r.evaluated && r.totalPower !== null)
       .map((r) => {
-        const voted = r.votedPower ?? 0n;
-        const total = r.totalPower!;
-        const status = total === 0n ? "no_voting_power" : 3n * voted >= 2n * total ? "quorum" : "no_quorum";
-        return { blockHash: strip(r.hash), status } as const;
+        const status = quorumStatus(r.votedPower ?? 0n, r.totalPower!);
+        return { blockHash: strip(r.hash), status };
       });
     const advance = advanceFinality(state, blocks, tallies, grid);
     const activationChanged =
@@ -264,15 +249,13 @@ export class FinalityEngine {
   /**
    * The Babylon height whose allow-list and jail status hold at each BTC height: the last Babylon block at or
    * before the header's effective time, so that everything rule 3 reads is a function of the BTC height. The
-   * evaluation gate has Babylon indexed past that time. Not asked when there is no such history to place.
+   * evaluation gate has Babylon indexed past that time. Not asked when no status changes with the height.
    */
   private async babylonHeightsAt(
     btcHeights: number[],
-    staking: StakingSnapshot,
+    history: StakingHistory,
   ): Promise<Map<number, bigint>> {
-    if (btcHeights.length === 0 || (staking.allowList.length === 0 && staking.jailHistory.size === 0)) {
-      return new Map();
-    }
+    if (btcHeights.length === 0 || !dependsOnBabylonHeight(history)) return new Map();
     const at = await babylonHeightsAtTimes(
       this.o.store.db,
       // A height the index placed a block at has an effective time.
@@ -301,67 +284,36 @@ export class FinalityEngine {
   private async loadStaking(bsnId: string, generation: Generation): Promise<StakingSnapshot> {
     if (this.staking?.generation === generation.staking) return this.staking;
     const db = this.o.store.db;
-    const [providers, delegations, params, allowList, jailChanges] = await Promise.all([
+    const [providers, delegations, params, allowList, jail] = await Promise.all([
       providerStatuses(db, bsnId),
       delegationStakes(db),
       latestStakingParams(db),
       allowlistIntervals(db),
-      jailEvents(db),
+      jailHistories(db),
     ]);
-    const jailHistory = new Map<string, { babylonHeight: bigint; jailed: boolean }[]>();
-    for (const e of jailChanges) {
-      const list = jailHistory.get(e.fpBtcPk) ?? [];
-      list.push({ babylonHeight: e.babylonHeight, jailed: e.jailed });
-      jailHistory.set(e.fpBtcPk, list);
-    }
     this.staking = {
       generation: generation.staking,
       powerTables: new Map(),
-      providers: providers.map((r) => ({
-        btcPk: r.btcPk,
-        bsnId: r.bsnId,
-        jailed: r.jailed,
-        slashedBabylonHeight: r.slashedBabylonHeight === null ? undefined : Number(r.slashedBabylonHeight),
-        slashedBtcHeight: r.slashedBtcHeight ?? undefined,
-      })),
-      delegations: delegations.map((d) => ({
-        ...d,
-        unbondedAtBtcHeight: d.unbondedAtBtcHeight ?? undefined,
-      })),
-      k: params?.confirmationDepth ?? 0,
-      w: params?.finalizationTimeout ?? 0,
-      allowList,
-      jailHistory,
+      history: {
+        bsnId,
+        k: params?.confirmationDepth ?? 0,
+        w: params?.finalizationTimeout ?? 0,
+        providers: providers.map((r) => ({
+          btcPk: r.btcPk,
+          bsnId: r.bsnId,
+          slashedBabylonHeight: r.slashedBabylonHeight ?? undefined,
+          slashedBtcHeight: r.slashedBtcHeight ?? undefined,
+        })),
+        delegations: delegations.map((d) => ({
+          ...d,
+          unbondedAtBtcHeight: d.unbondedAtBtcHeight ?? undefined,
+        })),
+        jail,
+        allowList,
+      },
     };
     return this.staking;
   }
-}
-
-/**
- * The allow-list in force at Babylon height `at`, as the contract's `allowed_finality_providers_at_height`
- * answers: a change made in block C shows from C + 1 on. Undefined (no filter) when it is empty.
- */
-function allowListAt(staking: StakingSnapshot, at: bigint): Set<string> | undefined {
-  const listed = new Set<string>();
-  for (const e of staking.allowList) {
-    if ((e.added === 0n || e.added < at) && (e.removed === undefined || e.removed >= at))
-      listed.add(e.fpBtcPk);
-  }
-  return listed.size > 0 ? listed : undefined;
-}
-
-/** Providers with their jail status at Babylon height `at`, for those whose jail history is indexed. */
-function providersAt(staking: StakingSnapshot, at: bigint): ProviderState[] {
-  return staking.providers.map((p) => {
-    const history = staking.jailHistory.get(p.btcPk);
-    if (history === undefined) return p;
-    let jailed = false;
-    for (const change of history) {
-      if (change.babylonHeight >= at) break;
-      jailed = change.jailed;
-    }
-    return { ...p, jailed };
-  });
 }
 
 /** The latest L2 timestamp (seconds) whose votes and stake are fully indexed, or undefined before any. */

@@ -89,6 +89,7 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
     cosmwasm,
     contractAddress: s.contractAddress,
     dialect: s.dialect,
+    babylonStartHeight: s.babylonStartHeight,
     log: log.child({ component: "reconciler" }),
     onDisagreement: hooks?.onDisagreement,
   });

@@ -10,7 +10,7 @@ import type { BabylonQueryClient } from "../chains/babylon/query-client.ts";
 import { mapWithConcurrency } from "../chains/concurrency.ts";
 import { bytesToHex } from "../core/crypto/bytes.ts";
 import type { Logger } from "../log.ts";
-import { addAllowlisted, allowlistedNow } from "../store/allowlist.ts";
+import { addAllowlisted } from "../store/allowlist.ts";
 import { reopenVerdicts } from "../store/blocks.ts";
 import { btcHashesAt, btcTip, replaceBtcHeadersFrom } from "../store/btc-headers.ts";
 import {
@@ -20,8 +20,13 @@ import {
   upsertContractConfig,
 } from "../store/contract.ts";
 import { type DelegationUpsert, delegationStakes, upsertDelegations } from "../store/delegations.ts";
-import { type ProviderUpsert, providerStatuses, upsertProviders } from "../store/providers.ts";
-import { writeState } from "../store/state.ts";
+import {
+  type ProviderUpsert,
+  providerStatuses,
+  recordJailedAtStart,
+  upsertProviders,
+} from "../store/providers.ts";
+import { readState, writeState } from "../store/state.ts";
 import type { Store } from "../store/store.ts";
 import type { StepResult } from "./loop.ts";
 
@@ -31,6 +36,8 @@ export interface ReconcilerOptions {
   cosmwasm: () => Promise<CosmWasmClient>;
   contractAddress: string;
   dialect: "rollup-bsn" | "op-finality-gadget";
+  /** The Babylon stage's first height: the staking history starts from the state in force there. */
+  babylonStartHeight: bigint;
   log: Logger;
   onDisagreement?: (what: string) => void;
 }
@@ -53,7 +60,10 @@ export class Reconciler {
     const headers = await this.syncBtcHeaders(babylon);
     if (full) {
       const bsnId = await this.bsnId();
-      if (bsnId !== undefined) stakingChanged = (await this.syncProviders(babylon, bsnId)) || stakingChanged;
+      if (bsnId !== undefined) {
+        await this.recordBaseline(babylon, bsnId);
+        stakingChanged = (await this.syncProviders(babylon, bsnId)) || stakingChanged;
+      }
     }
     await writeState(this.o.store.db, {
       btc_synced_time: headTime,
@@ -75,6 +85,44 @@ export class Reconciler {
     await this.o.store.commit(async (c) => {
       await reopenVerdicts(c.tx);
       c.changed("staking");
+    });
+  }
+
+  /**
+   * Records, once, the statuses in force at the first indexed Babylon height S that no indexed event tells:
+   * which providers were jailed (Babylon's state after block S − 1) and the allow-list (the contract's
+   * at-height query for S). Everything later comes from events, so no verdict depends on "current" state.
+   */
+  private async recordBaseline(babylon: BabylonQueryClient, bsnId: string): Promise<void> {
+    const { store, contractAddress, dialect } = this.o;
+    if ((await readState(store.db, "staking_baseline_height")) !== undefined) return;
+    const start = this.o.babylonStartHeight;
+    const before = start - 1n;
+    // Height 0 is genesis: nothing is jailed or allow-listed before the first block.
+    const jailed =
+      before >= 1n
+        ? (await babylon.atHeight(Number(before)).allFinalityProviders(bsnId))
+            .filter((fp) => fp.jailed)
+            .map((fp) => bytesToHex(fp.btcPk).toLowerCase())
+        : [];
+    const allowed =
+      dialect === "rollup-bsn" && before >= 1n
+        ? (
+            await new FinalityContractQueryClient(
+              await this.o.cosmwasm(),
+              contractAddress,
+              "rollup-bsn",
+            ).allowedFinalityProvidersAtHeight(start)
+          ).map((k) => k.toLowerCase())
+        : [];
+    await store.commit(async (c) => {
+      await recordJailedAtStart(c.tx, before, jailed);
+      await addAllowlisted(c.tx, allowed, 0n);
+      await writeState(c.tx, { staking_baseline_height: before });
+      if (jailed.length + allowed.length > 0) {
+        await reopenVerdicts(c.tx);
+        c.changed("staking");
+      }
     });
   }
 
@@ -100,17 +148,7 @@ export class Reconciler {
         rateLimitingInterval: BigInt(c.rate_limiting.block_interval),
         babylonHeight,
       });
-      const allowed = (await client.allowedFinalityProviders()).map((k) => k.toLowerCase());
-      const listed = await allowlistedNow(store.db);
-      const missing = allowed.filter((k) => !listed.has(k));
-      if (missing.length > 0) {
-        // Added before the indexer's first Babylon height: known only from state.
-        await store.commit(async (w) => {
-          await addAllowlisted(w.tx, missing, 0n);
-          await reopenVerdicts(w.tx);
-          w.changed("staking");
-        });
-      }
+      // The allow-list comes from its events and the baseline (recordBaseline), never from the current list.
     } else {
       const c = await (client as unknown as FinalityContractQueryClient<"op-finality-gadget">).config();
       // The older dialect has only a consumer id: every other setting is the rollup-bsn default.

@@ -48,11 +48,3 @@ export async function allowlistIntervals(db: Tx): Promise<AllowlistInterval[]> {
     removed: a.removed_at_babylon === null ? undefined : BigInt(a.removed_at_babylon),
   }));
 }
-
-/** Providers listed now. */
-export async function allowlistedNow(db: Tx): Promise<Set<string>> {
-  const rows = await db.$queryRawUnsafe<{ fp_btc_pk: string }[]>(
-    `SELECT fp_btc_pk FROM allowlist_entry WHERE removed_at_babylon IS NULL`,
-  );
-  return new Set(rows.map((r) => r.fp_btc_pk));
-}

@@ -2,6 +2,8 @@
 // from two sources, registration events (the Babylon stage) and Babylon's current state (the reconciler);
 // one upsert serves both, so the conflict rule that makes the row end the same whichever ran first lives
 // here only.
+
+import type { JailHistory } from "../core/finality/index.ts";
 import type { ProviderEventRecord, ProviderRecord } from "../indexer/babylon-records.ts";
 import { dec, type Tx } from "./tx.ts";
 
@@ -133,17 +135,38 @@ export async function providerStatuses(db: Tx, bsnId?: string): Promise<Provider
   }));
 }
 
-/** Jail status changes (JAILED, ACTIVE, INACTIVE), in Babylon order. */
-export async function jailEvents(
-  db: Tx,
-): Promise<{ fpBtcPk: string; babylonHeight: bigint; jailed: boolean }[]> {
+/**
+ * Records which providers were jailed at the first indexed Babylon height, as read from the chain's state
+ * at the height before it. Stored as events at that height (negative indices: no indexed event is there).
+ */
+export async function recordJailedAtStart(db: Tx, babylonHeight: bigint, pks: string[]): Promise<void> {
+  if (pks.length === 0) return;
+  await db.$executeRawUnsafe(
+    `INSERT INTO finality_provider_event (babylon_height, event_index, fp_btc_pk, kind)
+     SELECT $1::bigint, -i::int, pk, '${JAILED_AT_START}' FROM unnest($2::text[]) WITH ORDINALITY AS t(pk, i)
+     ON CONFLICT DO NOTHING`,
+    dec(babylonHeight),
+    [...pks].sort(),
+  );
+}
+
+const JAILED_AT_START = "JAILED_AT_START";
+
+/** Every provider's jail history: its status at the first indexed height, then JAILED / ACTIVE / INACTIVE. */
+export async function jailHistories(db: Tx): Promise<Map<string, JailHistory>> {
   const rows = await db.$queryRawUnsafe<{ fp_btc_pk: string; babylon_height: bigint; kind: string }[]>(
     `SELECT fp_btc_pk, babylon_height, kind FROM finality_provider_event
-     WHERE kind IN ('JAILED', 'ACTIVE', 'INACTIVE') ORDER BY babylon_height, event_index`,
+     WHERE kind IN ('${JAILED_AT_START}', 'JAILED', 'ACTIVE', 'INACTIVE') ORDER BY babylon_height, event_index`,
   );
-  return rows.map((e) => ({
-    fpBtcPk: e.fp_btc_pk,
-    babylonHeight: BigInt(e.babylon_height),
-    jailed: e.kind === "JAILED",
-  }));
+  const out = new Map<
+    string,
+    { jailedAtStart: boolean; changes: { babylonHeight: bigint; jailed: boolean }[] }
+  >();
+  for (const e of rows) {
+    const history = out.get(e.fp_btc_pk) ?? { jailedAtStart: false, changes: [] };
+    if (e.kind === JAILED_AT_START) history.jailedAtStart = true;
+    else history.changes.push({ babylonHeight: BigInt(e.babylon_height), jailed: e.kind === "JAILED" });
+    out.set(e.fp_btc_pk, history);
+  }
+  return out;
 }

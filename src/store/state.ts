@@ -13,6 +13,8 @@ export const STATE_KEYS = [
   "btc_synced_time",
   "btc_tip_height",
   "staking_params_synced",
+  // the reconciler: the Babylon height whose state the staking history starts from (recorded once)
+  "staking_baseline_height",
   // the L2 stage: the chain's head, safe and finalized heights, and when the head was read
   "l2_head_height",
   "l2_safe_height",

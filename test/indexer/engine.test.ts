@@ -7,6 +7,7 @@ import { GadgetEvents } from "../../src/indexer/events.ts";
 import { silentLogger } from "../../src/log.ts";
 import { commitBabylonBatch } from "../../src/store/babylon-batch.ts";
 import { insertL2Blocks } from "../../src/store/blocks.ts";
+import { recordJailedAtStart } from "../../src/store/providers.ts";
 import { readState, writeState } from "../../src/store/state.ts";
 import { Store } from "../../src/store/store.ts";
 import { openTestDatabase, type TestDatabase } from "../helpers/database.ts";
@@ -294,6 +295,21 @@ describe("finality engine: allow-list and jailing placed in time", () => {
     await jail(3, 50);
     await run();
     expect(await powers()).toEqual(["PENDING", 200n, 500n]);
+  });
+
+  it("never falls back to the current jailed flag of a provider with no indexed jail history", async () => {
+    await votedBlock();
+    // The reconciler writes Babylon's live flag; a verdict must not depend on when it ran (rule 3).
+    await db.prisma.$executeRawUnsafe(`UPDATE finality_provider SET jailed = true WHERE btc_pk = $1`, fp(3));
+    await run();
+    expect(await powers()).toEqual(["PENDING", 200n, 500n]);
+  });
+
+  it("excludes a provider recorded as jailed at the first indexed height until it is unjailed", async () => {
+    await votedBlock();
+    await recordJailedAtStart(db.prisma, 0n, [fp(3)]);
+    await run();
+    expect(await powers()).toEqual(["FINALIZED", 200n, 200n]);
   });
 
   it("excludes a provider jailed before the BTC height's time until it is unjailed", async () => {
