@@ -14,6 +14,7 @@ import { sign as eotsSign } from "../src/core/crypto/eots.ts";
 import type { Proof } from "../src/core/crypto/merkle.ts";
 import { finalityVoteMessage, randomnessCommitMessage } from "../src/core/crypto/messages.ts";
 import { deriveRandomness } from "../src/core/crypto/randomness.ts";
+import { backoffDelay } from "../src/retry.ts";
 import type { ErrorKind, MissedReason, ProviderMetrics } from "./metrics.ts";
 import { alignUp, type CommitGrid, isCheckedHeight, type RandomnessStore } from "./randomness-store.ts";
 import { type SignGuard, SignGuardCorruptError } from "./sign-guard.ts";
@@ -293,10 +294,15 @@ export class Voter {
     this.wake = null;
   }
 
-  /** Full-jitter exponential backoff: uniform in [base·2^(n−1) / 2, base·2^(n−1)], capped. */
+  /** The project's backoff (equal jitter on a doubling delay, capped), in whole milliseconds. */
   backoffMs(): number {
-    const exp = Math.min(this.o.backoffMaxMs, this.o.backoffBaseMs * 2 ** Math.max(0, this.failures - 1));
-    return Math.round(exp / 2 + (this.random() * exp) / 2);
+    return Math.round(
+      backoffDelay(this.failures, {
+        initialMs: this.o.backoffBaseMs,
+        maxMs: this.o.backoffMaxMs,
+        random: this.random,
+      }),
+    );
   }
 
   /** One pass: randomness upkeep, re-sends, then new checked heights up to the tip. */

@@ -7,10 +7,10 @@ import { startApi } from "./api/server.ts";
 import { l2TransactionLocator } from "./api/transactions.ts";
 import type { Config } from "./config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
-import { bridgeEvents } from "./indexer/event-bridge.ts";
-import { GadgetEvents } from "./indexer/events.ts";
-import { type GadgetSettings, runGadget } from "./indexer/gadget.ts";
-import { errorText } from "./indexer/loop.ts";
+import { bridgeEvents } from "./indexer/runtime/event-bridge.ts";
+import { GadgetEvents } from "./indexer/runtime/events.ts";
+import { type GadgetSettings, runGadget } from "./indexer/runtime/gadget.ts";
+import { errorText } from "./indexer/runtime/loop.ts";
 import type { Logger } from "./log.ts";
 import { readCursor, readState } from "./store/state.ts";
 

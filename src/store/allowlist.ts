@@ -1,6 +1,6 @@
 // The contract's provider allow-list as membership intervals in Babylon heights. An entry added at 0 was
 // learnt from the contract's state, before the indexer's first Babylon height.
-import type { AllowlistChange } from "../indexer/babylon-records.ts";
+import type { AllowlistChange } from "../indexer/babylon/records.ts";
 import { dec, type Tx } from "./tx.ts";
 
 /** Adds providers not currently listed, from Babylon height `at`. */

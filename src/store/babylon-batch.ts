@@ -1,7 +1,7 @@
 // Writes the records of a batch of Babylon blocks, and the cursor after them, in one commit. Every statement
 // is an idempotent upsert keyed by where the record came from, so a batch re-applied after a crash leaves
 // the tables as one application would.
-import type { BabylonBlockRecords } from "../indexer/babylon-records.ts";
+import type { BabylonBlockRecords } from "../indexer/babylon/records.ts";
 import { applyAllowlistChanges } from "./allowlist.ts";
 import { insertBabylonBlocks, reopenVerdicts } from "./blocks.ts";
 import { insertCommitments } from "./commitments.ts";

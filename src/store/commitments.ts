@@ -1,5 +1,5 @@
 // Public-randomness commitments the contract accepted.
-import type { CommitRecord } from "../indexer/babylon-records.ts";
+import type { CommitRecord } from "../indexer/babylon/records.ts";
 import { dec, type Tx } from "./tx.ts";
 
 /** A commitment's interval is the contract's finality-signature interval when it was indexed. */

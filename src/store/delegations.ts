@@ -2,7 +2,7 @@
 // to, and the history of status changes. Rows come from creation events (the Babylon stage) and from
 // Babylon's current state (the reconciler); one upsert serves both, with the conflict rule that makes the
 // row the same whichever ran first.
-import type { DelegationChangeRecord, DelegationCreatedRecord } from "../indexer/babylon-records.ts";
+import type { DelegationChangeRecord, DelegationCreatedRecord } from "../indexer/babylon/records.ts";
 import { dec, type Tx } from "./tx.ts";
 
 /**

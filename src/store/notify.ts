@@ -2,7 +2,7 @@
 // travels): a listening connection of its own, and one sending connection, so notifications leave in the
 // order they were sent.
 import pg from "pg";
-import type { FinalitySignatureEvent } from "../indexer/events.ts";
+import type { FinalitySignatureEvent } from "../indexer/runtime/events.ts";
 import { signaturesCommittedIn } from "./signatures.ts";
 import { pgTx } from "./tx.ts";
 

@@ -4,7 +4,7 @@
 // here only.
 
 import type { JailHistory } from "../core/finality/index.ts";
-import type { ProviderEventRecord, ProviderRecord } from "../indexer/babylon-records.ts";
+import type { ProviderEventRecord, ProviderRecord } from "../indexer/babylon/records.ts";
 import { dec, type Tx } from "./tx.ts";
 
 /** What a provider says of itself (its registration message, or Babylon's state). */

@@ -1,7 +1,7 @@
 // Finality signatures the contract accepted, and equivocations it reported.
 
-import type { EquivocationRecord, SignatureRecord } from "../indexer/babylon-records.ts";
-import type { FinalitySignatureEvent } from "../indexer/events.ts";
+import type { EquivocationRecord, SignatureRecord } from "../indexer/babylon/records.ts";
+import type { FinalitySignatureEvent } from "../indexer/runtime/events.ts";
 import { dec, type Tx } from "./tx.ts";
 
 export async function insertSignatures(db: Tx, signatures: SignatureRecord[]): Promise<void> {

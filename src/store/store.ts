@@ -3,7 +3,7 @@
 // under the write lock, then — only once committed — advances the generation of what changed and publishes
 // the events the writes queued. Callers never hold the lock or publish themselves.
 import type { PrismaClient } from "../db/database.ts";
-import type { GadgetEventMap, GadgetEvents } from "../indexer/events.ts";
+import type { GadgetEventMap, GadgetEvents } from "../indexer/runtime/events.ts";
 import { Mutex } from "./mutex.ts";
 import type { Tx } from "./tx.ts";
 

@@ -3,8 +3,8 @@
 // which Postgres guarantees when the writer dies. Embedded PGlite belongs to one process, so it needs no lock.
 import pg from "pg";
 import type { Database } from "../db/database.ts";
-import { sleep } from "../indexer/backoff.ts";
 import type { Logger } from "../log.ts";
+import { sleep } from "../retry.ts";
 
 const WRITER_LOCK_KEY = 72707370;
 

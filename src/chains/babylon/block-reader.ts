@@ -4,7 +4,7 @@
 // over the whole JSON — which cost a 20,000-block backfill about 5 s of CPU and much garbage; the reconciler
 // and everything else still go through CosmJS. Failed calls are retried on their own (see `call`).
 
-import { withRetry } from "../rpc-retry.ts";
+import { withRetry } from "../../retry.ts";
 import type { AbciEventLike } from "./events.ts";
 
 export interface BabylonBlock {

@@ -1,14 +1,14 @@
 // Scans every Babylon block from the stored cursor: `block_results` for events and `block` for the txs the
 // contract events point into. Ranges are read ahead in a worker thread (babylon-fetch/) while the previous
 // one is written, each range with its cursor in one transaction (DESIGN rule 10).
-import { BabylonBlockReader } from "../chains/babylon/block-reader.ts";
-import type { Logger } from "../log.ts";
-import { commitBabylonBatch } from "../store/babylon-batch.ts";
-import { readCursor, writeState } from "../store/state.ts";
-import type { Store } from "../store/store.ts";
-import { BabylonFetcher } from "./babylon-fetch/fetcher.ts";
-import type { BabylonBlockRecords } from "./babylon-records.ts";
-import type { StepResult } from "./loop.ts";
+import { BabylonBlockReader } from "../../chains/babylon/block-reader.ts";
+import type { Logger } from "../../log.ts";
+import { commitBabylonBatch } from "../../store/babylon-batch.ts";
+import { readCursor, writeState } from "../../store/state.ts";
+import type { Store } from "../../store/store.ts";
+import type { StepResult } from "../runtime/loop.ts";
+import { BabylonFetcher } from "./fetch/fetcher.ts";
+import type { BabylonBlockRecords } from "./records.ts";
 
 export interface BabylonIngesterOptions {
   store: Store;

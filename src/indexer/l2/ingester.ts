@@ -2,19 +2,19 @@
 // A block is stored only if it links to the stored block below it; when it does not, the L2 reorganised:
 // the ingester walks back to the common ancestor and marks the stored suffix above it non-canonical — never a
 // BTC-finalized block, whose loss would be a safety incident (DESIGN rule 9).
-import type { L2BlockHeader, L2Client } from "../chains/l2.ts";
-import type { Logger } from "../log.ts";
+import type { L2BlockHeader, L2Client } from "../../chains/l2.ts";
+import type { Logger } from "../../log.ts";
 import {
   canonicalHashes,
   finalizedAbove,
   insertL2Blocks,
   orphanAbove,
   recordIncident,
-} from "../store/blocks.ts";
-import { readContractSettings } from "../store/contract.ts";
-import { deleteCursor, readCursor, writeCursor, writeState } from "../store/state.ts";
-import type { Store } from "../store/store.ts";
-import type { StepResult } from "./loop.ts";
+} from "../../store/blocks.ts";
+import { readContractSettings } from "../../store/contract.ts";
+import { deleteCursor, readCursor, writeCursor, writeState } from "../../store/state.ts";
+import type { Store } from "../../store/store.ts";
+import type { StepResult } from "../runtime/loop.ts";
 
 export interface L2IngesterOptions {
   store: Store;

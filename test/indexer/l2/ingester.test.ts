@@ -1,13 +1,13 @@
 // The L2 ingester against a real anvil: backfill in batches, follow the head, roll back a reorg of
 // unfinalized blocks, and refuse (with a safety incident) a reorg below a BTC-finalized block.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { L2Client } from "../../src/chains/l2.ts";
-import { type Anvil, startAnvil } from "../../src/devnet/anvil.ts";
-import { L2Ingester } from "../../src/indexer/l2-ingester.ts";
-import { silentLogger } from "../../src/log.ts";
-import { readCursor } from "../../src/store/state.ts";
-import { Store } from "../../src/store/store.ts";
-import { openTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { L2Client } from "../../../src/chains/l2.ts";
+import { type Anvil, startAnvil } from "../../../src/devnet/anvil.ts";
+import { L2Ingester } from "../../../src/indexer/l2/ingester.ts";
+import { silentLogger } from "../../../src/log.ts";
+import { readCursor } from "../../../src/store/state.ts";
+import { Store } from "../../../src/store/store.ts";
+import { openTestDatabase, type TestDatabase } from "../../helpers/database.ts";
 
 let anvil: Anvil;
 let db: TestDatabase;

@@ -1,8 +1,8 @@
 // Every ingester and the engine run as a loop of steps. A step that fails is retried with backoff and jitter;
 // the component reports itself degraded meanwhile and ok again once a step succeeds. Nothing a chain RPC does
 // ends the loop: only the abort signal does.
-import type { Logger } from "../log.ts";
-import { Backoff, sleep } from "./backoff.ts";
+import type { Logger } from "../../log.ts";
+import { Backoff, sleep } from "../../retry.ts";
 
 export type ComponentState = "ok" | "degraded" | "down";
 

@@ -2,11 +2,11 @@
 // and dates intact; nothing echoes back.
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { openDatabase } from "../../src/db/database.ts";
-import { bridgeEvents } from "../../src/indexer/event-bridge.ts";
-import { GadgetEvents } from "../../src/indexer/events.ts";
-import { silentLogger } from "../../src/log.ts";
-import { createTestDatabaseUrl, usingPostgres } from "../helpers/database.ts";
+import { openDatabase } from "../../../src/db/database.ts";
+import { bridgeEvents } from "../../../src/indexer/runtime/event-bridge.ts";
+import { GadgetEvents } from "../../../src/indexer/runtime/events.ts";
+import { silentLogger } from "../../../src/log.ts";
+import { createTestDatabaseUrl, usingPostgres } from "../../helpers/database.ts";
 
 describe.skipIf(!usingPostgres)("event bridge between instances (Postgres LISTEN/NOTIFY)", () => {
   it("delivers the writer's events to another instance's bus, once and in order", async () => {

@@ -3,32 +3,32 @@
 // carry and to check the indexed state against the chain. A disagreement is logged and counted; the chain's
 // value wins for fields events never set, the event history wins for when things happened.
 import type { CosmWasmClient } from "@cosmjs/cosmwasm";
-import { FinalityContractQueryClient } from "../../contracts/finality/client.ts";
-import { parseBtcTx } from "../chains/babylon/btc-tx.ts";
-import { parseHeaderTimestamp } from "../chains/babylon/btclightclient.ts";
-import type { BabylonQueryClient } from "../chains/babylon/query-client.ts";
-import { mapWithConcurrency } from "../chains/concurrency.ts";
-import { bytesToHex } from "../core/crypto/bytes.ts";
-import type { Logger } from "../log.ts";
-import { addAllowlisted } from "../store/allowlist.ts";
-import { reopenVerdicts } from "../store/blocks.ts";
-import { btcHashesAt, btcTip, replaceBtcHeadersFrom } from "../store/btc-headers.ts";
+import { FinalityContractQueryClient } from "../../../contracts/finality/client.ts";
+import { parseBtcTx } from "../../chains/babylon/btc-tx.ts";
+import { parseHeaderTimestamp } from "../../chains/babylon/btclightclient.ts";
+import type { BabylonQueryClient } from "../../chains/babylon/query-client.ts";
+import { mapWithConcurrency } from "../../chains/concurrency.ts";
+import { bytesToHex } from "../../core/crypto/bytes.ts";
+import type { Logger } from "../../log.ts";
+import { addAllowlisted } from "../../store/allowlist.ts";
+import { reopenVerdicts } from "../../store/blocks.ts";
+import { btcHashesAt, btcTip, replaceBtcHeadersFrom } from "../../store/btc-headers.ts";
 import {
   latestStakingParams,
   readContractSettings,
   recordStakingParams,
   upsertContractConfig,
-} from "../store/contract.ts";
-import { type DelegationUpsert, delegationStakes, upsertDelegations } from "../store/delegations.ts";
+} from "../../store/contract.ts";
+import { type DelegationUpsert, delegationStakes, upsertDelegations } from "../../store/delegations.ts";
 import {
   type ProviderUpsert,
   providerStatuses,
   recordJailedAtStart,
   upsertProviders,
-} from "../store/providers.ts";
-import { readState, writeState } from "../store/state.ts";
-import type { Store } from "../store/store.ts";
-import type { StepResult } from "./loop.ts";
+} from "../../store/providers.ts";
+import { readState, writeState } from "../../store/state.ts";
+import type { Store } from "../../store/store.ts";
+import type { StepResult } from "../runtime/loop.ts";
 
 export interface ReconcilerOptions {
   store: Store;

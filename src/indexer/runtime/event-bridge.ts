@@ -6,8 +6,8 @@
 // still fill any gap from the database, so a lost notification (a dropped connection) delays an event, it
 // never loses one.
 import { randomUUID } from "node:crypto";
-import type { Logger } from "../log.ts";
-import { openNotifyChannel } from "../store/notify.ts";
+import type { Logger } from "../../log.ts";
+import { openNotifyChannel } from "../../store/notify.ts";
 import type { GadgetEventMap, GadgetEvents } from "./events.ts";
 
 const CHANNEL = "obf_gadget_events";

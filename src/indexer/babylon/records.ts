@@ -3,17 +3,17 @@
 // followed finality contract count, and every record carries the (height, tx, message or event index) it
 // came from, so writing the same block twice changes nothing.
 
-import type { BabylonBlock } from "../chains/babylon/block-reader.ts";
-import { stakingOutput } from "../chains/babylon/btc-tx.ts";
+import type { BabylonBlock } from "../../chains/babylon/block-reader.ts";
+import { stakingOutput } from "../../chains/babylon/btc-tx.ts";
 import {
   type AbciEventLike,
   BabylonEventType,
   decodeTypedEvent,
   isBabylonTypedEvent,
-} from "../chains/babylon/events.ts";
-import { bytes, defineMessage, field, message, repeated, string } from "../chains/babylon/proto.ts";
-import { bytesToHex } from "../core/crypto/bytes.ts";
-import { sha256 } from "../core/crypto/sha256.ts";
+} from "../../chains/babylon/events.ts";
+import { bytes, defineMessage, field, message, repeated, string } from "../../chains/babylon/proto.ts";
+import { bytesToHex } from "../../core/crypto/bytes.ts";
+import { sha256 } from "../../core/crypto/sha256.ts";
 
 export interface SignatureRecord {
   babylonHeight: bigint;

@@ -1,7 +1,7 @@
 // The thread that reads Babylon ranges for the ingester. Parsing the node's JSON replies and building records
 // from them is most of a backfill's CPU; here it runs beside the main thread's database writes and engine.
 import { parentPort, workerData } from "node:worker_threads";
-import { BabylonBlockReader } from "../../chains/babylon/block-reader.ts";
+import { BabylonBlockReader } from "../../../chains/babylon/block-reader.ts";
 import { fetchRange } from "./fetch.ts";
 import type { FetchRequest, FetchResponse, FetchWorkerSettings } from "./fetcher.ts";
 

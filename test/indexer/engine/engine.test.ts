@@ -1,16 +1,16 @@
 // The finality engine over a real database (Postgres or PGlite), fed with rows as the ingesters write them.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { finalityGrid } from "../../src/core/finality/index.ts";
-import { emptyRecords, type SignatureRecord } from "../../src/indexer/babylon-records.ts";
-import { FinalityEngine } from "../../src/indexer/engine.ts";
-import { GadgetEvents } from "../../src/indexer/events.ts";
-import { silentLogger } from "../../src/log.ts";
-import { commitBabylonBatch } from "../../src/store/babylon-batch.ts";
-import { insertL2Blocks } from "../../src/store/blocks.ts";
-import { recordJailedAtStart } from "../../src/store/providers.ts";
-import { readState, writeState } from "../../src/store/state.ts";
-import { Store } from "../../src/store/store.ts";
-import { openTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { finalityGrid } from "../../../src/core/finality/index.ts";
+import { emptyRecords, type SignatureRecord } from "../../../src/indexer/babylon/records.ts";
+import { FinalityEngine } from "../../../src/indexer/engine/engine.ts";
+import { GadgetEvents } from "../../../src/indexer/runtime/events.ts";
+import { silentLogger } from "../../../src/log.ts";
+import { commitBabylonBatch } from "../../../src/store/babylon-batch.ts";
+import { insertL2Blocks } from "../../../src/store/blocks.ts";
+import { recordJailedAtStart } from "../../../src/store/providers.ts";
+import { readState, writeState } from "../../../src/store/state.ts";
+import { Store } from "../../../src/store/store.ts";
+import { openTestDatabase, type TestDatabase } from "../../helpers/database.ts";
 
 const fp = (n: number) => n.toString(16).padStart(64, "0");
 const hash = (height: number, fork = 0) => `0x${(fork * 1_000_000 + height).toString(16).padStart(64, "0")}`;

@@ -5,10 +5,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BabylonBlockReader, BabylonRpcError } from "../../src/chains/babylon/block-reader.ts";
-import { type Devnet, startDevnet } from "../../src/devnet/devnet.ts";
-import { fetchRange } from "../../src/indexer/babylon-fetch/fetch.ts";
-import { BabylonFetcher } from "../../src/indexer/babylon-fetch/fetcher.ts";
+import { BabylonBlockReader, BabylonRpcError } from "../../../src/chains/babylon/block-reader.ts";
+import { type Devnet, startDevnet } from "../../../src/devnet/devnet.ts";
+import { fetchRange } from "../../../src/indexer/babylon/fetch/fetch.ts";
+import { BabylonFetcher } from "../../../src/indexer/babylon/fetch/fetcher.ts";
 
 let devnet: Devnet;
 let head: bigint;

@@ -2,8 +2,8 @@
 // records. A worker that dies fails what it had in hand, and the next request starts a new one, so a crash
 // there costs a retry, as an RPC fault does.
 import { Worker } from "node:worker_threads";
-import { BabylonRpcError } from "../../chains/babylon/block-reader.ts";
-import type { BabylonBlockRecords } from "../babylon-records.ts";
+import { BabylonRpcError } from "../../../chains/babylon/block-reader.ts";
+import type { BabylonBlockRecords } from "../records.ts";
 
 export interface FetchWorkerSettings {
   rpcUrl: string;

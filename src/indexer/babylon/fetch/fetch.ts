@@ -1,8 +1,8 @@
 // Reading a range of Babylon blocks into the records the store writes: fetched in JSON-RPC batches with
 // bounded concurrency, each block decided by `recordsOfBlock`, the range merged into one batch in order.
-import type { BabylonBlockReader } from "../../chains/babylon/block-reader.ts";
-import { heightChunks, mapWithConcurrency } from "../../chains/concurrency.ts";
-import { type BabylonBlockRecords, emptyRecords, mergeRecords, recordsOfBlock } from "../babylon-records.ts";
+import type { BabylonBlockReader } from "../../../chains/babylon/block-reader.ts";
+import { heightChunks, mapWithConcurrency } from "../../../chains/concurrency.ts";
+import { type BabylonBlockRecords, emptyRecords, mergeRecords, recordsOfBlock } from "../records.ts";
 
 /** Heights per JSON-RPC batch request: ten blocks of 250 votes make a reply of about 6 MB. */
 const HEIGHTS_PER_REQUEST = 10;

@@ -2,19 +2,19 @@
 // the finality engine side by side until the signal aborts (or the lock is lost, when it waits to take it
 // again). Each runs as a retrying loop, so no chain fault ends the service.
 import { CosmWasmClient } from "@cosmjs/cosmwasm";
-import { BabylonQueryClient } from "../chains/babylon/query-client.ts";
-import { L2Client } from "../chains/l2.ts";
-import { retryingComet } from "../chains/rpc-retry.ts";
-import type { Database } from "../db/database.ts";
-import type { Logger } from "../log.ts";
-import { Store } from "../store/store.ts";
-import { acquireWriterLock } from "../store/writer-lock.ts";
-import { BabylonIngester } from "./babylon-ingester.ts";
-import { FinalityEngine } from "./engine.ts";
+import { BabylonQueryClient } from "../../chains/babylon/query-client.ts";
+import { L2Client } from "../../chains/l2.ts";
+import { retryingComet } from "../../chains/rpc-retry.ts";
+import type { Database } from "../../db/database.ts";
+import type { Logger } from "../../log.ts";
+import { Store } from "../../store/store.ts";
+import { acquireWriterLock } from "../../store/writer-lock.ts";
+import { BabylonIngester } from "../babylon/ingester.ts";
+import { FinalityEngine } from "../engine/engine.ts";
+import { L2Ingester } from "../l2/ingester.ts";
+import { Reconciler } from "../reconciler/reconciler.ts";
 import type { GadgetEvents } from "./events.ts";
-import { L2Ingester } from "./l2-ingester.ts";
 import { type HealthReporter, runLoop, Wakeup } from "./loop.ts";
-import { Reconciler } from "./reconciler.ts";
 
 export interface GadgetSettings {
   l2RpcUrl: string;

@@ -17,9 +17,9 @@ import {
   quorumStatus,
   type StakingHistory,
   tally,
-} from "../core/finality/index.ts";
-import type { Logger } from "../log.ts";
-import { allowlistIntervals } from "../store/allowlist.ts";
+} from "../../core/finality/index.ts";
+import type { Logger } from "../../log.ts";
+import { allowlistIntervals } from "../../store/allowlist.ts";
 import {
   babylonHeightsAtTimes,
   blocksToEvaluate,
@@ -27,17 +27,17 @@ import {
   markFinalized,
   markNotActivatedBelow,
   writeVerdicts,
-} from "../store/blocks.ts";
-import { btcHeadersAbove } from "../store/btc-headers.ts";
-import { latestStakingParams, readContractSettings } from "../store/contract.ts";
-import { delegationStakes } from "../store/delegations.ts";
-import { jailHistories, providerStatuses } from "../store/providers.ts";
-import { heightsVotedBetween, votesAt } from "../store/signatures.ts";
-import { readCursor, readStates, writeCursor, writeState } from "../store/state.ts";
-import type { Generation, Store } from "../store/store.ts";
-import type { Tx } from "../store/tx.ts";
-import { replaceVotingPower } from "../store/voting-power.ts";
-import type { StepResult } from "./loop.ts";
+} from "../../store/blocks.ts";
+import { btcHeadersAbove } from "../../store/btc-headers.ts";
+import { latestStakingParams, readContractSettings } from "../../store/contract.ts";
+import { delegationStakes } from "../../store/delegations.ts";
+import { jailHistories, providerStatuses } from "../../store/providers.ts";
+import { heightsVotedBetween, votesAt } from "../../store/signatures.ts";
+import { readCursor, readStates, writeCursor, writeState } from "../../store/state.ts";
+import type { Generation, Store } from "../../store/store.ts";
+import type { Tx } from "../../store/tx.ts";
+import { replaceVotingPower } from "../../store/voting-power.ts";
+import type { StepResult } from "../runtime/loop.ts";
 
 export interface EngineOptions {
   store: Store;
