@@ -4,16 +4,18 @@
 // Safety rule: a signature leaves this process only after its (height, block hash) is fsync'd in the
 // sign guard. Liveness rules: keep randomness committed ahead, re-send what was signed but not confirmed
 // after a restart, catch up on every checked height missed while offline, retry failures with backoff.
-import { sha256 } from "@noble/hashes/sha2.js";
 import type { ConfigResponse, PubRandCommit } from "../contracts/finality/messages.ts";
-import type { CommitArgs, Vote } from "../contracts/finality/signing.ts";
-import { sign as bip340Sign } from "../src/core/crypto/bip340.ts";
+import {
+  type CommitArgs,
+  signCommit,
+  signingContextFor,
+  signVote,
+  type Vote,
+} from "../contracts/finality/signing.ts";
 import { bytesEqual } from "../src/core/crypto/bytes.ts";
-import { signingContext } from "../src/core/crypto/context.ts";
-import { sign as eotsSign } from "../src/core/crypto/eots.ts";
 import type { Proof } from "../src/core/crypto/merkle.ts";
-import { finalityVoteMessage, randomnessCommitMessage } from "../src/core/crypto/messages.ts";
 import { deriveRandomness } from "../src/core/crypto/randomness.ts";
+import { errorText } from "../src/errors.ts";
 import { backoffDelay } from "../src/retry.ts";
 import type { ErrorKind, MissedReason, ProviderMetrics } from "./metrics.ts";
 import { alignUp, type CommitGrid, isCheckedHeight, type RandomnessStore } from "./randomness-store.ts";
@@ -210,8 +212,9 @@ export class Voter {
           `but the contract has ${grid.activationHeight} / ${grid.interval}`,
       );
     }
-    this.voteContext = signingContext("fp_fin_vote", this.o.babylonChainId, this.o.contractAddress);
-    this.commitContext = signingContext("fp_rand_commit", this.o.babylonChainId, this.o.contractAddress);
+    const contexts = signingContextFor(this.o.babylonChainId, this.o.contractAddress);
+    this.voteContext = contexts.finalityVote;
+    this.commitContext = contexts.randCommit;
 
     // A commitment may have landed while we were down (or before a crash let us record it).
     const last = await this.d.contract.lastPubRandCommit(this.pk);
@@ -396,13 +399,13 @@ export class Voter {
     if (!bytesEqual(pair.pubRand, pubRand)) {
       throw new Error(`committed randomness at height ${block.height} does not match this key and BSN id`);
     }
-    const signature = eotsSign(
+    const vote = signVote(
       this.o.secretKey,
-      pair.privRand,
-      finalityVoteMessage(block.height, block.hash, this.voteContext),
+      { height: block.height, blockHash: block.hash, privRand: pair.privRand, pubRand, proof },
+      this.voteContext,
     );
     pair.privRand.fill(0);
-    return { fpPubkeyHex: this.pk, height: block.height, pubRand, proof, blockHash: block.hash, signature };
+    return vote;
   }
 
   private async send(batch: FinalityVote[]): Promise<void> {
@@ -538,17 +541,10 @@ export class Voter {
     // biome-ignore lint/complexity/useMathMinMax: bigint operands; Math.max does not take bigint
     const num = this.o.randomnessBatch > cfg.min_pub_rand ? this.o.randomnessBatch : cfg.min_pub_rand;
     const prepared = this.d.store.prepare(start, num);
-    const msg = randomnessCommitMessage(start, num, prepared.commitment, this.commitContext);
-    const signature = bip340Sign(this.o.secretKey, sha256(msg));
+    const request = signCommit(this.o.secretKey, start, num, prepared.commitment, this.commitContext);
     let txHash: string | undefined;
     try {
-      ({ txHash } = await this.d.contract.commitPublicRandomness({
-        fpPubkeyHex: this.pk,
-        startHeight: start,
-        numPubRand: num,
-        commitment: prepared.commitment,
-        signature,
-      }));
+      ({ txHash } = await this.d.contract.commitPublicRandomness(request));
     } catch (err) {
       // The transaction may have landed although we saw an error (timeout, lost response).
       const last = await this.wrap("contract-query", () => this.d.contract.lastPubRandCommit(this.pk));
@@ -601,8 +597,4 @@ export class Voter {
 
 function orDefault<T>(given: T | undefined, fallback: T): T {
   return given === undefined ? fallback : given;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

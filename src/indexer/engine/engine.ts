@@ -18,6 +18,7 @@ import {
   type StakingHistory,
   tally,
 } from "../../core/finality/index.ts";
+import { ReorgError } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
 import { allowlistIntervals } from "../../store/allowlist.ts";
 import {
@@ -206,7 +207,7 @@ export class FinalityEngine {
           finalizedAt,
         );
         if (updated !== finalizedNow.length) {
-          throw new Error(
+          throw new ReorgError(
             `finalization raced with a reorg (${updated} of ${finalizedNow.length} blocks still canonical); retrying`,
           );
         }

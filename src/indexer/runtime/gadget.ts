@@ -34,7 +34,8 @@ export interface GadgetSettings {
 }
 
 export interface GadgetHooks {
-  onRpcError?: (component: string, error: unknown) => void;
+  /** A step failed; `component` is the stage's endpoint (l2, babylon) or "engine". */
+  onStepError?: (component: string, error: unknown) => void;
   onReorg?: (depth: number) => void;
   onSafetyIncident?: (kind: string, details: string) => void;
   onDisagreement?: (what: string) => void;
@@ -120,7 +121,7 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
   });
 
   let lastFull = 0;
-  const errorsOf = (component: string) => (error: unknown) => hooks?.onRpcError?.(component, error);
+  const errorsOf = (component: string) => (error: unknown) => hooks?.onStepError?.(component, error);
   try {
     await Promise.all([
       runLoop({
@@ -170,7 +171,7 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
         signal,
         log,
         health,
-        onError: errorsOf("database"),
+        onError: errorsOf("engine"),
       }),
     ]);
   } finally {

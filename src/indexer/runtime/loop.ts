@@ -1,6 +1,7 @@
 // Every ingester and the engine run as a loop of steps. A step that fails is retried with backoff and jitter;
 // the component reports itself degraded meanwhile and ok again once a step succeeds. Nothing a chain RPC does
 // ends the loop: only the abort signal does.
+import { errorText } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
 import { Backoff, sleep } from "../../retry.ts";
 
@@ -88,9 +89,4 @@ export async function runLoop(options: LoopOptions): Promise<void> {
       await sleep(delay, signal);
     }
   }
-}
-
-export function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message.split("\n")[0]!.slice(0, 500);
-  return String(error).slice(0, 500);
 }
