@@ -1,4 +1,5 @@
 // The finality contract's configuration and Babylon's staking parameters, as the reconciler last read them.
+import type { Dialect } from "../../contracts/finality/messages.ts";
 import { type FinalityGrid, finalityGrid } from "../core/finality/index.ts";
 import { dec, type Tx } from "./tx.ts";
 
@@ -31,7 +32,7 @@ export async function readContractSettings(db: Tx): Promise<ContractSettings | u
 /** The contract's config; the older op-finality-gadget dialect has only a consumer id (the rest defaults). */
 export interface ContractConfigRow {
   contractAddress: string;
-  dialect: "rollup-bsn" | "op-finality-gadget";
+  dialect: Dialect;
   bsnId: string;
   minPubRand: bigint;
   activationHeight: bigint;

@@ -1,4 +1,5 @@
 // Argument validation shared by the GraphQL types: a bad argument is a clear error naming it.
+import { with0x } from "../../core/crypto/bytes.ts";
 import { badArgument } from "./pagination.ts";
 
 export const BTC_PK = /^[0-9a-f]{64}$/;
@@ -12,7 +13,7 @@ export function btcPkArg(name: string, value: string): string {
 }
 
 export function l2HashArg(name: string, value: string): string {
-  const hash = (value.startsWith("0x") || value.startsWith("0X") ? value : `0x${value}`).toLowerCase();
+  const hash = with0x(value).toLowerCase();
   if (!L2_HASH.test(hash))
     throw badArgument(name, `expected a 32-byte hex block hash, got ${JSON.stringify(value)}`);
   return hash;

@@ -12,7 +12,7 @@ import {
   isBabylonTypedEvent,
 } from "../../chains/babylon/events.ts";
 import { bytes, defineMessage, field, message, repeated, string } from "../../chains/babylon/proto.ts";
-import { bytesToHex } from "../../core/crypto/bytes.ts";
+import { bytesToHex, with0x } from "../../core/crypto/bytes.ts";
 import { sha256 } from "../../core/crypto/sha256.ts";
 
 export interface SignatureRecord {
@@ -224,7 +224,7 @@ export function recordsOfBlock(block: BabylonBlock, contractAddress: string): Ba
               msgIndex,
               fpBtcPk: required(a, "fp_pubkey_hex").toLowerCase(),
               height: BigInt(required(a, "block_height")),
-              blockHash: `0x${required(a, "block_hash").toLowerCase().replace(/^0x/, "")}`,
+              blockHash: with0x(required(a, "block_hash").toLowerCase()),
               pubRand: b64ToHex(body?.pub_rand),
               signature: b64ToHex(body?.signature),
               babylonTime: block.time,

@@ -3,6 +3,7 @@
 // (rules 5–7) over the canonical chain. It decides only from what the ingesters committed, and evaluates a
 // block only once Babylon and its BTC light client have been read past the block's time, so that the votes
 // and stake that could count for it are already indexed.
+import { strip0x as strip, with0x } from "../../core/crypto/bytes.ts";
 import {
   type Activation,
   advanceFinality,
@@ -46,9 +47,6 @@ export interface EngineOptions {
   maxBlocksPerStep: number;
   onFinalized?: (blocks: { height: bigint; timestamp: bigint; finalizedAt: Date }[]) => void;
 }
-
-const strip = (hash: string) => hash.replace(/^0x/, "");
-const with0x = (hash: string) => (hash.startsWith("0x") ? hash : `0x${hash}`);
 
 interface StakingSnapshot {
   /** The store's staking generation when it was read: a snapshot of an older generation is never used. */

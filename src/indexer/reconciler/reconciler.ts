@@ -2,8 +2,10 @@
 // headers, providers of the BSN and their delegations (following every page) — to fill in what events do not
 // carry and to check the indexed state against the chain. A disagreement is logged and counted; the chain's
 // value wins for fields events never set, the event history wins for when things happened.
+
 import type { CosmWasmClient } from "@cosmjs/cosmwasm";
 import { FinalityContractQueryClient } from "../../../contracts/finality/client.ts";
+import type { Dialect } from "../../../contracts/finality/messages.ts";
 import { parseBtcTx } from "../../chains/babylon/btc-tx.ts";
 import { parseHeaderTimestamp } from "../../chains/babylon/btclightclient.ts";
 import type { BabylonQueryClient } from "../../chains/babylon/query-client.ts";
@@ -35,7 +37,7 @@ export interface ReconcilerOptions {
   babylon: () => Promise<BabylonQueryClient>;
   cosmwasm: () => Promise<CosmWasmClient>;
   contractAddress: string;
-  dialect: "rollup-bsn" | "op-finality-gadget";
+  dialect: Dialect;
   /** The Babylon stage's first height: the staking history starts from the state in force there. */
   babylonStartHeight: bigint;
   log: Logger;

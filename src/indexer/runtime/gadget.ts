@@ -1,7 +1,9 @@
 // The indexer as one unit: takes the writer lock, then runs the reconciler, the Babylon and L2 ingesters and
 // the finality engine side by side until the signal aborts (or the lock is lost, when it waits to take it
 // again). Each runs as a retrying loop, so no chain fault ends the service.
+
 import { CosmWasmClient } from "@cosmjs/cosmwasm";
+import type { Dialect } from "../../../contracts/finality/messages.ts";
 import { BabylonQueryClient } from "../../chains/babylon/query-client.ts";
 import { L2Client } from "../../chains/l2.ts";
 import { retryingComet } from "../../chains/rpc-retry.ts";
@@ -20,7 +22,7 @@ export interface GadgetSettings {
   l2RpcUrl: string;
   babylonRpcUrl: string;
   contractAddress: string;
-  dialect: "rollup-bsn" | "op-finality-gadget";
+  dialect: Dialect;
   l2StartHeight: bigint;
   babylonStartHeight: bigint;
   follow: "latest" | "safe" | "finalized";
