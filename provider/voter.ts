@@ -5,20 +5,20 @@
 // sign guard. Liveness rules: keep randomness committed ahead, re-send what was signed but not confirmed
 // after a restart, catch up on every checked height missed while offline, retry failures with backoff.
 import type { ConfigResponse, PubRandCommit } from "../contracts/finality/messages.ts";
-import {
-  type CommitArgs,
-  signCommit,
-  signingContextFor,
-  signVote,
-  type Vote,
-} from "../contracts/finality/signing.ts";
+import * as signing from "../contracts/finality/signing.ts";
 import { bytesEqual } from "../src/core/crypto/bytes.ts";
 import type { Proof } from "../src/core/crypto/merkle.ts";
 import { deriveRandomness } from "../src/core/crypto/randomness.ts";
+import {
+  type FinalityGrid,
+  finalityGrid,
+  isCheckedHeight,
+  nextCheckedHeight,
+} from "../src/core/finality/grid.ts";
 import { errorText } from "../src/errors.ts";
 import { backoffDelay } from "../src/retry.ts";
 import type { ErrorKind, MissedReason, ProviderMetrics } from "./metrics.ts";
-import { alignUp, type CommitGrid, isCheckedHeight, type RandomnessStore } from "./randomness-store.ts";
+import type { RandomnessStore } from "./randomness-store.ts";
 import { type SignGuard, SignGuardCorruptError } from "./sign-guard.ts";
 
 // ------------------------------------------------------------------------------------------------ ports
@@ -36,9 +36,9 @@ export interface L2Source {
 }
 
 /** One vote as the contract client sends it (B's `Vote`): several go in one transaction. */
-export type FinalityVote = Vote;
+export type FinalityVote = signing.Vote;
 /** A randomness commitment as the contract client sends it (B's `CommitArgs`). */
-export type RandomnessCommitRequest = CommitArgs;
+export type RandomnessCommitRequest = signing.CommitArgs;
 
 export interface ContractPort {
   config(): Promise<ConfigResponse>;
@@ -135,8 +135,8 @@ const DUPLICATE_RE = /Duplicated finality signature for finality provider \S+ at
 const MISSED_KEEP = 1000;
 
 /** Grid-aligned: the signing context and checked heights come from the contract config at init. */
-export function gridOf(cfg: ConfigResponse): CommitGrid {
-  return { activationHeight: cfg.bsn_activation_height, interval: cfg.finality_signature_interval };
+export function gridOf(cfg: ConfigResponse): FinalityGrid {
+  return finalityGrid(cfg.bsn_activation_height, cfg.finality_signature_interval);
 }
 
 export function classifyError(err: unknown): ErrorKind {
@@ -155,7 +155,7 @@ export class Voter {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private cfg: ConfigResponse | null = null;
-  private grid: CommitGrid | null = null;
+  private grid: FinalityGrid | null = null;
   private voteContext = "";
   private commitContext = "";
   private next = 0n;
@@ -212,7 +212,7 @@ export class Voter {
           `but the contract has ${grid.activationHeight} / ${grid.interval}`,
       );
     }
-    const contexts = signingContextFor(this.o.babylonChainId, this.o.contractAddress);
+    const contexts = signing.signingContextFor(this.o.babylonChainId, this.o.contractAddress);
     this.voteContext = contexts.finalityVote;
     this.commitContext = contexts.randCommit;
 
@@ -227,9 +227,9 @@ export class Voter {
     // then means it already had them.
     this.toResend = this.d.guard.heightsAbove(contractHighest ?? -1n).filter((h) => isCheckedHeight(h, grid));
     this.lastVoted = contractHighest;
-    let resume = alignUp(this.o.startHeight, grid);
+    let resume = nextCheckedHeight(this.o.startHeight, grid);
     for (const h of [ownHighest, contractHighest]) {
-      if (h !== null && h + 1n > resume) resume = alignUp(h + 1n, grid);
+      if (h !== null && h + 1n > resume) resume = nextCheckedHeight(h + 1n, grid);
     }
     this.next = resume;
     const tip = await this.d.l2.latestHeight(this.o.l2Tag);
@@ -399,7 +399,7 @@ export class Voter {
     if (!bytesEqual(pair.pubRand, pubRand)) {
       throw new Error(`committed randomness at height ${block.height} does not match this key and BSN id`);
     }
-    const vote = signVote(
+    const vote = signing.signVote(
       this.o.secretKey,
       { height: block.height, blockHash: block.hash, privRand: pair.privRand, pubRand, proof },
       this.voteContext,
@@ -541,7 +541,7 @@ export class Voter {
     // biome-ignore lint/complexity/useMathMinMax: bigint operands; Math.max does not take bigint
     const num = this.o.randomnessBatch > cfg.min_pub_rand ? this.o.randomnessBatch : cfg.min_pub_rand;
     const prepared = this.d.store.prepare(start, num);
-    const request = signCommit(this.o.secretKey, start, num, prepared.commitment, this.commitContext);
+    const request = signing.signCommit(this.o.secretKey, start, num, prepared.commitment, this.commitContext);
     let txHash: string | undefined;
     try {
       ({ txHash } = await this.d.contract.commitPublicRandomness(request));
