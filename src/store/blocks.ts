@@ -214,3 +214,11 @@ export async function recordIncident(
     details,
   );
 }
+
+/** Safety incidents not yet resolved by an operator. */
+export async function openIncidentCount(db: Tx): Promise<number> {
+  const rows = await db.$queryRawUnsafe<{ n: number }[]>(
+    `SELECT count(*)::int AS n FROM safety_incident WHERE resolved_at IS NULL`,
+  );
+  return Number(rows[0]?.n ?? 0);
+}

@@ -2,6 +2,7 @@
 
 import type { Prisma } from "../../db/generated/client.ts";
 import type { BlockStatus } from "../../db/generated/enums.ts";
+import { readCursors } from "../../store/state.ts";
 import { QueryError } from "../errors.ts";
 import { parseTransactionHash } from "../finality.ts";
 import { builder } from "./builder.ts";
@@ -48,18 +49,17 @@ builder.queryType({
             "activated_timestamp",
             "activated_height",
           ]),
-          ctx.prisma.ingestCursor.findMany(),
+          readCursors(ctx.prisma),
           ctx.prisma.l2Block.findFirst({
             where: { canonical: true, status: "FINALIZED" },
             orderBy: { height: "desc" },
           }),
         ]);
-        const cursorMap = new Map(cursors.map((c) => [c.name, c.height]));
         const head = state.has("l2_head_height")
           ? BigInt(state.get("l2_head_height")!)
-          : (cursorMap.get("l2") ?? null);
+          : (cursors.get("l2") ?? null);
         const headBlock = head === null ? null : await ctx.loaders.canonicalBlockByHeight.load(head);
-        return { state, cursors: cursorMap, finalized, head, headBlock };
+        return { state, cursors, finalized, head, headBlock };
       },
     }),
 
