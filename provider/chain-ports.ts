@@ -2,7 +2,7 @@
 // finality contract through the typed CosmJS client (contracts/finality/client.ts), Babylon through ABCI
 // queries (src/chains/babylon/query-client.ts).
 import type { FinalityContractClient } from "../contracts/finality/client.ts";
-import type { BTCDelegationResponse } from "../src/chains/babylon/btcstaking.ts";
+import { type BTCDelegationResponse, covenantQuorumReached } from "../src/chains/babylon/btcstaking.ts";
 import { type BabylonQueryClient, BabylonQueryError } from "../src/chains/babylon/query-client.ts";
 import type { L2Client } from "../src/chains/l2.ts";
 import { hexToBytes, strip0x } from "../src/core/crypto/bytes.ts";
@@ -48,11 +48,7 @@ export function hasActiveDelegation(
   return delegations.some((d) => {
     const u = d.undelegationResponse;
     if (u === undefined || u.delegatorUnbondingInfoResponse !== undefined) return false;
-    return (
-      d.covenantSigs.length >= covenantQuorum &&
-      u.covenantUnbondingSigList.length >= covenantQuorum &&
-      u.covenantSlashingSigs.length >= covenantQuorum
-    );
+    return covenantQuorumReached(d, covenantQuorum);
   });
 }
 

@@ -8,6 +8,7 @@ import { FinalityContractQueryClient } from "../../../contracts/finality/client.
 import type { Dialect } from "../../../contracts/finality/messages.ts";
 import { parseBtcTx } from "../../chains/babylon/btc-tx.ts";
 import { parseHeaderTimestamp } from "../../chains/babylon/btclightclient.ts";
+import { covenantQuorumReached } from "../../chains/babylon/btcstaking.ts";
 import type { BabylonQueryClient } from "../../chains/babylon/query-client.ts";
 import { mapWithConcurrency } from "../../chains/concurrency.ts";
 import { bytesToHex } from "../../core/crypto/bytes.ts";
@@ -312,10 +313,7 @@ export class Reconciler {
     for (const [i, d] of dels.entries()) {
       const hash = hashes[i]!;
       const u = d.undelegationResponse;
-      const quorumReached =
-        d.covenantSigs.length >= quorum &&
-        (u?.covenantUnbondingSigList.length ?? 0) >= quorum &&
-        (u?.covenantSlashingSigs.length ?? 0) >= quorum;
+      const quorumReached = covenantQuorumReached(d, quorum);
       const unbondedEarly = u?.delegatorUnbondingInfoResponse !== undefined;
       const mine = indexed.get(hash);
       const unbonded = mine?.unbondedAtBtcHeight ?? (unbondedEarly ? btcTipHeight : null);
