@@ -11,7 +11,7 @@ import { ServiceHealth } from "../src/api/health.ts";
 import { GadgetMetrics } from "../src/api/metrics.ts";
 import { startApi } from "../src/api/server.ts";
 import { type Database, openDatabase } from "../src/db/database.ts";
-import { GadgetEvents } from "../src/indexer/events.ts";
+import { GadgetEvents } from "../src/indexer/runtime/events.ts";
 import { silentLogger } from "../src/log.ts";
 import { createTestDatabaseUrl } from "../test/helpers/database.ts";
 import { percentile, printLine, record } from "./harness.ts";

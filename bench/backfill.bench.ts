@@ -16,7 +16,7 @@ import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { openDatabase } from "../src/db/database.ts";
 import type { DevnetInfo } from "../src/devnet/devnet.ts";
-import { readCursor, readState } from "../src/indexer/state.ts";
+import { readCursor, readState } from "../src/store/state.ts";
 import { createTestDatabaseUrl } from "../test/helpers/database.ts";
 import { buildVotedHistory, freeze, l2Hashes } from "../test/helpers/voted-history.ts";
 import { fetchFloor, INDEXER_TABLES, writeFloor } from "./floor.ts";

@@ -2,10 +2,10 @@
 // finality contract through the typed CosmJS client (contracts/finality/client.ts), Babylon through ABCI
 // queries (src/chains/babylon/query-client.ts).
 import type { FinalityContractClient } from "../contracts/finality/client.ts";
-import type { BTCDelegationResponse } from "../src/chains/babylon/btcstaking.ts";
+import { type BTCDelegationResponse, covenantQuorumReached } from "../src/chains/babylon/btcstaking.ts";
 import { type BabylonQueryClient, BabylonQueryError } from "../src/chains/babylon/query-client.ts";
 import type { L2Client } from "../src/chains/l2.ts";
-import { hexToBytes } from "../src/core/crypto/bytes.ts";
+import { hexToBytes, strip0x } from "../src/core/crypto/bytes.ts";
 import type { BabylonPort, ContractPort, L2Source } from "./voter.ts";
 
 export function l2Source(client: L2Client): L2Source {
@@ -17,7 +17,7 @@ export function l2Source(client: L2Client): L2Source {
     },
     async blockAt(height) {
       const block = await client.block(height);
-      return { height: block.height, hash: hexToBytes(block.hash.replace(/^0x/, ""), "L2 block hash") };
+      return { height: block.height, hash: hexToBytes(strip0x(block.hash), "L2 block hash") };
     },
   };
 }
@@ -48,11 +48,7 @@ export function hasActiveDelegation(
   return delegations.some((d) => {
     const u = d.undelegationResponse;
     if (u === undefined || u.delegatorUnbondingInfoResponse !== undefined) return false;
-    return (
-      d.covenantSigs.length >= covenantQuorum &&
-      u.covenantUnbondingSigList.length >= covenantQuorum &&
-      u.covenantSlashingSigs.length >= covenantQuorum
-    );
+    return covenantQuorumReached(d, covenantQuorum);
   });
 }
 

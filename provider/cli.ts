@@ -1,11 +1,13 @@
 // `op-btc-finality provider <command>`. Returns an exit code instead of exiting, so the main CLI and tests
 // can call it. Secrets: the mnemonic of a new key is printed once to stdout (never logged); passphrases
 // and mnemonics are read from files, an environment variable, or a terminal without echo.
+
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { parseArgs } from "node:util";
 import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
+import { onStopSignal } from "../src/cli-signal.ts";
 import { createLogger } from "../src/log.ts";
 import {
   DEFAULT_PASSPHRASE_ENV,
@@ -150,14 +152,11 @@ async function dispatch(argv: string[], io: ProviderIo): Promise<number> {
     case "start": {
       const cfg = loadProviderConfig(configPath);
       const runtime = await startProvider(home, cfg, await passphrase(), createLogger("info", "provider"));
-      const stop = () => void runtime.stop();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
+      const stopListening = onStopSignal(() => void runtime.stop());
       try {
         await runtime.done;
       } finally {
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
+        stopListening();
       }
       return 0;
     }

@@ -24,10 +24,7 @@ export { ACCOUNT_HD_PATH, type KeyKind, Keystore, KeystoreError, type KeystoreFi
 export { createProviderMetrics, type ErrorKind, type MissedReason, type ProviderMetrics } from "./metrics.ts";
 export { PassphraseError, type PassphraseSources, promptHidden, resolvePassphrase } from "./passphrase.ts";
 export {
-  alignUp,
-  type CommitGrid,
   commitEnd,
-  isCheckedHeight,
   type RandomnessProof,
   RandomnessStore,
   type StoredCommit,

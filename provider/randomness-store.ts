@@ -8,20 +8,15 @@
 // values takes 32 B each (1.6 MB) and all proofs of a batch come back from them by hashing alone (~9 µs a value, 0.5 s
 // for 50 000, done once per batch and cached). If the values file is lost, it is re-derived from the key
 // and checked against the committed root, which is also what recovery after a lost home does.
+
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { bytesEqual, bytesToHex, hexToBytes } from "../src/core/crypto/bytes.ts";
 import type { Proof } from "../src/core/crypto/merkle.ts";
 import { proofs as merkleProofs, root as merkleRoot } from "../src/core/crypto/merkle.ts";
 import { deriveRandomnessList } from "../src/core/crypto/randomness.ts";
+import { type FinalityGrid, isCheckedHeight, nextCheckedHeight } from "../src/core/finality/grid.ts";
 import { ensurePrivateDir, writeFileAtomic } from "./atomic-file.ts";
-
-export interface CommitGrid {
-  /** contract `bsn_activation_height` */
-  activationHeight: bigint;
-  /** contract `finality_signature_interval` */
-  interval: bigint;
-}
 
 export interface StoredCommit {
   startHeight: bigint;
@@ -47,7 +42,7 @@ export interface RandomnessStoreOptions {
   secretKey: Uint8Array;
   /** the BSN id the randomness is derived with (not the Babylon chain id) */
   chainId: string;
-  grid: CommitGrid;
+  grid: FinalityGrid;
 }
 
 interface CommitJson {
@@ -69,16 +64,6 @@ function covers(c: StoredCommit, height: bigint): boolean {
 }
 
 /** The first checked height at or above x: activation + j·interval. */
-export function alignUp(x: bigint, grid: CommitGrid): bigint {
-  if (x <= grid.activationHeight) return grid.activationHeight;
-  const steps = (x - grid.activationHeight + grid.interval - 1n) / grid.interval;
-  return grid.activationHeight + steps * grid.interval;
-}
-
-export function isCheckedHeight(h: bigint, grid: CommitGrid): boolean {
-  return h >= grid.activationHeight && (h - grid.activationHeight) % grid.interval === 0n;
-}
-
 /** How many proof sets are kept in memory; votes touch at most the current and the next commitment. */
 const PROOF_CACHE_SIZE = 2;
 
@@ -109,7 +94,7 @@ export class RandomnessStore {
     return (JSON.parse(readFileSync(path, "utf8")) as CommitJson[]).map(fromJson);
   }
 
-  get grid(): CommitGrid {
+  get grid(): FinalityGrid {
     return this.options.grid;
   }
 
@@ -161,7 +146,7 @@ export class RandomnessStore {
    */
   needsCommit(targetHeight: bigint, lookAhead: bigint): bigint | null {
     const grid = this.options.grid;
-    const target = alignUp(targetHeight, grid);
+    const target = nextCheckedHeight(targetHeight, grid);
     const lastEnd = this.committedThrough();
     if (lastEnd === null) return target;
     // Behind the target: heights before it could not be BTC-timestamped in time, so restart at the target

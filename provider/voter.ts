@@ -4,18 +4,21 @@
 // Safety rule: a signature leaves this process only after its (height, block hash) is fsync'd in the
 // sign guard. Liveness rules: keep randomness committed ahead, re-send what was signed but not confirmed
 // after a restart, catch up on every checked height missed while offline, retry failures with backoff.
-import { sha256 } from "@noble/hashes/sha2.js";
 import type { ConfigResponse, PubRandCommit } from "../contracts/finality/messages.ts";
-import type { CommitArgs, Vote } from "../contracts/finality/signing.ts";
-import { sign as bip340Sign } from "../src/core/crypto/bip340.ts";
+import * as signing from "../contracts/finality/signing.ts";
 import { bytesEqual } from "../src/core/crypto/bytes.ts";
-import { signingContext } from "../src/core/crypto/context.ts";
-import { sign as eotsSign } from "../src/core/crypto/eots.ts";
 import type { Proof } from "../src/core/crypto/merkle.ts";
-import { finalityVoteMessage, randomnessCommitMessage } from "../src/core/crypto/messages.ts";
 import { deriveRandomness } from "../src/core/crypto/randomness.ts";
+import {
+  type FinalityGrid,
+  finalityGrid,
+  isCheckedHeight,
+  nextCheckedHeight,
+} from "../src/core/finality/grid.ts";
+import { errorText } from "../src/errors.ts";
+import { backoffDelay } from "../src/retry.ts";
 import type { ErrorKind, MissedReason, ProviderMetrics } from "./metrics.ts";
-import { alignUp, type CommitGrid, isCheckedHeight, type RandomnessStore } from "./randomness-store.ts";
+import type { RandomnessStore } from "./randomness-store.ts";
 import { type SignGuard, SignGuardCorruptError } from "./sign-guard.ts";
 
 // ------------------------------------------------------------------------------------------------ ports
@@ -33,9 +36,9 @@ export interface L2Source {
 }
 
 /** One vote as the contract client sends it (B's `Vote`): several go in one transaction. */
-export type FinalityVote = Vote;
+export type FinalityVote = signing.Vote;
 /** A randomness commitment as the contract client sends it (B's `CommitArgs`). */
-export type RandomnessCommitRequest = CommitArgs;
+export type RandomnessCommitRequest = signing.CommitArgs;
 
 export interface ContractPort {
   config(): Promise<ConfigResponse>;
@@ -132,8 +135,8 @@ const DUPLICATE_RE = /Duplicated finality signature for finality provider \S+ at
 const MISSED_KEEP = 1000;
 
 /** Grid-aligned: the signing context and checked heights come from the contract config at init. */
-export function gridOf(cfg: ConfigResponse): CommitGrid {
-  return { activationHeight: cfg.bsn_activation_height, interval: cfg.finality_signature_interval };
+export function gridOf(cfg: ConfigResponse): FinalityGrid {
+  return finalityGrid(cfg.bsn_activation_height, cfg.finality_signature_interval);
 }
 
 export function classifyError(err: unknown): ErrorKind {
@@ -152,7 +155,7 @@ export class Voter {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private cfg: ConfigResponse | null = null;
-  private grid: CommitGrid | null = null;
+  private grid: FinalityGrid | null = null;
   private voteContext = "";
   private commitContext = "";
   private next = 0n;
@@ -209,8 +212,9 @@ export class Voter {
           `but the contract has ${grid.activationHeight} / ${grid.interval}`,
       );
     }
-    this.voteContext = signingContext("fp_fin_vote", this.o.babylonChainId, this.o.contractAddress);
-    this.commitContext = signingContext("fp_rand_commit", this.o.babylonChainId, this.o.contractAddress);
+    const contexts = signing.signingContextFor(this.o.babylonChainId, this.o.contractAddress);
+    this.voteContext = contexts.finalityVote;
+    this.commitContext = contexts.randCommit;
 
     // A commitment may have landed while we were down (or before a crash let us record it).
     const last = await this.d.contract.lastPubRandCommit(this.pk);
@@ -223,9 +227,9 @@ export class Voter {
     // then means it already had them.
     this.toResend = this.d.guard.heightsAbove(contractHighest ?? -1n).filter((h) => isCheckedHeight(h, grid));
     this.lastVoted = contractHighest;
-    let resume = alignUp(this.o.startHeight, grid);
+    let resume = nextCheckedHeight(this.o.startHeight, grid);
     for (const h of [ownHighest, contractHighest]) {
-      if (h !== null && h + 1n > resume) resume = alignUp(h + 1n, grid);
+      if (h !== null && h + 1n > resume) resume = nextCheckedHeight(h + 1n, grid);
     }
     this.next = resume;
     const tip = await this.d.l2.latestHeight(this.o.l2Tag);
@@ -293,10 +297,15 @@ export class Voter {
     this.wake = null;
   }
 
-  /** Full-jitter exponential backoff: uniform in [base·2^(n−1) / 2, base·2^(n−1)], capped. */
+  /** The project's backoff (equal jitter on a doubling delay, capped), in whole milliseconds. */
   backoffMs(): number {
-    const exp = Math.min(this.o.backoffMaxMs, this.o.backoffBaseMs * 2 ** Math.max(0, this.failures - 1));
-    return Math.round(exp / 2 + (this.random() * exp) / 2);
+    return Math.round(
+      backoffDelay(this.failures, {
+        initialMs: this.o.backoffBaseMs,
+        maxMs: this.o.backoffMaxMs,
+        random: this.random,
+      }),
+    );
   }
 
   /** One pass: randomness upkeep, re-sends, then new checked heights up to the tip. */
@@ -390,13 +399,13 @@ export class Voter {
     if (!bytesEqual(pair.pubRand, pubRand)) {
       throw new Error(`committed randomness at height ${block.height} does not match this key and BSN id`);
     }
-    const signature = eotsSign(
+    const vote = signing.signVote(
       this.o.secretKey,
-      pair.privRand,
-      finalityVoteMessage(block.height, block.hash, this.voteContext),
+      { height: block.height, blockHash: block.hash, privRand: pair.privRand, pubRand, proof },
+      this.voteContext,
     );
     pair.privRand.fill(0);
-    return { fpPubkeyHex: this.pk, height: block.height, pubRand, proof, blockHash: block.hash, signature };
+    return vote;
   }
 
   private async send(batch: FinalityVote[]): Promise<void> {
@@ -532,17 +541,10 @@ export class Voter {
     // biome-ignore lint/complexity/useMathMinMax: bigint operands; Math.max does not take bigint
     const num = this.o.randomnessBatch > cfg.min_pub_rand ? this.o.randomnessBatch : cfg.min_pub_rand;
     const prepared = this.d.store.prepare(start, num);
-    const msg = randomnessCommitMessage(start, num, prepared.commitment, this.commitContext);
-    const signature = bip340Sign(this.o.secretKey, sha256(msg));
+    const request = signing.signCommit(this.o.secretKey, start, num, prepared.commitment, this.commitContext);
     let txHash: string | undefined;
     try {
-      ({ txHash } = await this.d.contract.commitPublicRandomness({
-        fpPubkeyHex: this.pk,
-        startHeight: start,
-        numPubRand: num,
-        commitment: prepared.commitment,
-        signature,
-      }));
+      ({ txHash } = await this.d.contract.commitPublicRandomness(request));
     } catch (err) {
       // The transaction may have landed although we saw an error (timeout, lost response).
       const last = await this.wrap("contract-query", () => this.d.contract.lastPubRandCommit(this.pk));
@@ -595,8 +597,4 @@ export class Voter {
 
 function orDefault<T>(given: T | undefined, fallback: T): T {
   return given === undefined ? fallback : given;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { untilSignal } from "./cli-signal.ts";
 import type { Config } from "./config.ts";
 import { startDevnetSystem } from "./devnet/system.ts";
-import { readState } from "./indexer/state.ts";
 import type { Logger } from "./log.ts";
 import { startService } from "./service.ts";
+import { readState } from "./store/state.ts";
 
 export async function runDevnetSystem(config: Config, log: Logger): Promise<void> {
   const dir = join(config.database.data_dir, "devnet");

@@ -35,5 +35,5 @@ export * as finality from "./core/finality/index.ts";
 export { type Database, type DatabaseOptions, openDatabase } from "./db/database.ts";
 export { type Devnet, type DevnetInfo, type DevnetOptions, startDevnet } from "./devnet/index.ts";
 export { type DevnetSystem, type DevnetSystemOptions, startDevnetSystem } from "./devnet/system.ts";
-export { type GadgetEventMap, GadgetEvents } from "./indexer/events.ts";
+export { type GadgetEventMap, GadgetEvents } from "./indexer/runtime/events.ts";
 export { type ServiceHandle, startService } from "./service.ts";

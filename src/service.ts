@@ -7,12 +7,12 @@ import { startApi } from "./api/server.ts";
 import { l2TransactionLocator } from "./api/transactions.ts";
 import type { Config } from "./config.ts";
 import { type Database, openDatabase } from "./db/database.ts";
-import { bridgeEvents } from "./indexer/event-bridge.ts";
-import { GadgetEvents } from "./indexer/events.ts";
-import { type GadgetSettings, runGadget } from "./indexer/gadget.ts";
-import { errorText } from "./indexer/loop.ts";
-import { readCursor, readState } from "./indexer/state.ts";
+import { errorKind, errorText, rpcFailure } from "./errors.ts";
+import { bridgeEvents } from "./indexer/runtime/event-bridge.ts";
+import { GadgetEvents } from "./indexer/runtime/events.ts";
+import { type GadgetSettings, runGadget } from "./indexer/runtime/gadget.ts";
 import type { Logger } from "./log.ts";
+import { readCursor, readState } from "./store/state.ts";
 
 export interface ServiceHandle {
   readonly db: Database;
@@ -124,16 +124,10 @@ export async function startService(
 
 function metricHooks(metrics: GadgetMetrics) {
   return {
-    onRpcError: (component: string, error: unknown) => {
-      const text = errorText(error);
-      const kind = /timeout|timed out/i.test(text)
-        ? "timeout"
-        : /malformed|unexpected|invalid|decode/i.test(text)
-          ? "malformed"
-          : /status|http|fetch|ECONN|socket/i.test(text)
-            ? "http"
-            : "rpc";
-      metrics.rpcErrorsTotal.inc({ endpoint: component, kind });
+    // Only chain endpoints' failures are RPC errors: a database fault or a reorg race is logged by its loop.
+    onStepError: (component: string, error: unknown) => {
+      if (errorKind(error) === "rpc")
+        metrics.rpcErrorsTotal.inc({ endpoint: component, kind: rpcFailure(error) });
     },
     onDisagreement: () => metrics.stateDisagreementsTotal.inc(),
     onSafetyIncident: (kind: string) => {

@@ -1,9 +1,11 @@
 // The finality read model every query surface shares (gRPC for op-node, REST, GraphQL), so the three can never
 // disagree about whether a block is BTC-finalized. "Height h is BTC-finalized" = the canonical block at h has
 // status FINALIZED (rules 5 and 6: the indexer marks blocks between checked heights too).
+
 import type { BlockRef } from "../core/finality/consecutive.ts";
 import { normalizeBlockHash, rangeFinalizedPrefix, type StoredBlockStatus } from "../core/finality/range.ts";
 import type { PrismaClient } from "../db/generated/client.ts";
+import { readCursor, readState, readStates, type StateKey } from "../store/state.ts";
 import { BLOCK_NOT_FOUND_MESSAGE, NOT_ACTIVATED_MESSAGE, QueryError } from "./errors.ts";
 
 export interface BlockInfo {
@@ -55,16 +57,15 @@ export function parseTransactionHash(hash: string | null | undefined): `0x${stri
 export class FinalityReader {
   constructor(private readonly prisma: PrismaClient) {}
 
-  async state(keys: readonly string[]): Promise<Map<string, string>> {
-    const rows = await this.prisma.gadgetState.findMany({ where: { key: { in: [...keys] } } });
-    return new Map(rows.map((r) => [r.key, r.value]));
+  state<K extends StateKey>(keys: readonly K[]): Promise<Map<K, string>> {
+    return readStates(this.prisma, keys);
   }
 
   /** Rule 7: the persisted activation timestamp, or the reference's not-activated error. */
   async activatedTimestamp(): Promise<bigint> {
-    const row = await this.prisma.gadgetState.findUnique({ where: { key: "activated_timestamp" } });
-    if (row === null) throw new QueryError("not_activated", NOT_ACTIVATED_MESSAGE);
-    return BigInt(row.value);
+    const value = await readState(this.prisma, "activated_timestamp");
+    if (value === undefined) throw new QueryError("not_activated", NOT_ACTIVATED_MESSAGE);
+    return BigInt(value);
   }
 
   /**
@@ -149,7 +150,7 @@ export class FinalityReader {
   async l2HeadHeight(state?: Map<string, string>): Promise<bigint> {
     const known = (state ?? (await this.state(["l2_head_height"]))).get("l2_head_height");
     if (known !== undefined) return BigInt(known);
-    const cursor = await this.prisma.ingestCursor.findUnique({ where: { name: "l2" } });
+    const cursor = await readCursor(this.prisma, "l2");
     return cursor?.height ?? 0n;
   }
 

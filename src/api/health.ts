@@ -1,7 +1,10 @@
 // Liveness and readiness. /health answers "the process is up"; /ready answers "trust my answers now": every
 // component reported ok, the engine is caught up with the L2 head within a bound, and no safety incident is
 // open. Components push their state here; the lag and incidents are read from the database at probe time.
+
 import type { PrismaClient } from "../db/generated/client.ts";
+import { openIncidentCount } from "../store/blocks.ts";
+import { readCursor, readState } from "../store/state.ts";
 
 export type ComponentState = "ok" | "degraded" | "down";
 
@@ -73,13 +76,13 @@ export class ServiceHealth {
     }
 
     const [head, engine, incidents] = await Promise.all([
-      prisma.gadgetState.findUnique({ where: { key: "l2_head_height" } }),
-      prisma.ingestCursor.findUnique({ where: { name: "engine" } }),
-      prisma.safetyIncident.count({ where: { resolvedAt: null } }),
+      readState(prisma, "l2_head_height"),
+      readCursor(prisma, "engine"),
+      openIncidentCount(prisma),
     ]);
     let lagBlocks: bigint | null = null;
-    if (head !== null) {
-      lagBlocks = BigInt(head.value) - (engine?.height ?? 0n);
+    if (head !== undefined) {
+      lagBlocks = BigInt(head) - (engine?.height ?? 0n);
       if (lagBlocks > this.maxLagBlocks) {
         reasons.push(`engine is ${lagBlocks} blocks behind the L2 head (allowed ${this.maxLagBlocks})`);
       }

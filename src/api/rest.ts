@@ -1,8 +1,10 @@
 // The reference gadget's HTTP endpoints with its JSON field names, minus its faults: malformed input is 400,
 // unknown is 404, only failures of ours are 500, and blockHash carries 0x like txHash. Plus /ready and /metrics.
+
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PrismaClient } from "../db/generated/client.ts";
 import type { Logger } from "../log.ts";
+import { openIncidentCount } from "../store/blocks.ts";
 import { asQueryError, type QueryErrorKind } from "./errors.ts";
 import { type FinalityReader, parseTransactionHash, type TransactionLocator } from "./finality.ts";
 import type { ServiceHealth } from "./health.ts";
@@ -77,9 +79,7 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
         break;
       }
       case "/metrics": {
-        deps.metrics.safetyIncidentsOpen.set(
-          await deps.prisma.safetyIncident.count({ where: { resolvedAt: null } }),
-        );
+        deps.metrics.safetyIncidentsOpen.set(await openIncidentCount(deps.prisma));
         const { contentType, body } = await deps.metrics.render();
         send(res, 200, body, contentType);
         break;

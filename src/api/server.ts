@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
 import type { Database } from "../db/database.ts";
-import type { GadgetEvents } from "../indexer/events.ts";
+import type { GadgetEvents } from "../indexer/runtime/events.ts";
 import type { Logger } from "../log.ts";
 import { FinalityReader, type TransactionLocator } from "./finality.ts";
 import { SharedLoads } from "./graphql/context.ts";

@@ -5,7 +5,7 @@
 // Retrying each call makes a step fail with about n·p^attempts instead. The gadget and the provider daemon
 // both talk to Babylon through it.
 import { Comet38Client, HttpClient, type RpcClient } from "@cosmjs/tendermint-rpc";
-import { sleep } from "../indexer/backoff.ts";
+import { withRetry } from "../retry.ts";
 
 type Request = Parameters<RpcClient["execute"]>[0];
 
@@ -24,19 +24,6 @@ export class RetryingRpcClient implements RpcClient {
   };
 
   readonly disconnect = () => this.inner.disconnect();
-}
-
-/** Runs `call` up to `attempts` times, sleeping a jittered, doubling delay from `baseMs` between tries. */
-export async function withRetry<T>(call: () => Promise<T>, attempts = 4, baseMs = 50): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      if (attempt >= attempts) throw error;
-      const cap = baseMs * 2 ** (attempt - 1);
-      await sleep(cap / 2 + Math.random() * (cap / 2));
-    }
-  }
 }
 
 /** A CometBFT 0.38 client (Babylon's) over HTTP whose calls retry on errors. */

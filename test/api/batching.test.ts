@@ -5,7 +5,7 @@ import { ServiceHealth } from "../../src/api/health.ts";
 import { GadgetMetrics } from "../../src/api/metrics.ts";
 import { type ApiHandle, startApi } from "../../src/api/server.ts";
 import type { PrismaClient } from "../../src/db/generated/client.ts";
-import { GadgetEvents } from "../../src/indexer/events.ts";
+import { GadgetEvents } from "../../src/indexer/runtime/events.ts";
 import { silentLogger } from "../../src/log.ts";
 import { openTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { seedChain } from "./fixtures.ts";

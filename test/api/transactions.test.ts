@@ -6,7 +6,7 @@ import { GadgetMetrics } from "../../src/api/metrics.ts";
 import { type ApiHandle, startApi } from "../../src/api/server.ts";
 import { l2TransactionLocator } from "../../src/api/transactions.ts";
 import { type Anvil, startAnvil } from "../../src/devnet/anvil.ts";
-import { GadgetEvents } from "../../src/indexer/events.ts";
+import { GadgetEvents } from "../../src/indexer/runtime/events.ts";
 import { silentLogger } from "../../src/log.ts";
 import { openTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { gql } from "./harness.ts";

@@ -16,7 +16,7 @@ import {
 import { BabylonBlockReader } from "../../src/chains/babylon/block-reader.ts";
 import { bytesToHex, keys, merkle, randomness } from "../../src/core/crypto/index.ts";
 import { type Devnet, startDevnet } from "../../src/devnet/devnet.ts";
-import { recordsOfBlock } from "../../src/indexer/babylon-records.ts";
+import { recordsOfBlock } from "../../src/indexer/babylon/records.ts";
 import { blockHash } from "./fixture.ts";
 
 let devnet: Devnet;

@@ -16,14 +16,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FinalityContractQueryClient } from "../../contracts/finality/client.ts";
 import { runProviderCommand } from "../../provider/cli.ts";
 import { providerPaths } from "../../provider/daemon.ts";
-import { alignUp, type CommitGrid } from "../../provider/randomness-store.ts";
 import { inspectJournal } from "../../provider/sign-guard.ts";
+import { type FinalityGrid, nextCheckedHeight } from "../../src/core/finality/grid.ts";
 import { type DevnetSystem, startDevnetSystem } from "../../src/devnet/system.ts";
 import { type LogLine, ProviderProcess } from "../provider/cli-process.ts";
 
 const SECONDS = Number(process.env.OBF_PROVIDER_E2E_SECONDS ?? "15");
 // Activation far enough ahead that all three providers have randomness committed before it.
-const GRID: CommitGrid = { activationHeight: 21n, interval: 3n };
+const GRID: FinalityGrid = { activationHeight: 21n, interval: 3n };
 /** The passphrase startDevnetSystem encrypts every provider's keys with. */
 const PASSPHRASE = "devnet-passphrase";
 const CLI = 2; // the provider run through the CLI
@@ -96,7 +96,7 @@ async function lowestHighest(): Promise<bigint> {
 }
 function checked(from: bigint, to: bigint): bigint[] {
   const out: bigint[] = [];
-  for (let h = alignUp(from, GRID); h <= to; h += GRID.interval) out.push(h);
+  for (let h = nextCheckedHeight(from, GRID); h <= to; h += GRID.interval) out.push(h);
   return out;
 }
 const lastCheckedAtOrBelow = (h: bigint) =>

@@ -12,7 +12,7 @@ import { Keystore } from "../../provider/keystore.ts";
 import { bytesToHex, hexToBytes } from "../../src/core/crypto/bytes.ts";
 import * as merkle from "../../src/core/crypto/merkle.ts";
 import { deriveRandomnessList } from "../../src/core/crypto/randomness.ts";
-import { readCursor } from "../../src/indexer/state.ts";
+import { readCursor } from "../../src/store/state.ts";
 import { startTestSystem, type TestSystem } from "../helpers/system.ts";
 
 const PASSPHRASE = "devnet-passphrase";

@@ -2,9 +2,9 @@
 // of config flags (as `loadConfig` takes them). Every 100 ms it prints one JSON line with its progress, read
 // from its own database; on SIGTERM it stops cleanly and exits 0.
 import { loadConfig } from "../../src/config.ts";
-import { readCursor, readState } from "../../src/indexer/state.ts";
 import { createLogger } from "../../src/log.ts";
 import { startService } from "../../src/service.ts";
+import { readCursor, readState } from "../../src/store/state.ts";
 
 export interface GadgetProgress {
   babylon: string | null;

@@ -6,9 +6,9 @@ import { join } from "node:path";
 import { loadConfig } from "../../src/config.ts";
 import type { DevnetOptions } from "../../src/devnet/devnet.ts";
 import { type DevnetSystem, type SystemProvider, startDevnetSystem } from "../../src/devnet/system.ts";
-import { readState } from "../../src/indexer/state.ts";
 import { createLogger } from "../../src/log.ts";
 import { type ServiceHandle, startService } from "../../src/service.ts";
+import { readState } from "../../src/store/state.ts";
 import { createTestDatabaseUrl, usingPostgres } from "./database.ts";
 
 export interface TestSystem {

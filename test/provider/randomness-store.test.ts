@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { alignUp, commitEnd, RandomnessStore } from "../../provider/randomness-store.ts";
+import { commitEnd, RandomnessStore } from "../../provider/randomness-store.ts";
 import { bytesToHex } from "../../src/core/crypto/bytes.ts";
 import { root, verifyProof } from "../../src/core/crypto/merkle.ts";
 import { deriveRandomness, deriveRandomnessList } from "../../src/core/crypto/randomness.ts";
+import { nextCheckedHeight } from "../../src/core/finality/grid.ts";
 
 const SK = Uint8Array.from(
   Buffer.from("8fa9f2d364e5a20e13aa8becd4d795a731ad2bc40b503e08c1662ce331709af4", "hex"),
@@ -25,10 +26,10 @@ const open = (chainId = CHAIN) => RandomnessStore.open({ dir, secretKey: SK, cha
 
 describe("RandomnessStore", () => {
   it("aligns starts to the checked-height grid", () => {
-    expect(alignUp(0n, grid)).toBe(100n);
-    expect(alignUp(100n, grid)).toBe(100n);
-    expect(alignUp(101n, grid)).toBe(105n);
-    expect(alignUp(105n, grid)).toBe(105n);
+    expect(nextCheckedHeight(0n, grid)).toBe(100n);
+    expect(nextCheckedHeight(100n, grid)).toBe(100n);
+    expect(nextCheckedHeight(101n, grid)).toBe(105n);
+    expect(nextCheckedHeight(105n, grid)).toBe(105n);
   });
 
   it("plans commitments ahead of the target without overlap", () => {

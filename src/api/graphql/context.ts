@@ -9,7 +9,7 @@ import type {
   L2Block,
   PrismaClient,
 } from "../../db/generated/client.ts";
-import type { GadgetEvents } from "../../indexer/events.ts";
+import type { GadgetEvents } from "../../indexer/runtime/events.ts";
 import type { Logger } from "../../log.ts";
 import type { FinalityReader, TransactionLocator } from "../finality.ts";
 import type { ServiceHealth } from "../health.ts";

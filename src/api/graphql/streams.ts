@@ -8,7 +8,7 @@ import type {
   BlockStatusEvent,
   GadgetEventMap,
   GadgetEvents,
-} from "../../indexer/events.ts";
+} from "../../indexer/runtime/events.ts";
 import { Channel } from "./channel.ts";
 import type { SharedLoads } from "./context.ts";
 

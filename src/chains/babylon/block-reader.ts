@@ -4,7 +4,8 @@
 // over the whole JSON — which cost a 20,000-block backfill about 5 s of CPU and much garbage; the reconciler
 // and everything else still go through CosmJS. Failed calls are retried on their own (see `call`).
 
-import { withRetry } from "../rpc-retry.ts";
+import { RpcError } from "../../errors.ts";
+import { withRetry } from "../../retry.ts";
 import type { AbciEventLike } from "./events.ts";
 
 export interface BabylonBlock {
@@ -18,9 +19,8 @@ export interface BabylonBlock {
   blockEvents: readonly AbciEventLike[];
 }
 
-export class BabylonRpcError extends Error {
-  override readonly name = "BabylonRpcError";
-}
+/** A Babylon JSON-RPC call failed or answered an error. */
+export class BabylonRpcError extends RpcError {}
 
 interface JsonRpcReply {
   id: number;

@@ -170,6 +170,16 @@ export const BTCDelegationResponse = defineMessage("babylon.btcstaking.v1.BTCDel
 });
 export type BTCDelegationResponse = MessageOf<typeof BTCDelegationResponse>;
 
+/** The covenant quorum is reached: staking, unbonding and slashing signatures each number `quorum` or more. */
+export function covenantQuorumReached(d: BTCDelegationResponse, quorum: number): boolean {
+  const u = d.undelegationResponse;
+  return (
+    d.covenantSigs.length >= quorum &&
+    (u?.covenantUnbondingSigList.length ?? 0) >= quorum &&
+    (u?.covenantSlashingSigs.length ?? 0) >= quorum
+  );
+}
+
 export const BTCDelegatorDelegationsResponse = defineMessage(
   "babylon.btcstaking.v1.BTCDelegatorDelegationsResponse",
   {

@@ -17,6 +17,16 @@ export function bytesToHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }
 
+/** Hex without a `0x` (or `0X`) prefix: how the contract and Babylon write hashes. */
+export function strip0x(hex: string): string {
+  return hex.startsWith("0x") || hex.startsWith("0X") ? hex.slice(2) : hex;
+}
+
+/** Hex with a `0x` prefix: how the L2 (EVM) writes hashes. */
+export function with0x(hex: string): string {
+  return `0x${strip0x(hex)}`;
+}
+
 /** 8-byte big-endian encoding of a uint64 (heights, counts). */
 export function be64(value: bigint | number, input = "value"): Uint8Array {
   if (typeof value === "number" && !Number.isSafeInteger(value)) {

@@ -4,3 +4,4 @@ export * from "./grid.ts";
 export * from "./power.ts";
 export * from "./quorum.ts";
 export * from "./range.ts";
+export * from "./staking.ts";

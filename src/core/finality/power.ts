@@ -20,12 +20,6 @@ export interface Delegation {
   readonly unbondedAtBtcHeight?: number | undefined;
 }
 
-/** A BTC height interval [from, until); `untilBtcHeight` undefined means still ongoing. */
-export interface BtcHeightPeriod {
-  readonly fromBtcHeight: number;
-  readonly untilBtcHeight?: number | undefined;
-}
-
 export interface ProviderState {
   readonly btcPk: string;
   /** The BSN the provider is registered for; only providers of the table's BSN count. */
@@ -34,10 +28,8 @@ export interface ProviderState {
   readonly slashedBtcHeight?: number | undefined;
   /** Babylon height of the slashing; undefined (or Babylon's 0) when not slashed. */
   readonly slashedBabylonHeight?: number | undefined;
-  /** Current jail flag; used only when `jailedPeriods` is not given. */
+  /** Jailed at the table's height, as the staking history says (staking.ts); never a "current" flag. */
   readonly jailed: boolean;
-  /** Jail history by BTC height; when given it is authoritative and `jailed` is ignored. */
-  readonly jailedPeriods?: readonly BtcHeightPeriod[] | undefined;
 }
 
 export interface StakingParams {
@@ -59,8 +51,8 @@ export interface StakingParams {
  *
  * Decisions beyond DESIGN rule 3, all on the side of not over-counting power:
  * - A provider whose slashing has a Babylon height but no BTC height counts as slashed at every height.
- * - Jailed providers are excluded while jailed (issue text), by `jailedPeriods` when the history is known,
- *   else by the current `jailed` flag.
+ * - Jailed providers are excluded while jailed (issue text): `jailed` is their status at the table's
+ *   height, which staking.ts derives from the recorded history.
  * - A delegation with `startHeight` or `endHeight` 0 has no inclusion proof yet and is not active
  *   (Babylon's own status says VERIFIED, not ACTIVE).
  * - Delegations naming a provider that is not in `providers` add nothing for that provider.
@@ -119,22 +111,13 @@ function isEligible(
   if (provider.bsnId !== bsnId) return false;
   if (allowList !== undefined && allowList.size > 0 && !allowList.has(provider.btcPk)) return false;
   if (isSlashedBy(provider, btcHeight)) return false;
-  return !isJailedAt(provider, btcHeight);
+  return !provider.jailed;
 }
 
 function isSlashedBy(provider: ProviderState, btcHeight: number): boolean {
   const btc = provider.slashedBtcHeight || undefined; // Babylon encodes "not slashed" as 0
   if (btc !== undefined) return btc <= btcHeight;
   return Boolean(provider.slashedBabylonHeight);
-}
-
-function isJailedAt(provider: ProviderState, btcHeight: number): boolean {
-  if (provider.jailedPeriods === undefined) return provider.jailed;
-  return provider.jailedPeriods.some(
-    (period) =>
-      period.fromBtcHeight <= btcHeight &&
-      (period.untilBtcHeight === undefined || btcHeight < period.untilBtcHeight),
-  );
 }
 
 function assertBtcHeight(name: string, value: number): void {

@@ -120,25 +120,11 @@ describe("voting power table", () => {
     expect(votingPowerTable(1500, providers, [delegation([FP1], 4n)], params).get(FP1)).toBe(4n);
   });
 
-  it("excludes a jailed provider: by the current flag, or by its jail periods when known", () => {
+  it("excludes a provider jailed at the table's height (staking.ts computes the flag from history)", () => {
     const dels = [delegation([FP1], 1n), delegation([FP2], 2n)];
     expect(votingPowerTable(1500, [provider(FP1, { jailed: true }), provider(FP2)], dels, params)).toEqual(
       new Map([[FP2, 2n]]),
     );
-    const periods = provider(FP1, {
-      jailed: true, // ignored: the history is authoritative
-      jailedPeriods: [{ fromBtcHeight: 1200, untilBtcHeight: 1300 }, { fromBtcHeight: 1800 }],
-    });
-    const at = (h: number) => votingPowerTable(h, [periods], dels, params).has(FP1);
-    expect([at(1199), at(1200), at(1299), at(1300), at(1799), at(1800), at(1900)]).toEqual([
-      true,
-      false,
-      false,
-      true,
-      true,
-      false,
-      false,
-    ]);
   });
 
   it("with a non-empty allow-list counts only listed providers; an empty one allows all", () => {

@@ -1,0 +1,143 @@
+// FinalityProvider: description, status, power, participation and misses, randomness commitments.
+import { missedCheckedHeights, participation } from "../../../store/participation.ts";
+import { builder } from "../builder.ts";
+import type { FinalityProvider, GraphQLContext } from "../context.ts";
+import { delegationsPage, pubRandPage, signaturesPage } from "../pages.ts";
+import { badArgument } from "../pagination.ts";
+import { nonNegative } from "../validation.ts";
+import { HeightOrderEnum, type ProviderStatus, ProviderStatusEnum } from "./enums.ts";
+import { DelegationConnection, ProviderRef, PubRandConnection, SignatureConnection } from "./refs.ts";
+
+export const Description = builder.objectRef<FinalityProvider>("FinalityProviderDescription").implement({
+  fields: (t) => ({
+    moniker: t.string({ nullable: true, resolve: (p) => p.moniker }),
+    identity: t.string({ nullable: true, resolve: (p) => p.identity }),
+    website: t.string({ nullable: true, resolve: (p) => p.website }),
+    securityContact: t.string({ nullable: true, resolve: (p) => p.securityContact }),
+    details: t.string({ nullable: true, resolve: (p) => p.details }),
+  }),
+});
+
+export interface Participation {
+  window: number;
+  expected: number;
+  voted: number;
+}
+
+export const ParticipationRef = builder.objectRef<Participation>("Participation").implement({
+  description:
+    "Votes over the provider's last `window` checked canonical blocks at which it had voting power",
+  fields: (t) => ({
+    window: t.exposeInt("window"),
+    checkedBlocks: t.int({ resolve: (p) => p.expected }),
+    votedBlocks: t.int({ resolve: (p) => p.voted }),
+    missedBlocks: t.int({ resolve: (p) => p.expected - p.voted }),
+    rate: t.float({ nullable: true, resolve: (p) => (p.expected === 0 ? null : p.voted / p.expected) }),
+  }),
+});
+
+export async function providerStatus(p: FinalityProvider, ctx: GraphQLContext): Promise<ProviderStatus> {
+  if (p.slashedBabylonHeight !== null && p.slashedBabylonHeight !== 0n) return "SLASHED";
+  if (p.jailed) return "JAILED";
+  return (await ctx.loaders.currentPower.load(p.btcPk)) > 0n ? "ACTIVE" : "INACTIVE";
+}
+
+ProviderRef.implement({
+  description: "A finality provider registered for the BSN",
+  fields: (t) => ({
+    btcPk: t.exposeString("btcPk", { description: "x-only BTC public key, 64 lowercase hex digits" }),
+    bsnId: t.exposeString("bsnId"),
+    addr: t.string({ nullable: true, resolve: (p) => p.addr }),
+    description: t.field({ type: Description, resolve: (p) => p }),
+    commission: t.string({ nullable: true, resolve: (p) => p.commission }),
+    status: t.field({ type: ProviderStatusEnum, resolve: (p, _a, ctx) => providerStatus(p, ctx) }),
+    jailed: t.exposeBoolean("jailed"),
+    slashedBabylonHeight: t.field({ type: "BigInt", nullable: true, resolve: (p) => p.slashedBabylonHeight }),
+    slashedBtcHeight: t.int({ nullable: true, resolve: (p) => p.slashedBtcHeight }),
+    registeredBabylonHeight: t.field({
+      type: "BigInt",
+      nullable: true,
+      resolve: (p) => p.registeredBabylonHeight,
+    }),
+    votingPower: t.field({
+      type: "BigInt",
+      description: "Satoshis at the newest BTC height the engine computed voting power for",
+      resolve: (p, _a, ctx) => ctx.loaders.currentPower.load(p.btcPk),
+    }),
+    votingPowerAt: t.field({
+      type: "BigInt",
+      nullable: true,
+      description:
+        "Satoshis at a BTC height; null when the engine has not evaluated any block at that BTC height",
+      args: { btcHeight: t.arg.int({ required: true }) },
+      resolve: (p, args, ctx) => {
+        if (args.btcHeight < 0)
+          throw badArgument("btcHeight", `must not be negative (got ${args.btcHeight})`);
+        return ctx.loaders.powerAt.load(`${args.btcHeight}:${p.btcPk}`);
+      },
+    }),
+    highestVotedHeight: t.field({
+      type: "BigInt",
+      nullable: true,
+      resolve: (p, _a, ctx) => ctx.loaders.highestVotedHeight.load(p.btcPk),
+    }),
+    delegations: t.field({
+      type: DelegationConnection,
+      args: { ...t.arg.connectionArgs(), status: t.arg.string() },
+      resolve: (p, args, ctx) => delegationsPage(ctx, args, { status: args.status, fpBtcPk: p.btcPk }, ""),
+    }),
+    votes: t.field({
+      type: SignatureConnection,
+      args: {
+        ...t.arg.connectionArgs(),
+        heightGte: t.arg({ type: "BigInt" }),
+        heightLte: t.arg({ type: "BigInt" }),
+        orderBy: t.arg({ type: HeightOrderEnum, defaultValue: "HEIGHT_DESC" }),
+      },
+      resolve: (p, args, ctx) =>
+        signaturesPage(
+          ctx,
+          args,
+          { fpBtcPk: p.btcPk, heightGte: args.heightGte, heightLte: args.heightLte },
+          args.orderBy ?? "HEIGHT_DESC",
+          "",
+        ),
+    }),
+    missedCheckedHeights: t.field({
+      type: ["BigInt"],
+      description:
+        "Checked canonical heights, newest first, at which the provider had voting power and did not vote for the canonical block",
+      args: {
+        fromHeight: t.arg({ type: "BigInt" }),
+        toHeight: t.arg({ type: "BigInt" }),
+        first: t.arg.int({ defaultValue: 100 }),
+      },
+      resolve: async (p, args, ctx) => {
+        const first = args.first ?? 100;
+        if (first < 0 || first > ctx.maxPageSize) {
+          throw badArgument("first", `must be an integer from 0 to ${ctx.maxPageSize} (got ${first})`);
+        }
+        const from = nonNegative("fromHeight", args.fromHeight ?? 0n);
+        const to = args.toHeight ?? 2n ** 63n - 1n;
+        return missedCheckedHeights(ctx.prisma, p.btcPk, from, to, first);
+      },
+    }),
+    participation: t.field({
+      type: ParticipationRef,
+      args: {
+        window: t.arg.int({ defaultValue: 100, description: "How many of the latest checked blocks" }),
+      },
+      resolve: async (p, args, ctx) => {
+        const window = args.window ?? 100;
+        if (window < 1 || window > 100_000)
+          throw badArgument("window", `must be from 1 to 100000 (got ${window})`);
+        return { window, ...(await participation(ctx.prisma, p.btcPk, window)) };
+      },
+    }),
+    randomnessCommits: t.field({
+      type: PubRandConnection,
+      args: { ...t.arg.connectionArgs() },
+      resolve: (p, args, ctx) => pubRandPage(ctx, args, p.btcPk),
+    }),
+  }),
+});

@@ -1,0 +1,98 @@
+// SyncStatus: how far each chain is indexed and finalized.
+import { builder } from "../builder.ts";
+import { ComponentRef, IncidentRef, type SyncStatus } from "./health.ts";
+import { BlockRef } from "./refs.ts";
+
+export const optBig = (value: string | undefined) => (value === undefined ? null : BigInt(value));
+
+export const SyncStatusRef = builder.objectRef<SyncStatus>("SyncStatus").implement({
+  fields: (t) => ({
+    l2HeadHeight: t.field({ type: "BigInt", nullable: true, resolve: (s) => s.head }),
+    l2SafeHeight: t.field({
+      type: "BigInt",
+      nullable: true,
+      resolve: (s) => optBig(s.state.get("l2_safe_height")),
+    }),
+    l2FinalizedHeight: t.field({
+      type: "BigInt",
+      nullable: true,
+      description:
+        "The L2's own finalized head (L1 finality, and BTC finality when op-node uses this gadget)",
+      resolve: (s) => optBig(s.state.get("l2_finalized_height")),
+    }),
+    l2IngestedHeight: t.field({
+      type: "BigInt",
+      nullable: true,
+      resolve: (s) => s.cursors.get("l2") ?? null,
+    }),
+    evaluatedHeight: t.field({
+      type: "BigInt",
+      nullable: true,
+      description: "Highest L2 height the finality engine evaluated",
+      resolve: (s) => s.cursors.get("engine") ?? null,
+    }),
+    btcFinalizedHeight: t.field({
+      type: "BigInt",
+      nullable: true,
+      resolve: (s) => s.finalized?.height ?? null,
+    }),
+    btcFinalizedBlock: t.field({ type: BlockRef, nullable: true, resolve: (s) => s.finalized }),
+    babylonHeight: t.field({
+      type: "BigInt",
+      nullable: true,
+      description: "Babylon's latest height as last seen",
+      resolve: (s) => optBig(s.state.get("babylon_head_height")),
+    }),
+    babylonIndexedHeight: t.field({
+      type: "BigInt",
+      nullable: true,
+      resolve: (s) => s.cursors.get("babylon") ?? null,
+    }),
+    btcTipHeight: t.int({
+      nullable: true,
+      resolve: (s) => (s.state.has("btc_tip_height") ? Number(s.state.get("btc_tip_height")) : null),
+    }),
+    activated: t.boolean({ resolve: (s) => s.state.has("activated_timestamp") }),
+    activatedTimestamp: t.field({
+      type: "BigInt",
+      nullable: true,
+      resolve: (s) => optBig(s.state.get("activated_timestamp")),
+    }),
+    activatedHeight: t.field({
+      type: "BigInt",
+      nullable: true,
+      resolve: (s) => optBig(s.state.get("activated_height")),
+    }),
+    lagBlocks: t.field({
+      type: "BigInt",
+      nullable: true,
+      description: "L2 head height minus the BTC-finalized height",
+      resolve: (s) => (s.head === null ? null : s.head - (s.finalized?.height ?? 0n)),
+    }),
+    lagSeconds: t.float({
+      nullable: true,
+      description:
+        "Timestamp of the L2 head (or now, before it is stored) minus that of the BTC-finalized block",
+      resolve: (s) => {
+        if (s.finalized === null) return null;
+        const headTime = s.headBlock !== null ? Number(s.headBlock.timestamp) : Date.now() / 1000;
+        return Math.max(0, headTime - Number(s.finalized.timestamp));
+      },
+    }),
+    components: t.field({ type: [ComponentRef], resolve: (_s, _a, ctx) => ctx.health.snapshot() }),
+    ready: t.boolean({ resolve: async (_s, _a, ctx) => (await ctx.health.readiness(ctx.prisma)).ready }),
+    notReadyReasons: t.stringList({
+      resolve: async (_s, _a, ctx) => (await ctx.health.readiness(ctx.prisma)).reasons,
+    }),
+    safetyIncidents: t.field({
+      type: [IncidentRef],
+      description: "Open safety incidents",
+      resolve: (_s, _a, ctx) =>
+        ctx.prisma.safetyIncident.findMany({
+          where: { resolvedAt: null },
+          orderBy: { id: "asc" },
+          take: 100,
+        }),
+    }),
+  }),
+});

@@ -1,0 +1,75 @@
+// Errors by what failed, not by what their message says: a loop, a metric or an operator decides from
+// `kind`. Errors thrown by libraries (viem, CosmJS, node-postgres, Prisma) are placed by their type or code.
+
+export type ErrorKind = "rpc" | "database" | "reorg" | "config" | "protocol";
+
+/** An error whose kind the project decided where it was thrown. */
+export class KindedError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A chain endpoint failed, timed out or answered with an error. */
+export class RpcError extends KindedError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("rpc", message, options);
+  }
+}
+
+/** The canonical chain moved under a step (an L2 reorg raced finalization): the step is retried. */
+export class ReorgError extends KindedError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("reorg", message, options);
+  }
+}
+
+/** A chain or contract answered something the protocol does not allow (malformed, undecodable). */
+export class ProtocolError extends KindedError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("protocol", message, options);
+  }
+}
+
+// Node's socket errors: the endpoint could not be reached or dropped the connection.
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EPIPE", "ETIMEDOUT", "EAI_AGAIN"]);
+
+const codeOf = (error: unknown): string | undefined => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+};
+
+/** The kind of any error: the project's own, or a library's placed by its type or code. */
+export function errorKind(error: unknown): ErrorKind {
+  if (error instanceof KindedError) return error.kind;
+  const name = (error as { name?: unknown } | null)?.name;
+  // Prisma's client and driver-adapter errors, and node-postgres' (a five-character SQLSTATE code).
+  if (typeof name === "string" && (name.startsWith("PrismaClient") || name === "DriverAdapterError"))
+    return "database";
+  const code = codeOf(error);
+  if (code !== undefined && /^[0-9A-Z]{5}$/.test(code) && !NETWORK_CODES.has(code)) return "database";
+  return "rpc";
+}
+
+/** How an RPC failed, for the metric's `kind` label: from the error's type and codes, never its text. */
+export function rpcFailure(error: unknown): "timeout" | "http" | "malformed" | "rpc" {
+  const seen = new Set<unknown>();
+  for (let e: unknown = error; e instanceof Error && !seen.has(e); e = e.cause) {
+    seen.add(e);
+    if (e.name === "TimeoutError" || e.name === "AbortError" || codeOf(e) === "ETIMEDOUT") return "timeout";
+    if (e instanceof ProtocolError || e instanceof SyntaxError) return "malformed";
+    if (e.name === "HttpRequestError" || NETWORK_CODES.has(codeOf(e) ?? "")) return "http";
+  }
+  return "rpc";
+}
+
+/** One line of an error for logs and health details (a stack or a multi-line message stays out). */
+export function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message.split("\n")[0]!.slice(0, 500);
+  return String(error).slice(0, 500);
+}

@@ -1,0 +1,87 @@
+// Scans every Babylon block from the stored cursor: `block_results` for events and `block` for the txs the
+// contract events point into. Ranges are read ahead in a worker thread (babylon-fetch/) while the previous
+// one is written, each range with its cursor in one transaction (DESIGN rule 10).
+import { BabylonBlockReader } from "../../chains/babylon/block-reader.ts";
+import type { Logger } from "../../log.ts";
+import { commitBabylonBatch } from "../../store/babylon-batch.ts";
+import { readCursor, writeState } from "../../store/state.ts";
+import type { Store } from "../../store/store.ts";
+import type { StepResult } from "../runtime/loop.ts";
+import { BabylonFetcher } from "./fetch/fetcher.ts";
+import type { BabylonBlockRecords } from "./records.ts";
+
+export interface BabylonIngesterOptions {
+  store: Store;
+  rpcUrl: string;
+  contractAddress: string;
+  log: Logger;
+  /** First Babylon height to scan into an empty database. */
+  startHeight: bigint;
+  /** Most blocks per step (one transaction). */
+  maxBlocksPerStep: number;
+  /** JSON-RPC batch requests in flight while a range is read. */
+  concurrency: number;
+  /** Called after a batch commits, with what it wrote. */
+  onBatch?: (records: BabylonBlockRecords, lastHeight: bigint, lastTime: Date) => Promise<void> | void;
+}
+
+export class BabylonIngester {
+  private readonly reader: BabylonBlockReader;
+  private readonly fetcher: BabylonFetcher;
+  private ahead: { from: bigint; records: Promise<BabylonBlockRecords> } | undefined;
+
+  constructor(private readonly o: BabylonIngesterOptions) {
+    this.reader = new BabylonBlockReader(o.rpcUrl);
+    this.fetcher = new BabylonFetcher({
+      rpcUrl: o.rpcUrl,
+      contractAddress: o.contractAddress,
+      concurrency: o.concurrency,
+    });
+  }
+
+  /** Forgets the range fetched ahead (after an RPC fault: it may be what failed). */
+  reset(): void {
+    this.ahead = undefined;
+  }
+
+  /** Stops the fetch worker (a later step starts it again). */
+  async close(): Promise<void> {
+    this.ahead = undefined;
+    await this.fetcher.close();
+  }
+
+  async step(): Promise<StepResult> {
+    const { db } = this.o.store;
+    const head = await this.reader.latestHeight();
+    await writeState(db, { babylon_head_height: head, babylon_head_at: Date.now() });
+    const cursor = await readCursor(db, "babylon");
+    const from = cursor ? cursor.height + 1n : this.o.startHeight;
+    if (from > head) return "idle";
+    // The range fetched ahead during the previous step's write, when it starts where the cursor says.
+    const ahead = this.ahead?.from === from ? this.ahead.records : undefined;
+    this.ahead = undefined;
+    const records = await (ahead ?? this.fetch(from, head));
+    const last = records.blocks[records.blocks.length - 1]!;
+    if (last.height < head) {
+      // Fetch the next range while this one is written: backfill then runs at the pace of the slower of the two.
+      const next = last.height + 1n;
+      const fetching = this.fetch(next, head);
+      fetching.catch(() => {}); // a failed read-ahead is simply not used
+      this.ahead = { from: next, records: fetching };
+    }
+    for (const bad of records.malformed) {
+      this.o.log.warn(
+        { babylonHeight: String(bad.babylonHeight), event: bad.eventType, err: bad.error },
+        "malformed event skipped",
+      );
+    }
+    await commitBabylonBatch(this.o.store, records, last);
+    await this.o.onBatch?.(records, last.height, last.time);
+    return "progress";
+  }
+
+  private fetch(from: bigint, head: bigint): Promise<BabylonBlockRecords> {
+    const end = from + BigInt(this.o.maxBlocksPerStep) - 1n;
+    return this.fetcher.fetch(from, head < end ? head : end);
+  }
+}

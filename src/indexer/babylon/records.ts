@@ -1,0 +1,417 @@
+// What one Babylon block contributes to the gadget's tables, read from its tx results and block events alone.
+// Pure: the ingester fetches, this decides, the store writes. Only successful txs count, only events of the
+// followed finality contract count, and every record carries the (height, tx, message or event index) it
+// came from, so writing the same block twice changes nothing.
+
+import type { BabylonBlock } from "../../chains/babylon/block-reader.ts";
+import { stakingOutput } from "../../chains/babylon/btc-tx.ts";
+import {
+  type AbciEventLike,
+  BabylonEventType,
+  decodeTypedEvent,
+  isBabylonTypedEvent,
+} from "../../chains/babylon/events.ts";
+import { bytes, defineMessage, field, message, repeated, string } from "../../chains/babylon/proto.ts";
+import { bytesToHex, with0x } from "../../core/crypto/bytes.ts";
+import { sha256 } from "../../core/crypto/sha256.ts";
+
+export interface SignatureRecord {
+  babylonHeight: bigint;
+  txHash: string;
+  msgIndex: number;
+  fpBtcPk: string;
+  height: bigint;
+  /** 0x-prefixed lowercase hex, as L2 hashes are stored. */
+  blockHash: string;
+  pubRand: string | null;
+  signature: string | null;
+  babylonTime: Date;
+}
+
+export interface CommitRecord {
+  babylonHeight: bigint;
+  txHash: string;
+  msgIndex: number;
+  fpBtcPk: string;
+  startHeight: bigint;
+  numPubRand: bigint;
+  commitment: string | null;
+}
+
+export interface ProviderRecord {
+  babylonHeight: bigint;
+  btcPk: string;
+  bsnId: string;
+  addr: string;
+  moniker: string;
+  identity: string;
+  website: string;
+  securityContact: string;
+  details: string;
+  commission: string;
+}
+
+export interface ProviderEventRecord {
+  babylonHeight: bigint;
+  eventIndex: number;
+  fpBtcPk: string;
+  /** A FinalityProviderStatus name without prefix: ACTIVE, INACTIVE, JAILED, SLASHED, … */
+  kind: string;
+}
+
+export interface DelegationCreatedRecord {
+  babylonHeight: bigint;
+  stakingTxHash: string;
+  stakerAddr: string;
+  stakerBtcPk: string;
+  fpBtcPks: string[];
+  totalSat: bigint;
+  stakingTime: number;
+  paramsVersion: number;
+  status: string;
+}
+
+export interface DelegationChangeRecord {
+  babylonHeight: bigint;
+  eventIndex: number;
+  stakingTxHash: string;
+  status: string;
+  covenantQuorumReached?: boolean;
+  startHeight?: number;
+  endHeight?: number;
+  /** BTC height of an early-unbonding spend. */
+  unbondedAtBtcHeight?: number;
+}
+
+export interface EquivocationRecord {
+  babylonHeight: bigint;
+  eventIndex: number;
+  txHash: string | null;
+  fpBtcPk: string;
+  height: bigint;
+  canonicalBlockHash: string;
+  forkBlockHash: string;
+  canonicalSignature: string;
+  forkSignature: string;
+  pubRand: string;
+  signingContext: string;
+}
+
+export interface AllowlistChange {
+  babylonHeight: bigint;
+  added: string[];
+  removed: string[];
+}
+
+export interface BabylonBlockRecords {
+  /** Height and time of every block read: history kept by Babylon height is placed in time through them. */
+  blocks: { height: bigint; time: Date }[];
+  signatures: SignatureRecord[];
+  commits: CommitRecord[];
+  providersCreated: ProviderRecord[];
+  providerEvents: ProviderEventRecord[];
+  delegationsCreated: DelegationCreatedRecord[];
+  delegationChanges: DelegationChangeRecord[];
+  equivocations: EquivocationRecord[];
+  allowlist: AllowlistChange[];
+  /** The contract's config may have changed (update_config): re-read it. */
+  contractConfigTouched: boolean;
+  /** Events that could not be decoded: logged and counted, never fatal. */
+  malformed: { babylonHeight: bigint; eventType: string; error: string }[];
+}
+
+export function emptyRecords(): BabylonBlockRecords {
+  return {
+    blocks: [],
+    signatures: [],
+    commits: [],
+    providersCreated: [],
+    providerEvents: [],
+    delegationsCreated: [],
+    delegationChanges: [],
+    equivocations: [],
+    allowlist: [],
+    contractConfigTouched: false,
+    malformed: [],
+  };
+}
+
+/** Merges the records of consecutive blocks into one batch, keeping their order. */
+export function mergeRecords(into: BabylonBlockRecords, from: BabylonBlockRecords): void {
+  into.blocks.push(...from.blocks);
+  into.signatures.push(...from.signatures);
+  into.commits.push(...from.commits);
+  into.providersCreated.push(...from.providersCreated);
+  into.providerEvents.push(...from.providerEvents);
+  into.delegationsCreated.push(...from.delegationsCreated);
+  into.delegationChanges.push(...from.delegationChanges);
+  into.equivocations.push(...from.equivocations);
+  into.allowlist.push(...from.allowlist);
+  into.contractConfigTouched ||= from.contractConfigTouched;
+  into.malformed.push(...from.malformed);
+}
+
+function attrs(event: AbciEventLike): Map<string, string> {
+  return new Map(event.attributes.map((a) => [a.key, a.value]));
+}
+
+function txHashOf(tx: Uint8Array): string {
+  return bytesToHex(sha256(tx)).toUpperCase();
+}
+
+// Only what the record builder reads of a tx: the JSON of its wasm execute messages. Decoding skips every
+// other field (signatures, auth info, fees), which a backfill of vote txs would otherwise decode by the million.
+const AnyMessage = defineMessage("google.protobuf.Any", {
+  typeUrl: field(1, string),
+  value: field(2, bytes),
+});
+const TxBody = defineMessage("cosmos.tx.v1beta1.TxBody", { messages: repeated(1, message(AnyMessage)) });
+const TxRaw = defineMessage("cosmos.tx.v1beta1.TxRaw", { body: field(1, bytes) });
+const MsgExecuteContract = defineMessage("cosmwasm.wasm.v1.MsgExecuteContract", { msg: field(3, bytes) });
+const utf8 = new TextDecoder();
+
+/** The JSON of the contract messages in a tx, by message index (undefined where a message is something else). */
+function contractMessages(tx: Uint8Array | undefined): (Record<string, unknown> | undefined)[] {
+  if (!tx) return [];
+  try {
+    const body = TxBody.decode(TxRaw.decode(tx).body);
+    return body.messages.map((any) => {
+      if (any.typeUrl !== "/cosmwasm.wasm.v1.MsgExecuteContract") return undefined;
+      return JSON.parse(utf8.decode(MsgExecuteContract.decode(any.value).msg)) as Record<string, unknown>;
+    });
+  } catch {
+    return [];
+  }
+}
+
+function b64ToHex(value: unknown): string | null {
+  if (typeof value !== "string") return null;
+  try {
+    return Buffer.from(value, "base64").toString("hex");
+  } catch {
+    return null;
+  }
+}
+
+const stateName = (s: string) => s.replace(/^(FINALITY_PROVIDER_STATUS_|BTC_DELEGATION_STATUS_)/, "");
+
+export function recordsOfBlock(block: BabylonBlock, contractAddress: string): BabylonBlockRecords {
+  const out = emptyRecords();
+  out.blocks.push({ height: block.height, time: block.time });
+  let eventIndex = 0;
+  const handle = (
+    event: AbciEventLike,
+    txHash: string | null,
+    messages: () => (Record<string, unknown> | undefined)[],
+  ) => {
+    const index = eventIndex++;
+    const wasm = event.type.startsWith("wasm-") || event.type === "wasm";
+    // Most events of a vote tx are the SDK's `message` and wasm `execute` ones: passed over unread.
+    if (!wasm && !isBabylonTypedEvent(event.type)) return;
+    const a = attrs(event);
+    try {
+      if (wasm) {
+        if (a.get("_contract_address") !== contractAddress) return;
+        const msgIndex = Number(a.get("msg_index") ?? "0");
+        switch (event.type) {
+          case "wasm-submit_finality_signature": {
+            const body = messages()[msgIndex]?.submit_finality_signature as
+              | Record<string, unknown>
+              | undefined;
+            out.signatures.push({
+              babylonHeight: block.height,
+              txHash: txHash!,
+              msgIndex,
+              fpBtcPk: required(a, "fp_pubkey_hex").toLowerCase(),
+              height: BigInt(required(a, "block_height")),
+              blockHash: with0x(required(a, "block_hash").toLowerCase()),
+              pubRand: b64ToHex(body?.pub_rand),
+              signature: b64ToHex(body?.signature),
+              babylonTime: block.time,
+            });
+            return;
+          }
+          case "wasm-public_randomness_commit": {
+            const body = messages()[msgIndex]?.commit_public_randomness as
+              | Record<string, unknown>
+              | undefined;
+            out.commits.push({
+              babylonHeight: block.height,
+              txHash: txHash!,
+              msgIndex,
+              fpBtcPk: required(a, "fp_pubkey_hex").toLowerCase(),
+              startHeight: BigInt(required(a, "pr_commit.start_height")),
+              numPubRand: BigInt(required(a, "pr_commit.num_pub_rand")),
+              commitment: b64ToHex(body?.commitment),
+            });
+            return;
+          }
+          case "wasm-add_to_allowlist":
+          case "wasm-remove_from_allowlist": {
+            const keys = required(a, "fp_pubkeys")
+              .split(",")
+              .map((k) => k.trim().toLowerCase())
+              .filter(Boolean);
+            const added = event.type === "wasm-add_to_allowlist" ? keys : [];
+            out.allowlist.push({ babylonHeight: block.height, added, removed: added.length ? [] : keys });
+            return;
+          }
+          case "wasm":
+            if (a.get("action") === "update_config") out.contractConfigTouched = true;
+            return;
+          default:
+            return;
+        }
+      }
+      const decoded = decodeTypedEvent(event);
+      switch (decoded.type) {
+        case BabylonEventType.FinalityProviderCreated: {
+          const v = decoded.value;
+          out.providersCreated.push({
+            babylonHeight: block.height,
+            btcPk: v.btcPkHex.toLowerCase(),
+            bsnId: v.bsnId,
+            addr: v.addr,
+            moniker: v.moniker,
+            identity: v.identity,
+            website: v.website,
+            securityContact: v.securityContact,
+            details: v.details,
+            commission: v.commission,
+          });
+          return;
+        }
+        case BabylonEventType.FinalityProviderStatusChange:
+          out.providerEvents.push({
+            babylonHeight: block.height,
+            eventIndex: index,
+            fpBtcPk: decoded.value.btcPk.toLowerCase(),
+            kind: stateName(decoded.value.newState),
+          });
+          return;
+        case BabylonEventType.BTCDelegationCreated: {
+          const v = decoded.value;
+          const { stakingTxHash, totalSat } = stakingOutput(v.stakingTxHex, v.stakingOutputIndex);
+          out.delegationsCreated.push({
+            babylonHeight: block.height,
+            stakingTxHash,
+            stakerAddr: v.stakerAddr,
+            stakerBtcPk: v.stakerBtcPkHex.toLowerCase(),
+            fpBtcPks: v.finalityProviderBtcPksHex.map((k) => k.toLowerCase()),
+            totalSat,
+            stakingTime: Number(v.stakingTime),
+            paramsVersion: Number(v.paramsVersion),
+            status: stateName(v.newState) || "PENDING",
+          });
+          out.delegationChanges.push({
+            babylonHeight: block.height,
+            eventIndex: index,
+            stakingTxHash,
+            status: stateName(v.newState) || "PENDING",
+          });
+          return;
+        }
+        case BabylonEventType.CovenantQuorumReached:
+          out.delegationChanges.push({
+            babylonHeight: block.height,
+            eventIndex: index,
+            stakingTxHash: decoded.value.stakingTxHash.toLowerCase(),
+            status: stateName(decoded.value.newState),
+            covenantQuorumReached: true,
+          });
+          return;
+        case BabylonEventType.BTCDelegationInclusionProofReceived:
+          out.delegationChanges.push({
+            babylonHeight: block.height,
+            eventIndex: index,
+            stakingTxHash: decoded.value.stakingTxHash.toLowerCase(),
+            status: stateName(decoded.value.newState),
+            startHeight: Number(decoded.value.startHeight),
+            endHeight: Number(decoded.value.endHeight),
+          });
+          return;
+        case BabylonEventType.BTCDelgationUnbondedEarly:
+          out.delegationChanges.push({
+            babylonHeight: block.height,
+            eventIndex: index,
+            stakingTxHash: decoded.value.stakingTxHash.toLowerCase(),
+            status: stateName(decoded.value.newState) || "UNBONDED",
+            unbondedAtBtcHeight: Number(decoded.value.startHeight),
+          });
+          return;
+        case BabylonEventType.BTCDelegationExpired:
+          out.delegationChanges.push({
+            babylonHeight: block.height,
+            eventIndex: index,
+            stakingTxHash: decoded.value.stakingTxHash.toLowerCase(),
+            status: stateName(decoded.value.newState) || "EXPIRED",
+          });
+          return;
+        case BabylonEventType.BTCDelegationStateUpdate:
+          out.delegationChanges.push({
+            babylonHeight: block.height,
+            eventIndex: index,
+            stakingTxHash: decoded.value.stakingTxHash.toLowerCase(),
+            status: stateName(String(decoded.value.newState)),
+          });
+          return;
+        case BabylonEventType.SlashedFinalityProvider: {
+          const e = decoded.value.evidence;
+          if (!e) throw new Error("EventSlashedFinalityProvider without evidence");
+          const fpBtcPk = bytesToHex(e.fpBtcPk).toLowerCase();
+          out.equivocations.push({
+            babylonHeight: block.height,
+            eventIndex: index,
+            txHash,
+            fpBtcPk,
+            height: BigInt(e.blockHeight),
+            canonicalBlockHash: `0x${bytesToHex(e.canonicalAppHash)}`,
+            forkBlockHash: `0x${bytesToHex(e.forkAppHash)}`,
+            canonicalSignature: bytesToHex(e.canonicalFinalitySig),
+            forkSignature: bytesToHex(e.forkFinalitySig),
+            pubRand: bytesToHex(e.pubRand),
+            signingContext: e.signingContext,
+          });
+          out.providerEvents.push({
+            babylonHeight: block.height,
+            eventIndex: index,
+            fpBtcPk,
+            kind: "SLASHED",
+          });
+          return;
+        }
+        default:
+          return;
+      }
+    } catch (error) {
+      out.malformed.push({
+        babylonHeight: block.height,
+        eventType: event.type,
+        error: (error as Error).message,
+      });
+    }
+  };
+
+  block.txResults.forEach((result, i) => {
+    if (result.code !== 0) {
+      eventIndex += result.events.length;
+      return;
+    }
+    const raw = block.txs[i];
+    const txHash = raw ? txHashOf(raw) : null;
+    let decoded: (Record<string, unknown> | undefined)[] | undefined;
+    const messages = () => {
+      decoded ??= contractMessages(raw);
+      return decoded;
+    };
+    for (const event of result.events) handle(event, txHash, messages);
+  });
+  for (const event of block.blockEvents) handle(event, null, () => []);
+  return out;
+}
+
+function required(a: Map<string, string>, key: string): string {
+  const v = a.get(key);
+  if (v === undefined || v === "") throw new Error(`missing attribute ${key}`);
+  return v;
+}

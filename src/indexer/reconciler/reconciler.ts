@@ -1,0 +1,366 @@
+// Reads Babylon's current state — contract config and allow-list, staking parameters, the BTC light client's
+// headers, providers of the BSN and their delegations (following every page) — to fill in what events do not
+// carry and to check the indexed state against the chain. A disagreement is logged and counted; the chain's
+// value wins for fields events never set, the event history wins for when things happened.
+
+import type { CosmWasmClient } from "@cosmjs/cosmwasm";
+import { FinalityContractQueryClient } from "../../../contracts/finality/client.ts";
+import type { Dialect } from "../../../contracts/finality/messages.ts";
+import { parseBtcTx } from "../../chains/babylon/btc-tx.ts";
+import { parseHeaderTimestamp } from "../../chains/babylon/btclightclient.ts";
+import { covenantQuorumReached } from "../../chains/babylon/btcstaking.ts";
+import type { BabylonQueryClient } from "../../chains/babylon/query-client.ts";
+import { mapWithConcurrency } from "../../chains/concurrency.ts";
+import { bytesToHex } from "../../core/crypto/bytes.ts";
+import type { Logger } from "../../log.ts";
+import { addAllowlisted } from "../../store/allowlist.ts";
+import { reopenVerdicts } from "../../store/blocks.ts";
+import { btcHashesAt, btcTip, replaceBtcHeadersFrom } from "../../store/btc-headers.ts";
+import {
+  latestStakingParams,
+  readContractSettings,
+  recordStakingParams,
+  upsertContractConfig,
+} from "../../store/contract.ts";
+import { type DelegationUpsert, delegationStakes, upsertDelegations } from "../../store/delegations.ts";
+import {
+  type ProviderUpsert,
+  providerStatuses,
+  recordJailedAtStart,
+  upsertProviders,
+} from "../../store/providers.ts";
+import { readState, writeState } from "../../store/state.ts";
+import type { Store } from "../../store/store.ts";
+import type { StepResult } from "../runtime/loop.ts";
+
+export interface ReconcilerOptions {
+  store: Store;
+  babylon: () => Promise<BabylonQueryClient>;
+  cosmwasm: () => Promise<CosmWasmClient>;
+  contractAddress: string;
+  dialect: Dialect;
+  /** The Babylon stage's first height: the staking history starts from the state in force there. */
+  babylonStartHeight: bigint;
+  log: Logger;
+  onDisagreement?: (what: string) => void;
+}
+
+export class Reconciler {
+  constructor(private readonly o: ReconcilerOptions) {}
+
+  /**
+   * BTC headers follow Babylon's light client on every step (the engine's evaluation waits for them); the
+   * contract config, staking parameters, providers and delegations are read on `full` steps.
+   */
+  async step(full: boolean): Promise<StepResult> {
+    const babylon = await this.o.babylon();
+    const headTime = await this.babylonTime();
+    let stakingChanged = false;
+    if (full) {
+      await this.syncContract();
+      stakingChanged = await this.syncParams(babylon);
+    }
+    const headers = await this.syncBtcHeaders(babylon);
+    if (full) {
+      const bsnId = await this.bsnId();
+      if (bsnId !== undefined) {
+        await this.recordBaseline(babylon, bsnId);
+        stakingChanged = (await this.syncProviders(babylon, bsnId)) || stakingChanged;
+      }
+    }
+    await writeState(this.o.store.db, {
+      btc_synced_time: headTime,
+      ...(full ? { staking_params_synced: 1 } : {}),
+    });
+    if (stakingChanged) await this.stakingChanged();
+    return headers > 0 || stakingChanged ? "progress" : "idle";
+  }
+
+  private async babylonTime(): Promise<number> {
+    const cw = await this.o.cosmwasm();
+    const height = await cw.getHeight();
+    const block = await cw.getBlock(height);
+    return new Date(block.header.time).getTime();
+  }
+
+  /** Every verdict not yet final is evaluated again, from the next generation of staking inputs. */
+  async stakingChanged(): Promise<void> {
+    await this.o.store.commit(async (c) => {
+      await reopenVerdicts(c.tx);
+      c.changed("staking");
+    });
+  }
+
+  /**
+   * Records, once, the statuses in force at the first indexed Babylon height S that no indexed event tells:
+   * which providers were jailed (Babylon's state after block S − 1) and the allow-list (the contract's
+   * at-height query for S). Everything later comes from events, so no verdict depends on "current" state.
+   */
+  private async recordBaseline(babylon: BabylonQueryClient, bsnId: string): Promise<void> {
+    const { store, contractAddress, dialect } = this.o;
+    if ((await readState(store.db, "staking_baseline_height")) !== undefined) return;
+    const start = this.o.babylonStartHeight;
+    const before = start - 1n;
+    // Height 0 is genesis: nothing is jailed or allow-listed before the first block.
+    const jailed =
+      before >= 1n
+        ? (await babylon.atHeight(Number(before)).allFinalityProviders(bsnId))
+            .filter((fp) => fp.jailed)
+            .map((fp) => bytesToHex(fp.btcPk).toLowerCase())
+        : [];
+    const allowed =
+      dialect === "rollup-bsn" && before >= 1n
+        ? (
+            await new FinalityContractQueryClient(
+              await this.o.cosmwasm(),
+              contractAddress,
+              "rollup-bsn",
+            ).allowedFinalityProvidersAtHeight(start)
+          ).map((k) => k.toLowerCase())
+        : [];
+    await store.commit(async (c) => {
+      await recordJailedAtStart(c.tx, before, jailed);
+      await addAllowlisted(c.tx, allowed, 0n);
+      await writeState(c.tx, { staking_baseline_height: before });
+      if (jailed.length + allowed.length > 0) {
+        await reopenVerdicts(c.tx);
+        c.changed("staking");
+      }
+    });
+  }
+
+  private async bsnId(): Promise<string | undefined> {
+    return (await readContractSettings(this.o.store.db))?.bsnId;
+  }
+
+  async syncContract(): Promise<void> {
+    const { store, contractAddress, dialect } = this.o;
+    const client = new FinalityContractQueryClient(await this.o.cosmwasm(), contractAddress, dialect);
+    const cw = await this.o.cosmwasm();
+    const babylonHeight = BigInt(await cw.getHeight());
+    if (dialect === "rollup-bsn") {
+      const c = await (client as FinalityContractQueryClient<"rollup-bsn">).config();
+      await upsertContractConfig(store.db, {
+        contractAddress,
+        dialect,
+        bsnId: c.bsn_id,
+        minPubRand: BigInt(c.min_pub_rand),
+        activationHeight: BigInt(c.bsn_activation_height),
+        interval: BigInt(c.finality_signature_interval),
+        maxMsgsPerInterval: BigInt(c.rate_limiting.max_msgs_per_interval),
+        rateLimitingInterval: BigInt(c.rate_limiting.block_interval),
+        babylonHeight,
+      });
+      // The allow-list comes from its events and the baseline (recordBaseline), never from the current list.
+    } else {
+      const c = await (client as unknown as FinalityContractQueryClient<"op-finality-gadget">).config();
+      // The older dialect has only a consumer id: every other setting is the rollup-bsn default.
+      await upsertContractConfig(store.db, {
+        contractAddress,
+        dialect,
+        bsnId: c.consumer_id,
+        minPubRand: 1n,
+        activationHeight: 0n,
+        interval: 1n,
+        maxMsgsPerInterval: null,
+        rateLimitingInterval: null,
+        babylonHeight,
+      });
+    }
+  }
+
+  /** Records k, w and the covenant quorum when they differ from the last recorded values. */
+  private async syncParams(babylon: BabylonQueryClient): Promise<boolean> {
+    const [staking, checkpoint] = await Promise.all([
+      babylon.btcstakingParams(),
+      babylon.btccheckpointParams(),
+    ]);
+    const quorum = Number(staking.covenantQuorum);
+    const k = Number(checkpoint.btcConfirmationDepth);
+    const w = Number(checkpoint.checkpointFinalizationTimeout);
+    const prev = await latestStakingParams(this.o.store.db);
+    if (
+      prev &&
+      prev.covenantQuorum === quorum &&
+      prev.confirmationDepth === k &&
+      prev.finalizationTimeout === w
+    )
+      return false;
+    const cw = await this.o.cosmwasm();
+    await recordStakingParams(this.o.store.db, BigInt(await cw.getHeight()), {
+      covenantQuorum: quorum,
+      confirmationDepth: k,
+      finalizationTimeout: w,
+    });
+    return true;
+  }
+
+  /** Brings btc_header up to the light client's main chain; replaces a suffix after a BTC reorg. */
+  async syncBtcHeaders(babylon: BabylonQueryClient): Promise<number> {
+    const { store } = this.o;
+    const tip = await babylon.btcTip();
+    const storedTip = await btcTip(store.db);
+    if (storedTip && storedTip.height === tip.height && storedTip.hash === tip.hashHex) return 0;
+
+    // Walk down from the tip until a header we already hold (same height and hash), collecting the new ones.
+    const fresh: { height: number; hash: string; prevHash: string; timestamp: number }[] = [];
+    let key: Uint8Array | undefined;
+    let joined = false;
+    for (let page = 0; page < 10_000 && !joined; page++) {
+      const res = await babylon.btcMainChain({ key, limit: 1000 });
+      if (res.headers.length === 0) break;
+      const heights = res.headers.map((h) => h.height);
+      const knownHash = await btcHashesAt(store.db, heights);
+      for (const h of res.headers) {
+        if (knownHash.get(h.height) === h.hashHex) {
+          joined = true;
+          break;
+        }
+        const header = h.headerHex;
+        fresh.push({
+          height: h.height,
+          hash: h.hashHex,
+          prevHash: prevHashOf(header),
+          timestamp: parseHeaderTimestamp(header),
+        });
+      }
+      const next = res.pagination?.nextKey;
+      if (!next || next.length === 0) break;
+      key = next;
+    }
+    if (fresh.length === 0) return 0;
+    fresh.reverse();
+    const lowest = fresh[0]!.height;
+    const reorg = storedTip !== undefined && lowest <= storedTip.height;
+    // A reorg replaces headers verdicts were computed from: it commits as a change of BTC inputs, with the
+    // verdicts not yet final reopened.
+    await store.commit(async (c) => {
+      await replaceBtcHeadersFrom(c.tx, fresh);
+      await writeState(c.tx, { btc_tip_height: tip.height });
+      if (reorg) {
+        await reopenVerdicts(c.tx);
+        c.changed("btc");
+      }
+    });
+    if (reorg) this.o.log.warn({ from: lowest }, "BTC light client reorganised; headers replaced");
+    return fresh.length;
+  }
+
+  /** Providers of the BSN and every delegation to them, upserted from Babylon's state. */
+  private async syncProviders(babylon: BabylonQueryClient, bsnId: string): Promise<boolean> {
+    const { store } = this.o;
+    const babylonHeight = BigInt(await (await this.o.cosmwasm()).getHeight());
+    const providers = await babylon.allFinalityProviders(bsnId);
+    const params = await babylon.btcstakingParams();
+    const quorum = Number(params.covenantQuorum);
+    let changed = false;
+    const indexed = new Map((await providerStatuses(store.db)).map((r) => [r.btcPk, r]));
+    const rows: ProviderUpsert[] = [];
+    for (const fp of providers) {
+      const pk = bytesToHex(fp.btcPk).toLowerCase();
+      const mine = indexed.get(pk);
+      const slashedBabylon = fp.slashedBabylonHeight > 0n ? fp.slashedBabylonHeight : null;
+      const slashedBtc = fp.slashedBtcHeight > 0 ? fp.slashedBtcHeight : null;
+      if (
+        !mine ||
+        mine.slashedBabylonHeight !== slashedBabylon ||
+        mine.slashedBtcHeight !== slashedBtc ||
+        mine.jailed !== fp.jailed
+      ) {
+        if (mine) this.disagree(`provider ${pk} state (slashed/jailed) differs from Babylon`);
+        changed = true;
+      }
+      const d = fp.description;
+      rows.push({
+        from: "state",
+        btcPk: pk,
+        bsnId: fp.bsnId || bsnId,
+        addr: fp.addr,
+        moniker: d?.moniker ?? "",
+        identity: d?.identity ?? "",
+        website: d?.website ?? "",
+        securityContact: d?.securityContact ?? "",
+        details: d?.details ?? "",
+        commission: fp.commission,
+        jailed: fp.jailed,
+        slashedBabylonHeight: slashedBabylon,
+        slashedBtcHeight: slashedBtc,
+        babylonHeight,
+      });
+    }
+    await upsertProviders(store.db, rows);
+    // Delegations of several providers are read side by side: the first full pass gates evaluation.
+    const results = await mapWithConcurrency(rows, 4, (p) =>
+      this.syncDelegations(babylon, p.btcPk, quorum, babylonHeight),
+    );
+    return changed || results.some(Boolean);
+  }
+
+  private async syncDelegations(
+    babylon: BabylonQueryClient,
+    fpPk: string,
+    quorum: number,
+    babylonHeight: bigint,
+  ): Promise<boolean> {
+    const { store } = this.o;
+    const dels = await babylon.allFinalityProviderDelegations(fpPk);
+    if (dels.length === 0) return false;
+    const hashes = dels.map((d) => stakingTxHashOf(d.stakingTxHex));
+    const indexed = new Map((await delegationStakes(store.db, hashes)).map((r) => [r.stakingTxHash, r]));
+    const btcTipHeight = (await btcTip(store.db))?.height ?? null;
+    const rows: DelegationUpsert[] = [];
+    let changed = false;
+    for (const [i, d] of dels.entries()) {
+      const hash = hashes[i]!;
+      const u = d.undelegationResponse;
+      const quorumReached = covenantQuorumReached(d, quorum);
+      const unbondedEarly = u?.delegatorUnbondingInfoResponse !== undefined;
+      const mine = indexed.get(hash);
+      const unbonded = mine?.unbondedAtBtcHeight ?? (unbondedEarly ? btcTipHeight : null);
+      if (
+        !mine ||
+        mine.totalSat !== d.totalSat ||
+        mine.startHeight !== d.startHeight ||
+        mine.endHeight !== d.endHeight ||
+        mine.covenantQuorumReached !== quorumReached ||
+        (unbondedEarly && mine.unbondedAtBtcHeight === null)
+      ) {
+        if (mine) this.disagree(`delegation ${hash} differs from Babylon`);
+        changed = true;
+      } else continue;
+      rows.push({
+        from: "state",
+        stakingTxHash: hash,
+        stakerAddr: d.stakerAddr,
+        stakerBtcPk: bytesToHex(d.btcPk),
+        fpBtcPks: d.fpBtcPkList.map((k) => bytesToHex(k).toLowerCase()),
+        totalSat: d.totalSat,
+        stakingTime: d.stakingTime,
+        startHeight: d.startHeight,
+        endHeight: d.endHeight,
+        covenantQuorumReached: quorumReached,
+        unbondedAtBtcHeight: unbonded,
+        status: d.statusDesc,
+        paramsVersion: d.paramsVersion,
+        babylonHeight,
+      });
+    }
+    if (rows.length > 0) await store.prisma.$transaction((tx) => upsertDelegations(tx, rows));
+    return changed;
+  }
+
+  private disagree(what: string): void {
+    this.o.log.warn({ what }, "indexed state disagrees with Babylon");
+    this.o.onDisagreement?.(what);
+  }
+}
+
+function prevHashOf(headerHex: string): string {
+  // Bytes 4..36 of the header, little-endian: display order is reversed.
+  const bytes = Buffer.from(headerHex.slice(8, 72), "hex");
+  return Buffer.from(bytes).reverse().toString("hex");
+}
+
+function stakingTxHashOf(stakingTxHex: string): string {
+  return parseBtcTx(stakingTxHex).txid;
+}

@@ -1,0 +1,163 @@
+// BTC delegations: one row each with the state voting power is computed from, the providers each delegates
+// to, and the history of status changes. Rows come from creation events (the Babylon stage) and from
+// Babylon's current state (the reconciler); one upsert serves both, with the conflict rule that makes the
+// row the same whichever ran first.
+import type { DelegationChangeRecord, DelegationCreatedRecord } from "../indexer/babylon/records.ts";
+import { dec, type Tx } from "./tx.ts";
+
+/**
+ * A delegation as one of the two sources tells it. `created`: its creation event (heights and quorum are
+ * not known yet: 0 and false). `state`: Babylon's current state at `babylonHeight`.
+ */
+export interface DelegationUpsert extends DelegationCreatedRecord {
+  from: "created" | "state";
+  startHeight: number;
+  endHeight: number;
+  covenantQuorumReached: boolean;
+  unbondedAtBtcHeight: number | null;
+}
+
+export async function upsertDelegations(db: Tx, rows: DelegationUpsert[]): Promise<void> {
+  if (rows.length === 0) return;
+  // Fill what the events have not told yet; never undo what they did, and never move the row's event
+  // height: the result must not depend on whether the reconciler ran before or after the Babylon stage. A
+  // row from state carries no creation height: that is how the rule tells the sources apart.
+  await db.$executeRawUnsafe(
+    `INSERT INTO btc_delegation (staking_tx_hash, staker_addr, staker_btc_pk, total_sat, staking_time, start_height, end_height,
+                                 covenant_quorum_reached, unbonded_at_btc_height, status, params_version,
+                                 created_babylon_height, updated_babylon_height)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::int[], $7::int[], $8::boolean[],
+                          $9::int[], $10::text[], $11::int[], $12::bigint[], $13::bigint[])
+     ON CONFLICT (staking_tx_hash) DO UPDATE SET
+       start_height = CASE WHEN btc_delegation.start_height = 0 THEN EXCLUDED.start_height ELSE btc_delegation.start_height END,
+       end_height = CASE WHEN btc_delegation.end_height = 0 THEN EXCLUDED.end_height ELSE btc_delegation.end_height END,
+       covenant_quorum_reached = btc_delegation.covenant_quorum_reached OR EXCLUDED.covenant_quorum_reached,
+       unbonded_at_btc_height = coalesce(btc_delegation.unbonded_at_btc_height, EXCLUDED.unbonded_at_btc_height),
+       status = CASE WHEN btc_delegation.created_babylon_height IS NULL AND EXCLUDED.created_babylon_height IS NULL
+         THEN EXCLUDED.status ELSE btc_delegation.status END,
+       created_babylon_height = coalesce(btc_delegation.created_babylon_height, EXCLUDED.created_babylon_height)`,
+    rows.map((r) => r.stakingTxHash),
+    rows.map((r) => r.stakerAddr),
+    rows.map((r) => r.stakerBtcPk),
+    rows.map((r) => dec(r.totalSat)),
+    rows.map((r) => r.stakingTime),
+    rows.map((r) => r.startHeight),
+    rows.map((r) => r.endHeight),
+    rows.map((r) => r.covenantQuorumReached),
+    rows.map((r) => r.unbondedAtBtcHeight),
+    rows.map((r) => r.status),
+    rows.map((r) => r.paramsVersion),
+    rows.map((r) => (r.from === "created" ? dec(r.babylonHeight) : null)),
+    rows.map((r) => dec(r.babylonHeight)),
+  );
+  const pairs = rows.flatMap((r) => r.fpBtcPks.map((fp) => [r.stakingTxHash, fp] as const));
+  await db.$executeRawUnsafe(
+    `INSERT INTO delegation_provider (staking_tx_hash, fp_btc_pk) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
+    pairs.map((p) => p[0]),
+    pairs.map((p) => p[1]),
+  );
+}
+
+/**
+ * Records status changes and applies them in event order — folded per delegation into what applying them one
+ * by one would leave, then written in one statement (a backfill meets thousands per batch). A change for a
+ * delegation not (yet) indexed is kept in the history and its row is filled by the reconciler.
+ */
+export async function recordDelegationChanges(db: Tx, changes: DelegationChangeRecord[]): Promise<void> {
+  if (changes.length === 0) return;
+  await db.$executeRawUnsafe(
+    `INSERT INTO delegation_status_change (babylon_height, event_index, staking_tx_hash, status, btc_height)
+     SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::int[]) ON CONFLICT DO NOTHING`,
+    changes.map((x) => dec(x.babylonHeight)),
+    changes.map((x) => x.eventIndex),
+    changes.map((x) => x.stakingTxHash),
+    changes.map((x) => x.status),
+    changes.map((x) => x.unbondedAtBtcHeight ?? x.startHeight ?? null),
+  );
+  const fold = new Map<
+    string,
+    {
+      status: string;
+      quorum: boolean;
+      start: number | null;
+      end: number | null;
+      unbonded: number | null;
+      at: string;
+    }
+  >();
+  for (const x of changes) {
+    const f = fold.get(x.stakingTxHash) ?? {
+      status: x.status,
+      quorum: false,
+      start: null,
+      end: null,
+      unbonded: null,
+      at: dec(x.babylonHeight),
+    };
+    f.status = x.status;
+    f.quorum ||= x.covenantQuorumReached ?? false;
+    f.start = x.startHeight ?? f.start;
+    f.end = x.endHeight ?? f.end;
+    f.unbonded ??= x.unbondedAtBtcHeight ?? null;
+    f.at = dec(x.babylonHeight);
+    fold.set(x.stakingTxHash, f);
+  }
+  const rows = [...fold];
+  await db.$executeRawUnsafe(
+    `UPDATE btc_delegation d SET status = r.status,
+       covenant_quorum_reached = d.covenant_quorum_reached OR r.quorum,
+       start_height = coalesce(r.start, d.start_height), end_height = coalesce(r.end_, d.end_height),
+       unbonded_at_btc_height = coalesce(d.unbonded_at_btc_height, r.unbonded),
+       updated_babylon_height = r.at
+     FROM unnest($1::text[], $2::text[], $3::boolean[], $4::int[], $5::int[], $6::int[], $7::bigint[])
+       AS r(hash, status, quorum, start, end_, unbonded, at)
+     WHERE d.staking_tx_hash = r.hash`,
+    rows.map(([hash]) => hash),
+    rows.map(([, f]) => f.status),
+    rows.map(([, f]) => f.quorum),
+    rows.map(([, f]) => f.start),
+    rows.map(([, f]) => f.end),
+    rows.map(([, f]) => f.unbonded),
+    rows.map(([, f]) => f.at),
+  );
+}
+
+/** The columns of a delegation that voting power is computed from (rule 3). */
+export interface DelegationStake {
+  stakingTxHash: string;
+  fpBtcPks: string[];
+  totalSat: bigint;
+  startHeight: number;
+  endHeight: number;
+  covenantQuorumReached: boolean;
+  unbondedAtBtcHeight: number | null;
+}
+
+/** Every delegation (or those of the given staking txs) with the providers it delegates to. */
+export async function delegationStakes(db: Tx, hashes?: string[]): Promise<DelegationStake[]> {
+  const rows = await db.$queryRawUnsafe<
+    {
+      staking_tx_hash: string;
+      total_sat: bigint;
+      start_height: number;
+      end_height: number;
+      covenant_quorum_reached: boolean;
+      unbonded_at_btc_height: number | null;
+      fps: string[] | null;
+    }[]
+  >(
+    `SELECT d.staking_tx_hash, d.total_sat, d.start_height, d.end_height, d.covenant_quorum_reached, d.unbonded_at_btc_height,
+            (SELECT array_agg(p.fp_btc_pk ORDER BY p.fp_btc_pk) FROM delegation_provider p WHERE p.staking_tx_hash = d.staking_tx_hash) AS fps
+     FROM btc_delegation d WHERE $1::text[] IS NULL OR d.staking_tx_hash = ANY($1::text[])`,
+    hashes ?? null,
+  );
+  return rows.map((d) => ({
+    stakingTxHash: d.staking_tx_hash,
+    fpBtcPks: d.fps ?? [],
+    totalSat: BigInt(d.total_sat),
+    startHeight: Number(d.start_height),
+    endHeight: Number(d.end_height),
+    covenantQuorumReached: d.covenant_quorum_reached,
+    unbondedAtBtcHeight: d.unbonded_at_btc_height === null ? null : Number(d.unbonded_at_btc_height),
+  }));
+}

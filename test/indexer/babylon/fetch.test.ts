@@ -1,0 +1,95 @@
+// The Babylon fetch worker: a range read in the worker thread is exactly the range read in this one, an RPC
+// fault comes back as a BabylonRpcError and leaves the worker serving, and a worker that dies fails only what
+// it had in hand.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Worker } from "node:worker_threads";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BabylonBlockReader, BabylonRpcError } from "../../../src/chains/babylon/block-reader.ts";
+import { type Devnet, startDevnet } from "../../../src/devnet/devnet.ts";
+import { fetchRange } from "../../../src/indexer/babylon/fetch/fetch.ts";
+import { BabylonFetcher } from "../../../src/indexer/babylon/fetch/fetcher.ts";
+
+let devnet: Devnet;
+let head: bigint;
+
+async function admin(path: string, body: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${devnet.info.adminUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`devnet admin ${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+beforeAll(async () => {
+  devnet = await startDevnet({ l2: false, blockIntervalMs: 50, btcBlockIntervalMs: 0, accounts: 2 });
+  const fp = (await admin("/providers", { moniker: "fetch-test" })) as { btcPkHex: string };
+  await admin("/delegations", { fp: fp.btcPkHex, amountSat: "100000", stakingTime: 60_000, startHeight: 1 });
+  head = await new BabylonBlockReader(devnet.info.babylon.rpcUrl).latestHeight();
+});
+afterAll(async () => devnet.stop());
+
+function fetcherFor(rpcUrl = devnet.info.babylon.rpcUrl): BabylonFetcher {
+  return new BabylonFetcher({ rpcUrl, contractAddress: devnet.info.contractAddress, concurrency: 2 });
+}
+
+describe("BabylonFetcher", () => {
+  it("returns the records, with every block read, that fetchRange gives in this thread", async () => {
+    const fetcher = fetcherFor();
+    try {
+      const reader = new BabylonBlockReader(devnet.info.babylon.rpcUrl);
+      const here = await fetchRange(reader, devnet.info.contractAddress, 1n, head, 2);
+      const there = await fetcher.fetch(1n, head);
+      expect(there).toEqual(here);
+      expect(there.blocks.map((b) => b.height)).toEqual(
+        Array.from({ length: Number(head) }, (_, i) => BigInt(i + 1)),
+      );
+      expect(there.blocks.every((b) => b.time instanceof Date)).toBe(true);
+      expect(there.providersCreated.map((p) => p.moniker)).toContain("fetch-test");
+      expect(there.delegationsCreated.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await fetcher.close();
+    }
+  });
+
+  it("rejects a fault with the reader's error, and keeps serving", async () => {
+    const fetcher = fetcherFor();
+    try {
+      const missing = fetcher.fetch(head + 1000n, head + 1001n);
+      await expect(missing).rejects.toBeInstanceOf(BabylonRpcError);
+      await expect(missing).rejects.toThrow(/height/);
+      expect((await fetcher.fetch(1n, 2n)).blocks.map((b) => b.height)).toEqual([1n, 2n]);
+    } finally {
+      await fetcher.close();
+    }
+  });
+
+  it("fails what a dying worker had in hand, and starts a new one for the next range", async () => {
+    // A node that never answers keeps the request in the worker until the worker goes.
+    const silent: Server = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const hung = fetcherFor(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`);
+    try {
+      const pending = hung.fetch(1n, 1n);
+      await new Promise((r) => setTimeout(r, 500)); // the worker has started and sent the request
+      await (Reflect.get(hung, "worker") as Worker).terminate();
+      await expect(pending).rejects.toThrow(/worker exited/);
+      const closing = expect(hung.fetch(1n, 1n)).rejects.toThrow(/closed/);
+      await hung.close();
+      await closing;
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+      await hung.close();
+    }
+    const fetcher = fetcherFor();
+    try {
+      await fetcher.close(); // closing before any use, and using after close, both work
+      expect((await fetcher.fetch(1n, 1n)).blocks.map((b) => b.height)).toEqual([1n]);
+    } finally {
+      await fetcher.close();
+    }
+  });
+});
