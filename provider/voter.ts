@@ -5,6 +5,7 @@
 // sign guard. Liveness rules: keep randomness committed ahead, re-send what was signed but not confirmed
 // after a restart, catch up on every checked height missed while offline, retry failures with backoff.
 import { sha256 } from "@noble/hashes/sha2.js";
+import { classifyContractError } from "../contracts/finality/contract-error.ts";
 import type { ConfigResponse, PubRandCommit } from "../contracts/finality/messages.ts";
 import type { CommitArgs, Vote } from "../contracts/finality/signing.ts";
 import { sign as bip340Sign } from "../src/core/crypto/bip340.ts";
@@ -141,7 +142,7 @@ export function classifyError(err: unknown): ErrorKind {
   const m = err instanceof Error ? err.message : String(err);
   if (/slashed/i.test(m)) return "slashed";
   if (/Rate limit exceeded/.test(m)) return "rate-limit";
-  if (/not BTC[- ]timestamped|No finalized epoch/i.test(m)) return "not-timestamped";
+  if (classifyContractError(m) === "not-timestamped") return "not-timestamped";
   return "internal";
 }
 

@@ -106,7 +106,8 @@ export class ContractSandbox {
   height = 1n;
   time = new Date(0);
 
-  readonly chainId: string;
+  /** The chain id contracts see in their env (settable: tests sign for another chain). */
+  chainId: string;
 
   constructor(options: { chainId?: string; callDeadlineMs?: number } = {}) {
     this.chainId = options.chainId ?? "bbn-sandbox-1";
@@ -121,37 +122,42 @@ export class ContractSandbox {
     });
   }
 
-  /** Stores `code` and instantiates it; returns the contract address. */
-  deploy(code: Uint8Array, instantiateMsg: unknown, sender: string, admin = sender): string {
+  /** Stores `code` and instantiates it (`msg` an object, or JSON text sent as is). */
+  deploy(
+    code: Uint8Array,
+    msg: unknown,
+    sender: string,
+    admin = sender,
+  ): { address: string } & ExecuteOutcome {
     const { id } = this.wasm.storeCode(code, sender);
-    const outcome = this.inTx(
-      sender,
-      (ctx) =>
-        this.wasm.instantiate(
-          id,
-          sender,
-          admin,
-          "contract",
-          encoder.encode(JSON.stringify(instantiateMsg)),
-          ctx,
-        ).data,
-    );
-    return String(
-      outcome.events
-        .find((e) => e.type === "instantiate")
-        ?.attributes.find((a) => a.key === "_contract_address")?.value,
-    );
+    const bytes = encoder.encode(typeof msg === "string" ? msg : JSON.stringify(msg));
+    let address = "";
+    const outcome = this.inTx(sender, (ctx) => {
+      const created = this.wasm.instantiate(id, sender, admin, "contract", bytes, ctx);
+      address = created.address;
+      return created.data;
+    });
+    return { address, ...outcome };
   }
 
   /** Executes `msg` (an object, or JSON text sent as is) as `sender`; throws AbciError having changed nothing. */
   execute(contract: string, sender: string, msg: unknown): ExecuteOutcome {
-    const bytes = encoder.encode(typeof msg === "string" ? msg : JSON.stringify(msg));
-    return this.inTx(sender, (ctx) =>
-      this.wasm.messages["/cosmwasm.wasm.v1.MsgExecuteContract"](
-        MsgExecuteContract.encode({ sender, contract, msg: bytes, funds: [] }).finish(),
-        ctx,
-      ),
-    );
+    return this.executeAll(contract, sender, [msg]);
+  }
+
+  /** Executes several messages as one tx: all of them take effect, or (one failing) none. */
+  executeAll(contract: string, sender: string, msgs: unknown[]): ExecuteOutcome {
+    return this.inTx(sender, (ctx) => {
+      let data: Uint8Array = new Uint8Array();
+      for (const msg of msgs) {
+        const bytes = encoder.encode(typeof msg === "string" ? msg : JSON.stringify(msg));
+        data = this.wasm.messages["/cosmwasm.wasm.v1.MsgExecuteContract"](
+          MsgExecuteContract.encode({ sender, contract, msg: bytes, funds: [] }).finish(),
+          ctx,
+        );
+      }
+      return data;
+    });
   }
 
   /** A smart query; the reply parsed losslessly (u64 above 2^53 stay exact). */

@@ -92,7 +92,7 @@ describe("the host running a contract of our own", () => {
     wasm = await probeContract();
     sandbox = new ContractSandbox({ callDeadlineMs: 1_000 });
     // CosmJS upload() gzips; the checksum and the Code query are those of the uncompressed bytes.
-    contract = sandbox.deploy(gzipSync(wasm), {}, SENDER);
+    contract = sandbox.deploy(gzipSync(wasm), {}, SENDER).address;
   });
 
   it("stores gzip uploads under the sha256 of the original bytes and returns those bytes", () => {
@@ -175,7 +175,7 @@ describe("the real finality bytecode", () => {
 
   it("accepts and ignores unknown fields, as cosmwasm-schema 2.1 contracts do", () => {
     const sandbox = new ContractSandbox();
-    const contract = sandbox.deploy(
+    const { address: contract } = sandbox.deploy(
       finalityContractCode(),
       {
         admin: SENDER,

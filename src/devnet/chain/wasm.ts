@@ -148,7 +148,9 @@ const addressApi: AddressApi = {
       if (data.length === 0 || data.length > 255) return `address length must be between 1 and 255 bytes`;
       return data;
     } catch (e) {
-      return `decoding bech32 failed: ${(e as Error).message}`;
+      // The SDK's bech32 library words the commonest failure so; other failures keep CosmJS's text.
+      const reason = address.includes("1") ? (e as Error).message : "invalid separator index -1";
+      return `decoding bech32 failed: ${reason}`;
     }
   },
   humanize(canonical) {
