@@ -14,6 +14,7 @@ import {
 import { sha256 } from "../../core/crypto/sha256.ts";
 import { isValidAddress } from "../chain/encoding.ts";
 import { AbciError, type BlockContext, type Module, type MsgContext } from "../chain/module.ts";
+import { CONSUMER_FINALITY_PROVIDER_PATH, consumerProviderResponse } from "./consumer-provider-query.ts";
 import { typedEmitter } from "./emit.ts";
 import type { BtcLightClientModule } from "./lightclient-module.ts";
 import { paginate } from "./pagination.ts";
@@ -159,6 +160,9 @@ export class BtcStakingModule implements Module {
       if (!fp) throw btcstakingError.fpNotFound(fpBtcPkHex);
       return QueryFinalityProviderResponse.encode({ finalityProvider: providerResponse(fp, height) });
     },
+
+    [CONSUMER_FINALITY_PROVIDER_PATH]: (request: Uint8Array, height: bigint): Uint8Array =>
+      consumerProviderResponse(request, (pk) => this.staking.provider(pk), height),
 
     "/babylon.btcstaking.v1.Query/FinalityProviders": (request: Uint8Array, height: bigint): Uint8Array => {
       const req = QueryFinalityProvidersRequest.decode(request);
