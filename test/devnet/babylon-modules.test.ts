@@ -474,11 +474,10 @@ describe("equivocation evidence from the finality contract", () => {
     expect(toHex(evidence.fpBtcPk)).toBe(fpPkHex);
     expect(evidence.blockHeight).toBe(1n);
     expect(toHex(evidence.forkAppHash)).toBe(toHex(hashOf("fork 1")));
-    const status = events.find((e) => e.type === "babylon.btcstaking.v1.EventFinalityProviderStatusChange");
-    expect(decodeTypedEvent(status!).value).toMatchObject({
-      btcPk: fpPkHex,
-      newState: "FINALITY_PROVIDER_STATUS_SLASHED",
-    });
+    // A BSN provider gets no EventFinalityProviderStatusChange(SLASHED): Babylon v3 emits none for it.
+    expect(
+      events.filter((e) => e.type === "babylon.btcstaking.v1.EventFinalityProviderStatusChange"),
+    ).toEqual([]);
 
     // The contract now refuses the slashed provider's votes (via the host backed by these modules).
     const after = await client

@@ -207,7 +207,11 @@ export class BtcStaking {
     }
     const next = { ...fp, slashedBabylonHeight: babylonHeight, slashedBtcHeight: btcHeight };
     this.fps.set(fp.btcPkHex, next);
-    emit(EventFinalityProviderStatusChange, { btcPk: fp.btcPkHex, newState: statusName("SLASHED") });
+    // Babylon v3 reports the status change only for its own providers; a BSN provider's slashing is seen
+    // in EventSlashedFinalityProvider alone (its voting power never was Babylon's).
+    if (fp.bsnId === this.chainId) {
+      emit(EventFinalityProviderStatusChange, { btcPk: fp.btcPkHex, newState: statusName("SLASHED") });
+    }
     return next;
   }
 

@@ -1,0 +1,29 @@
+// Devnet behaviour checked against Babylon v3's protos and code.
+import { describe, expect, it } from "vitest";
+import { MsgCreateFinalityProvider } from "../../src/chains/babylon/btcstaking.ts";
+import { createBabylon } from "../../src/devnet/babylon/index.ts";
+import { BtcHeaderChain } from "../../src/devnet/btc.ts";
+import type { MsgContext } from "../../src/devnet/chain/module.ts";
+
+describe("MsgCreateFinalityProvider", () => {
+  const babylon = createBabylon({ chainId: "bbn-test-1", bsnId: "op-test-1", btc: new BtcHeaderChain({}) });
+  const handle = babylon.staking.messages["/babylon.btcstaking.v1.MsgCreateFinalityProvider"];
+  const msg = MsgCreateFinalityProvider.encode({
+    addr: "bbn1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqkrsgss",
+    btcPk: new Uint8Array(32).fill(7),
+    commission: {
+      rate: "50000000000000000",
+      maxRate: "200000000000000000",
+      maxChangeRate: "10000000000000000",
+    },
+    bsnId: "",
+  });
+
+  it("refuses the old bsn_id field number 6 as an unknown critical field, as the SDK does", () => {
+    const bsn = new TextEncoder().encode("op-test-1");
+    const old = Uint8Array.from([...msg, (6 << 3) | 2, bsn.length, ...bsn]);
+    expect(() => handle(old, {} as MsgContext)).toThrow(
+      'errUnknownField "*types.MsgCreateFinalityProvider": {TagNum: 6, WireType:"bytes"}: tx parse error',
+    );
+  });
+});
