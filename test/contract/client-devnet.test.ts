@@ -2,10 +2,12 @@
 // as the wasm contract): every query, batched votes in one tx, the duplicate-vote error, and equivocation
 // slashing the provider through Babylon. The blocks those txs landed in are then read as the gadget reads
 // them (BabylonBlockReader, recordsOfBlock) and must yield exactly what was sent.
+import { createHash } from "node:crypto";
 import { CosmWasmClient, SigningCosmWasmClient } from "@cosmjs/cosmwasm";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice } from "@cosmjs/stargate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FINALITY_BYTECODE, finalityContractCode } from "../../contracts/finality/bytecode.ts";
 import {
   FinalityContractClient,
   FinalityContractQueryClient,
@@ -70,6 +72,13 @@ afterAll(async () => {
 });
 
 describe("FinalityContractClient against the devnet", () => {
+  it("runs the real rollup-BSN bytecode: getCodeDetails returns its checksum and bytes", async () => {
+    const code = await signer.getCodeDetails((await signer.getContract(devnet.info.contractAddress)).codeId);
+    expect(code.checksum).toBe(FINALITY_BYTECODE["rollup-bsn"].checksum);
+    expect(createHash("sha256").update(code.data).digest("hex")).toBe(code.checksum);
+    expect(Buffer.from(code.data).equals(Buffer.from(finalityContractCode()))).toBe(true);
+  });
+
   it("commits, votes in one batched tx, reads everything back, and gets the provider slashed on equivocation", async () => {
     const info = devnet.info;
     const config = await client.config();
