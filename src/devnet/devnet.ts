@@ -329,9 +329,14 @@ export async function runDevnetCommand(
       accounts: { type: "string" },
       "activation-height": { type: "string" },
       interval: { type: "string" },
+      dialect: { type: "string", default: "rollup-bsn" },
     },
     strict: true,
   });
+  const dialect = values.dialect;
+  if (dialect !== "rollup-bsn" && dialect !== "op-finality-gadget") {
+    throw new Error(`--dialect must be rollup-bsn or op-finality-gadget, got ${JSON.stringify(dialect)}`);
+  }
   const int = (name: string, v: string | undefined) => {
     if (v === undefined) return undefined;
     if (!/^\d+$/.test(v))
@@ -354,13 +359,14 @@ export async function runDevnetCommand(
     accounts: int("accounts", values.accounts),
     activationHeight: big("activation-height", values["activation-height"]),
     finalitySignatureInterval: big("interval", values.interval),
+    dialect,
   });
   devnet.writeInfo(values.out!);
   const { info } = devnet;
   io.log(`Babylon RPC   ${info.babylon.rpcUrl}  (ws ${info.babylon.wsUrl}, chain ${info.babylon.chainId})`);
   io.log(`L2 RPC        ${info.l2 ? `${info.l2.rpcUrl}  (chain ${info.l2.chainId})` : "none"}`);
   io.log(`Admin API     ${info.adminUrl}`);
-  io.log(`Contract      ${info.contractAddress}  (BSN ${info.bsnId})`);
+  io.log(`Contract      ${info.contractAddress}  (BSN ${info.bsnId}, ${dialect} bytecode)`);
   io.log(`Wrote         ${resolve(values.out!)}`);
   await new Promise<void>((done) => {
     const finish = () => {
