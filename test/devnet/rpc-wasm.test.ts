@@ -30,6 +30,7 @@ import {
 } from "../../src/devnet/chain/index.ts";
 import { SandboxBabylon, type SandboxProvider } from "../../src/devnet/contract-sandbox.ts";
 import { type RpcServer, startRpcServer } from "../../src/devnet/rpc/index.ts";
+import { probeContract } from "../fixtures/probe-contract.ts";
 
 const MNEMONIC =
   "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
@@ -350,5 +351,30 @@ describe("finality contract as a wasm contract through CosmJS", () => {
     expect(await client.queryContractSmart(contract, { highest_voted_height: { btc_pk_hex: fpPkHex } })).toBe(
       3,
     );
+  });
+
+  it("hosts a contract of our own uploaded with CosmJS; a panic or an endless loop fails its tx and the chain goes on", async () => {
+    const upload = await client.upload(alice, await probeContract(), "auto");
+    const inst = await client.instantiate(alice, upload.codeId, {}, "probe", "auto");
+    expect(await client.queryContractSmart(inst.contractAddress, {})).toBe("probe");
+    const ok = await client.execute(alice, inst.contractAddress, { write: {} }, "auto");
+    expect(ok.events.find((e) => e.type === "wasm")?.attributes).toContainEqual({
+      key: "action",
+      value: "probe",
+    });
+
+    const fee = { amount: [{ denom: "ubbn", amount: "2000" }], gas: "1000000" };
+    const panicked = await client
+      .execute(alice, inst.contractAddress, { panic: {} }, fee)
+      .catch((e: unknown) => e);
+    expect(String(panicked)).toMatch(/unreachable/);
+    const started = Date.now();
+    const looped = await client
+      .execute(alice, inst.contractAddress, { loop: {} }, fee)
+      .catch((e: unknown) => e);
+    expect(String(looped)).toMatch(/out of gas/);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const after = await client.execute(alice, inst.contractAddress, { write: {} }, "auto");
+    expect(after.height).toBeGreaterThan(0);
   });
 });
