@@ -1,6 +1,6 @@
 // Babylon v3 typed events the devnet emits as the real chain does, declared here from Babylon's
 // events.proto (x/btcstaking, x/finality) because the gadget's codec registry does not list them (yet).
-import { defineMessage, field, string, uint32 } from "../../chains/babylon/proto.ts";
+import { defineMessage, field, string } from "../../chains/babylon/proto.ts";
 
 /** One covenant member's signatures on a delegation (MsgAddCovenantSigs); quorum is reported separately. */
 export const EventCovenantSignatureReceived = defineMessage(
@@ -11,14 +11,6 @@ export const EventCovenantSignatureReceived = defineMessage(
     covenantUnbondingSignatureHex: field(3, string),
   },
 );
-
-/** A staking output spent by a tx other than the registered unbonding tx (MsgBTCUndelegate). */
-export const EventUnexpectedUnbondingTx = defineMessage("babylon.btcstaking.v1.EventUnexpectedUnbondingTx", {
-  stakingTxHash: field(1, string),
-  spendStakeTxHash: field(2, string),
-  spendStakeTxHeaderHash: field(3, string),
-  spendStakeTxBlockIndex: field(4, uint32),
-});
 
 /** x/finality jailing a provider for missing too many votes (liveness). */
 export const EventJailedFinalityProvider = defineMessage("babylon.finality.v1.EventJailedFinalityProvider", {
