@@ -4,6 +4,7 @@
 // Safety rule: a signature leaves this process only after its (height, block hash) is fsync'd in the
 // sign guard. Liveness rules: keep randomness committed ahead, re-send what was signed but not confirmed
 // after a restart, catch up on every checked height missed while offline, retry failures with backoff.
+import { classifyContractError } from "../contracts/finality/contract-error.ts";
 import type { ConfigResponse, PubRandCommit } from "../contracts/finality/messages.ts";
 import * as signing from "../contracts/finality/signing.ts";
 import { bytesEqual } from "../src/core/crypto/bytes.ts";
@@ -144,7 +145,7 @@ export function classifyError(err: unknown): ErrorKind {
   const m = err instanceof Error ? err.message : String(err);
   if (/slashed/i.test(m)) return "slashed";
   if (/Rate limit exceeded/.test(m)) return "rate-limit";
-  if (/not BTC[- ]timestamped|No finalized epoch/i.test(m)) return "not-timestamped";
+  if (classifyContractError(m) === "not-timestamped") return "not-timestamped";
   return "internal";
 }
 

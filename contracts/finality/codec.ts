@@ -152,15 +152,19 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 export interface StructOptions {
   /**
-   * "reject" (requests): serde `deny_unknown_fields`, as the contract reads its messages.
-   * "ignore" (replies): a client reading a newer contract's reply skips fields it does not know.
+   * "ignore" (default): unknown fields are skipped, as the compiled contracts do (cosmwasm-schema 2.1
+   * dropped serde's `deny_unknown_fields` from `#[cw_serde]`) and as a reader of a newer contract must.
+   * "reject": serde `deny_unknown_fields`, for a strict check of our own output.
    */
   unknownFields?: "reject" | "ignore";
 }
 
-/** A `#[cw_serde]` struct: fields in declaration order, unknown fields rejected unless told otherwise. */
+/**
+ * A `#[cw_serde]` struct: fields in declaration order. Its JSON Schema says `additionalProperties: false`
+ * as the contract's generated schema does, even though parsing ignores unknown fields.
+ */
 export function struct<T>(fields: readonly Field[], options: StructOptions = {}): Codec<T> {
-  const ignoreUnknown = options.unknownFields === "ignore";
+  const ignoreUnknown = options.unknownFields !== "reject";
   const byName = new Map(fields.map((f) => [f.name, f]));
   return {
     parse(value, path) {
@@ -205,7 +209,7 @@ export function struct<T>(fields: readonly Field[], options: StructOptions = {})
         type: "object",
         required: fields.filter((f) => !f.optional).map((f) => f.name),
         properties,
-        additionalProperties: ignoreUnknown,
+        additionalProperties: false,
       };
     },
   };

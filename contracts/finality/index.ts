@@ -1,18 +1,7 @@
-// The finality contract: message schemas, executable model and typed CosmJS client.
+// The finality contract for its users: message types and codecs, the typed CosmJS client, vote/commit
+// signing, error classification, and the real compiled bytecode (wasm/, Babylon Labs' BUSL-1.1 code).
+export { FINALITY_BYTECODE, finalityContractCode } from "./bytecode.ts";
 export * from "./client.ts";
-export { ContractError } from "./contract-error.ts";
+export { ContractError, type ContractErrorKind, classifyContractError } from "./contract-error.ts";
 export { JsonSyntaxError, type JsonValue, parseJson, stringifyJson } from "./json.ts";
 export * from "./messages.ts";
-export {
-  type Attribute,
-  type BabylonHost,
-  CONTRACT_NAME,
-  CONTRACT_VERSION,
-  type ContractStateJson,
-  type Env,
-  type ExecuteResult,
-  FinalityContract,
-  type FinalityProviderInfo,
-  isContractError,
-  type WasmEvent,
-} from "./model.ts";

@@ -344,11 +344,14 @@ export interface LegacyConfigResponse {
   consumer_id: string;
 }
 
-/** The old commit records the Babylon height of the commit instead of an interval and epoch. */
+/**
+ * The old commit: some builds record the Babylon height of the commit (`height`); the 16f6154 build the
+ * devnet deploys does not, so it is optional.
+ */
 export interface LegacyPubRandCommit {
   start_height: bigint;
   num_pub_rand: bigint;
-  height: bigint;
+  height?: bigint | null;
   commitment: Uint8Array;
 }
 
@@ -398,7 +401,7 @@ export const legacyPubRandCommitCodec = struct<LegacyPubRandCommit>(
   [
     field("start_height", u64),
     field("num_pub_rand", u64),
-    field("height", u64),
+    optional("height", u64),
     field("commitment", byteArray),
   ],
   REPLY,

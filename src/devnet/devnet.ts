@@ -6,6 +6,8 @@ import { SigningCosmWasmClient } from "@cosmjs/cosmwasm";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice } from "@cosmjs/stargate";
 import { HDKey } from "@scure/bip32";
+import { finalityContractCode } from "../../contracts/finality/bytecode.ts";
+import type { Dialect } from "../../contracts/finality/messages.ts";
 import { generateMnemonic, validateMnemonic } from "../core/crypto/keys.ts";
 import { type AdminServer, startAdminServer } from "./admin.ts";
 import { type Anvil, type AnvilOptions, startAnvil } from "./anvil.ts";
@@ -39,6 +41,8 @@ export interface DevnetOptions {
   mnemonics?: string[];
   /** How many funded accounts to create when `mnemonics` is not given. Default 3. */
   accounts?: number;
+  /** Which compiled finality contract to deploy. Default "rollup-bsn"; "op-finality-gadget" is the old one. */
+  dialect?: Dialect;
   /** The finality contract's bsn_activation_height. Default 1. */
   activationHeight?: bigint;
   /** The finality contract's finality_signature_interval. Default 1. */
@@ -83,8 +87,6 @@ export interface Devnet {
 
 const DENOM = "ubbn";
 const FUNDS = 1_000_000_000_000n;
-/** Stand-in wasm bytes for the finality contract's code: the module header of an empty wasm module. */
-const CONTRACT_CODE = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
 const ACCOUNTS_FILE = "devnet-accounts.json";
 
 export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> {
@@ -94,6 +96,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
   const activationHeight = options.activationHeight ?? 1n;
   const interval = options.finalitySignatureInterval ?? 1n;
   const btcIntervalMs = options.btcBlockIntervalMs ?? 2000;
+  const dialect = options.dialect ?? "rollup-bsn";
   if (options.stateDir) mkdirSync(options.stateDir, { recursive: true });
 
   const { mnemonics, adminMnemonic } = loadMnemonics(options);
@@ -111,8 +114,11 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     finalizationDepth: options.finalizationDepth,
     staking: options.staking,
   });
-  const wasm = new WasmModule(babylon.host);
-  const chain = createChain({
+  const wasm = new WasmModule({
+    chainQuery: (path, data, height) => chain.query(path, data, height),
+    babylon: babylon.queries,
+  });
+  const chain: Chain = createChain({
     chainId,
     blockIntervalMs: options.blockIntervalMs ?? 1000,
     stateDir: options.stateDir ? join(options.stateDir, "babylon") : undefined,
@@ -127,18 +133,21 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
   if (chain.height === 0n) {
     // Genesis deployment, as a chain's genesis file would carry it: code 1, instance 1.
     const admin = contractAdmin.address;
-    const code = wasm.storeCode(CONTRACT_CODE, admin);
-    const init = {
-      admin,
-      bsn_id: bsnId,
-      min_pub_rand: Number(options.minPubRand ?? 10n),
-      rate_limiting_interval: 10_000,
-      max_msgs_per_interval: 10_000,
-      bsn_activation_height: Number(activationHeight),
-      finality_signature_interval: Number(interval),
-      allowed_finality_providers: [],
-    };
-    const deployed = wasm.instantiate(
+    const code = wasm.storeCode(finalityContractCode(dialect), admin);
+    const init =
+      dialect === "rollup-bsn"
+        ? {
+            admin,
+            bsn_id: bsnId,
+            min_pub_rand: Number(options.minPubRand ?? 10n),
+            rate_limiting_interval: 10_000,
+            max_msgs_per_interval: 10_000,
+            bsn_activation_height: Number(activationHeight),
+            finality_signature_interval: Number(interval),
+            allowed_finality_providers: [],
+          }
+        : { admin, consumer_id: bsnId, is_enabled: true };
+    const { address: deployed } = wasm.instantiate(
       code.id,
       admin,
       admin,
@@ -170,6 +179,9 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     let signer: Promise<SigningCosmWasmClient> | undefined;
     let adminTxs: Promise<unknown> = Promise.resolve();
     const addToAllowlist = (pks: string[]) => {
+      // The op-finality-gadget contract has no allow-list: every registered provider of its consumer may vote.
+      if (dialect === "op-finality-gadget")
+        return Promise.resolve({ txHash: "", height: Number(chain.height) });
       signer ??= DirectSecp256k1HdWallet.fromMnemonic(adminMnemonic, { prefix: "bbn" }).then((wallet) =>
         SigningCosmWasmClient.connectWithSigner(rpc.url, wallet, {
           gasPrice: GasPrice.fromString(`0.002${DENOM}`),
@@ -317,9 +329,14 @@ export async function runDevnetCommand(
       accounts: { type: "string" },
       "activation-height": { type: "string" },
       interval: { type: "string" },
+      dialect: { type: "string", default: "rollup-bsn" },
     },
     strict: true,
   });
+  const dialect = values.dialect;
+  if (dialect !== "rollup-bsn" && dialect !== "op-finality-gadget") {
+    throw new Error(`--dialect must be rollup-bsn or op-finality-gadget, got ${JSON.stringify(dialect)}`);
+  }
   const int = (name: string, v: string | undefined) => {
     if (v === undefined) return undefined;
     if (!/^\d+$/.test(v))
@@ -342,13 +359,14 @@ export async function runDevnetCommand(
     accounts: int("accounts", values.accounts),
     activationHeight: big("activation-height", values["activation-height"]),
     finalitySignatureInterval: big("interval", values.interval),
+    dialect,
   });
   devnet.writeInfo(values.out!);
   const { info } = devnet;
   io.log(`Babylon RPC   ${info.babylon.rpcUrl}  (ws ${info.babylon.wsUrl}, chain ${info.babylon.chainId})`);
   io.log(`L2 RPC        ${info.l2 ? `${info.l2.rpcUrl}  (chain ${info.l2.chainId})` : "none"}`);
   io.log(`Admin API     ${info.adminUrl}`);
-  io.log(`Contract      ${info.contractAddress}  (BSN ${info.bsnId})`);
+  io.log(`Contract      ${info.contractAddress}  (BSN ${info.bsnId}, ${dialect} bytecode)`);
   io.log(`Wrote         ${resolve(values.out!)}`);
   await new Promise<void>((done) => {
     const finish = () => {

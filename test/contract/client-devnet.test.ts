@@ -1,11 +1,13 @@
-// The typed client against the devnet's Babylon (real CosmJS over CometBFT RPC, the contract model hosted
+// The typed client against the devnet's Babylon (real CosmJS over CometBFT RPC, the real compiled contract hosted
 // as the wasm contract): every query, batched votes in one tx, the duplicate-vote error, and equivocation
 // slashing the provider through Babylon. The blocks those txs landed in are then read as the gadget reads
 // them (BabylonBlockReader, recordsOfBlock) and must yield exactly what was sent.
+import { createHash } from "node:crypto";
 import { CosmWasmClient, SigningCosmWasmClient } from "@cosmjs/cosmwasm";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice } from "@cosmjs/stargate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FINALITY_BYTECODE, finalityContractCode } from "../../contracts/finality/bytecode.ts";
 import {
   FinalityContractClient,
   FinalityContractQueryClient,
@@ -70,6 +72,13 @@ afterAll(async () => {
 });
 
 describe("FinalityContractClient against the devnet", () => {
+  it("runs the real rollup-BSN bytecode: getCodeDetails returns its checksum and bytes", async () => {
+    const code = await signer.getCodeDetails((await signer.getContract(devnet.info.contractAddress)).codeId);
+    expect(code.checksum).toBe(FINALITY_BYTECODE["rollup-bsn"].checksum);
+    expect(createHash("sha256").update(code.data).digest("hex")).toBe(code.checksum);
+    expect(Buffer.from(code.data).equals(Buffer.from(finalityContractCode()))).toBe(true);
+  });
+
   it("commits, votes in one batched tx, reads everything back, and gets the provider slashed on equivocation", async () => {
     const info = devnet.info;
     const config = await client.config();
@@ -82,7 +91,10 @@ describe("FinalityContractClient against the devnet", () => {
     const pkHex = keys.publicKeyHex(sk);
     // allowlist: false — the contract admin's add_to_allowlist below is this client's to send.
     await admin("/providers", { mnemonic, bsnId: info.bsnId, allowlist: false });
-    await waitFor("provider registration", () => devnet.babylon.host.finalityProvider(pkHex) !== undefined);
+    await waitFor(
+      "provider registration",
+      () => devnet.babylon.staking.staking.provider(pkHex) !== undefined,
+    );
 
     await client.addToAllowlist([pkHex]);
     expect(await client.allowedFinalityProviders()).toEqual([pkHex]);
@@ -101,7 +113,7 @@ describe("FinalityContractClient against the devnet", () => {
 
     // Votes need the commitment's epoch to be BTC-finalized: let BTC move on until it is.
     await waitFor("the commit's epoch to be finalized", async () => {
-      if (devnet.babylon.host.lastFinalizedEpoch() >= last!.babylon_epoch) return true;
+      if (devnet.babylon.epochs.lastFinalizedEpoch() >= last!.babylon_epoch) return true;
       await admin("/btc/advance", { blocks: 2 });
       return false;
     });
@@ -139,7 +151,7 @@ describe("FinalityContractClient against the devnet", () => {
 
     // A different hash at height 3: the contract sends the evidence, Babylon extracts the key and slashes.
     const equivocating = await client.submitFinalitySignatures([vote(3, "b3")]);
-    expect(devnet.babylon.host.finalityProvider(pkHex)!.slashedBabylonHeight).toBeGreaterThan(0n);
+    expect(devnet.babylon.staking.staking.provider(pkHex)!.slashedBabylonHeight).toBeGreaterThan(0n);
     await expect(client.submitFinalitySignatures([vote(4, "a4")])).rejects.toThrow(
       /has been slashed at Babylon height/,
     );

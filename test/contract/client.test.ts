@@ -135,7 +135,7 @@ describe("client-built messages are accepted by the contract", () => {
 
     const commit = signCommit(fp.sk, 100n, 16n, root, contexts.randCommit);
     expect(commit.fpPubkeyHex).toBe(fp.pkHex);
-    s.contract.execute(wire(m.commitPublicRandomness(commit)), env(20n), s.host, "bbn1qqfp");
+    s.contract.execute(wire(m.commitPublicRandomness(commit)), env(20n));
     s.host.finalizedEpoch = 3n;
 
     const hash = blockHash("l2 block 110");
@@ -150,7 +150,7 @@ describe("client-built messages are accepted by the contract", () => {
       },
       contexts.finalityVote,
     );
-    const result = s.contract.execute(wire(m.submitFinalitySignature(vote)), env(21n), s.host, "bbn1qqfp");
+    const result = s.contract.execute(wire(m.submitFinalitySignature(vote)), env(21n));
     expect(result.events[0]!.attributes).toContainEqual({ key: "block_hash", value: bytesToHex(hash) });
 
     // Without the context (old-contract signing) the rollup-BSN contract refuses the vote.
@@ -161,9 +161,9 @@ describe("client-built messages are accepted by the contract", () => {
       pubRand: list.pubRands[3]!,
       proof: proofs[3]!,
     });
-    expect(() =>
-      s.contract.execute(wire(m.submitFinalitySignature(noContext)), env(22n), s.host, "x"),
-    ).toThrow("Failed to verify signature: EOTS");
+    expect(() => s.contract.execute(wire(m.submitFinalitySignature(noContext)), env(22n))).toThrow(
+      "Failed to verify signature: EOTS",
+    );
   });
 
   it("batches several votes as one instruction each, in order, for one executeMultiple tx", async () => {

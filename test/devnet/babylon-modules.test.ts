@@ -161,7 +161,11 @@ describe("btcstaking, btccheckpoint, btclightclient and epoching queries", () =>
     await nextBlocks(4);
     const { currentEpoch } = await q.currentEpoch();
     expect(currentEpoch).toBe(devnet.babylon.epochs.epochOf(devnet.chain.height));
-    const finalized = await q.lastFinalizedEpoch();
+    // Before any epoch is finalized the query fails as Babylon's does (no raw checkpoint at epoch 0).
+    const finalized = await q.lastFinalizedEpoch().catch((e: Error) => {
+      expect(e.message).toMatch(/no raw checkpoint is found at epoch 0/);
+      return 0n;
+    });
     expect(finalized).toBeLessThan(currentEpoch);
     await admin("/btc/advance", { blocks: 4 });
     await nextBlocks(1);
@@ -453,7 +457,7 @@ describe("equivocation evidence from the finality contract", () => {
     );
     // Votes need the commit's epoch to be BTC-finalized: let the epoch end, then bury it under w BTC blocks.
     const commitEpoch = devnet.babylon.epochs.currentEpoch();
-    while ((await q.lastFinalizedEpoch()) < commitEpoch) {
+    while ((await q.lastFinalizedEpoch().catch(() => 0n)) < commitEpoch) {
       await admin("/btc/advance", { blocks: 1 });
       await nextBlocks(1);
     }
@@ -474,11 +478,10 @@ describe("equivocation evidence from the finality contract", () => {
     expect(toHex(evidence.fpBtcPk)).toBe(fpPkHex);
     expect(evidence.blockHeight).toBe(1n);
     expect(toHex(evidence.forkAppHash)).toBe(toHex(hashOf("fork 1")));
-    const status = events.find((e) => e.type === "babylon.btcstaking.v1.EventFinalityProviderStatusChange");
-    expect(decodeTypedEvent(status!).value).toMatchObject({
-      btcPk: fpPkHex,
-      newState: "FINALITY_PROVIDER_STATUS_SLASHED",
-    });
+    // A BSN provider gets no EventFinalityProviderStatusChange(SLASHED): Babylon v3 emits none for it.
+    expect(
+      events.filter((e) => e.type === "babylon.btcstaking.v1.EventFinalityProviderStatusChange"),
+    ).toEqual([]);
 
     // The contract now refuses the slashed provider's votes (via the host backed by these modules).
     const after = await client

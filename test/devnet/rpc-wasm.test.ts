@@ -1,4 +1,5 @@
-// The finality contract model hosted as a wasm contract, driven by UNMODIFIED CosmJS (SigningCosmWasmClient).
+// The real compiled finality contract hosted by the devnet's x/wasm, driven by UNMODIFIED CosmJS
+// (SigningCosmWasmClient): upload, instantiate, execute with auto gas, sub-messages, restart.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +9,7 @@ import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice } from "@cosmjs/stargate";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BabylonHost, FinalityProviderInfo } from "../../contracts/finality/index.ts";
+import { finalityContractCode } from "../../contracts/finality/bytecode.ts";
 import {
   bip340,
   eots,
@@ -19,7 +20,6 @@ import {
   randomnessCommitMessage,
   signingContext,
 } from "../../src/core/crypto/index.ts";
-import { isValidAddress } from "../../src/devnet/chain/encoding.ts";
 import {
   AbciError,
   type Chain,
@@ -28,30 +28,15 @@ import {
   type Module,
   WasmModule,
 } from "../../src/devnet/chain/index.ts";
+import { SandboxBabylon, type SandboxProvider } from "../../src/devnet/contract-sandbox.ts";
 import { type RpcServer, startRpcServer } from "../../src/devnet/rpc/index.ts";
+import { probeContract } from "../fixtures/probe-contract.ts";
 
 const MNEMONIC =
   "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 const CHAIN_ID = "bbn-devnet-wasm";
 const BSN_ID = "op-devnet-1";
 const gasPrice = GasPrice.fromString("0.002ubbn");
-
-/** A small stand-in for D2's Babylon state: a provider registry the contract consults. */
-class TestBabylon implements BabylonHost {
-  readonly providers = new Map<string, FinalityProviderInfo>();
-  finalityProvider(pk: string) {
-    return this.providers.get(pk);
-  }
-  currentEpoch() {
-    return 1n;
-  }
-  lastFinalizedEpoch() {
-    return 1n;
-  }
-  addressValidate(addr: string) {
-    return isValidAddress(addr);
-  }
-}
 
 interface Evidence {
   signer: string;
@@ -64,7 +49,7 @@ class EvidenceSink implements Module {
   readonly name = "finality";
   received: Evidence[] = [];
   failNext = false;
-  constructor(private readonly babylon: TestBabylon) {}
+  constructor(private readonly babylon: SandboxBabylon) {}
   readonly messages = {
     "/babylon.finality.v1.MsgEquivocationEvidence": (
       value: Uint8Array,
@@ -81,7 +66,7 @@ class EvidenceSink implements Module {
       this.babylon.providers.set(evidence.fp_btc_pk_hex, {
         ...fp,
         slashedBabylonHeight: ctx.height,
-        slashedBtcHeight: 100n,
+        slashedBtcHeight: 100,
       });
       ctx.emit({
         type: "babylon.finality.v1.EventSlashedFinalityProvider",
@@ -95,7 +80,7 @@ class EvidenceSink implements Module {
     return { received: [...this.received], providers: new Map(this.babylon.providers) };
   }
   restore(s: unknown) {
-    const snap = s as { received: Evidence[]; providers: Map<string, FinalityProviderInfo> };
+    const snap = s as { received: Evidence[]; providers: Map<string, SandboxProvider> };
     this.received = [...snap.received];
     this.babylon.providers.clear();
     for (const [k, v] of snap.providers) this.babylon.providers.set(k, v);
@@ -116,7 +101,7 @@ const proofs = merkle.proofs(rands.pubRands);
 
 let wallet: DirectSecp256k1HdWallet;
 let alice: string;
-let babylon: TestBabylon;
+let babylon: SandboxBabylon;
 let sink: EvidenceSink;
 let chain: Chain;
 let rpc: RpcServer;
@@ -141,23 +126,27 @@ function vote(height: bigint, blockHash: Uint8Array) {
 
 const hashOf = (label: string) => sha256(new TextEncoder().encode(label));
 
+/** x/wasm asking the chain (and so `babylon.module()`) for providers, plus the evidence sink. */
+function wasmModules(): Module[] {
+  const wasm = new WasmModule({
+    chainQuery: (path, data, height) => chain.query(path, data, height),
+    babylon: babylon.queries(),
+  });
+  return [wasm, sink, babylon.module()];
+}
+
 beforeAll(async () => {
   wallet = await DirectSecp256k1HdWallet.fromMnemonic(MNEMONIC, { prefix: "bbn" });
   alice = (await wallet.getAccounts())[0]!.address;
-  babylon = new TestBabylon();
-  babylon.providers.set(fpPkHex, {
-    btcPkHex: fpPkHex,
-    bsnId: BSN_ID,
-    slashedBabylonHeight: 0n,
-    slashedBtcHeight: 0n,
-  });
+  babylon = new SandboxBabylon();
+  babylon.providers.set(fpPkHex, { bsnId: BSN_ID, slashedBabylonHeight: 0n, slashedBtcHeight: 0 });
   sink = new EvidenceSink(babylon);
   stateDir = mkdtempSync(join(tmpdir(), "devnet-wasm-"));
   chain = createChain({
     chainId: CHAIN_ID,
     blockIntervalMs: 100,
     stateDir,
-    modules: [new WasmModule(babylon), sink],
+    modules: wasmModules(),
     genesisAccounts: [{ address: alice, coins: [{ denom: "ubbn", amount: 100_000_000_000n }] }],
   });
   chain.start();
@@ -185,7 +174,7 @@ describe("finality contract as a wasm contract through CosmJS", () => {
   });
 
   it("uploads, instantiates and answers smart and info queries", async () => {
-    const wasm = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
+    const wasm = finalityContractCode();
     const upload = await client.upload(alice, wasm, "auto");
     expect(upload.codeId).toBe(1);
     expect(upload.checksum).toBe(toHex(sha256(wasm)));
@@ -346,7 +335,7 @@ describe("finality contract as a wasm contract through CosmJS", () => {
       chainId: CHAIN_ID,
       blockIntervalMs: 100,
       stateDir,
-      modules: [new WasmModule(babylon), sink],
+      modules: wasmModules(),
     });
     chain.start();
     rpc = await startRpcServer(chain, { port: 0 });
@@ -362,5 +351,30 @@ describe("finality contract as a wasm contract through CosmJS", () => {
     expect(await client.queryContractSmart(contract, { highest_voted_height: { btc_pk_hex: fpPkHex } })).toBe(
       3,
     );
+  });
+
+  it("hosts a contract of our own uploaded with CosmJS; a panic or an endless loop fails its tx and the chain goes on", async () => {
+    const upload = await client.upload(alice, await probeContract(), "auto");
+    const inst = await client.instantiate(alice, upload.codeId, {}, "probe", "auto");
+    expect(await client.queryContractSmart(inst.contractAddress, {})).toBe("probe");
+    const ok = await client.execute(alice, inst.contractAddress, { write: {} }, "auto");
+    expect(ok.events.find((e) => e.type === "wasm")?.attributes).toContainEqual({
+      key: "action",
+      value: "probe",
+    });
+
+    const fee = { amount: [{ denom: "ubbn", amount: "2000" }], gas: "1000000" };
+    const panicked = await client
+      .execute(alice, inst.contractAddress, { panic: {} }, fee)
+      .catch((e: unknown) => e);
+    expect(String(panicked)).toMatch(/unreachable/);
+    const started = Date.now();
+    const looped = await client
+      .execute(alice, inst.contractAddress, { loop: {} }, fee)
+      .catch((e: unknown) => e);
+    expect(String(looped)).toMatch(/out of gas/);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const after = await client.execute(alice, inst.contractAddress, { write: {} }, "auto");
+    expect(after.height).toBeGreaterThan(0);
   });
 });

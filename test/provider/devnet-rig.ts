@@ -6,10 +6,10 @@ import { join } from "node:path";
 import { SigningCosmWasmClient } from "@cosmjs/cosmwasm";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice } from "@cosmjs/stargate";
+import { finalityContractCode } from "../../contracts/finality/bytecode.ts";
 import { FinalityContractClient } from "../../contracts/finality/client.ts";
-import type { BabylonHost, FinalityProviderInfo } from "../../contracts/finality/model.ts";
-import { isValidAddress } from "../../src/devnet/chain/encoding.ts";
 import { type Chain, createChain, WasmModule } from "../../src/devnet/chain/index.ts";
+import { SandboxBabylon } from "../../src/devnet/contract-sandbox.ts";
 import { type RpcServer, startRpcServer } from "../../src/devnet/rpc/index.ts";
 import { BSN, PK } from "./harness.ts";
 
@@ -18,23 +18,11 @@ export const ACCOUNT_MNEMONIC =
   "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 export const GAS_PRICE = "0.002ubbn";
 
-export class Host implements BabylonHost {
-  readonly providers = new Map<string, FinalityProviderInfo>([
-    [PK, { btcPkHex: PK, bsnId: BSN, slashedBabylonHeight: 0n, slashedBtcHeight: 0n }],
-  ]);
-  epoch = 1n;
-  finalized = 1n;
-  finalityProvider(pk: string) {
-    return this.providers.get(pk);
-  }
-  currentEpoch() {
-    return this.epoch;
-  }
-  lastFinalizedEpoch() {
-    return this.finalized;
-  }
-  addressValidate(a: string) {
-    return isValidAddress(a);
+/** The Babylon state the contract reads: the provider under test, epoch 1 finalized. */
+export class Host extends SandboxBabylon {
+  constructor() {
+    super();
+    this.providers.set(PK, { bsnId: BSN, slashedBabylonHeight: 0n, slashedBtcHeight: 0 });
   }
 }
 
@@ -67,17 +55,23 @@ export async function startDevnetContract(grid: {
   const stateDir = mkdtempSync(join(tmpdir(), "provider-devnet-"));
   const wallet = await DirectSecp256k1HdWallet.fromMnemonic(ACCOUNT_MNEMONIC, { prefix: "bbn" });
   const address = (await wallet.getAccounts())[0]!.address;
-  const chain = createChain({
+  const chain: Chain = createChain({
     chainId: DEVNET_CHAIN_ID,
     blockIntervalMs: 50,
     stateDir,
-    modules: [new WasmModule(host)],
+    modules: [
+      new WasmModule({
+        chainQuery: (path, data, height) => chain.query(path, data, height),
+        babylon: host.queries(),
+      }),
+      host.module(),
+    ],
     genesisAccounts: [{ address, coins: [{ denom: "ubbn", amount: 100_000_000_000n }] }],
   });
   chain.start();
   const rpc: RpcServer = await startRpcServer(chain, { port: 0 });
   const { client, sender } = await connectAccount(rpc.url);
-  const upload = await client.upload(sender, new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]), "auto");
+  const upload = await client.upload(sender, finalityContractCode(), "auto");
   const inst = await client.instantiate(
     sender,
     upload.codeId,

@@ -1,17 +1,22 @@
 // Test harness for the voting loop: the three ports backed by in-memory stand-ins. The contract side is
-// B's executable model of the rollup-BSN finality contract (same validation, same errors), hosted the
-// way wasmd hosts it: one Babylon block per transaction, all messages of a tx applied or none.
+// the real compiled rollup-BSN finality contract run by the devnet's CosmWasm host without a chain
+// (ContractSandbox): one Babylon block per transaction, all messages of a tx applied or none.
 import { createHash } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { toBech32 } from "@cosmjs/encoding";
 import pino from "pino";
+import { finalityContractCode } from "../../contracts/finality/bytecode.ts";
+import type { JsonValue } from "../../contracts/finality/json.ts";
 import {
   configResponseCodec,
+  type ExecuteMsg,
   type MsgEquivocationEvidence,
   optionalPubRandCommitCodec,
+  serializeExecuteMsg,
+  serializeInstantiateMsg,
 } from "../../contracts/finality/messages.ts";
-import { type BabylonHost, type Env, FinalityContract } from "../../contracts/finality/model.ts";
 import { createProviderMetrics } from "../../provider/metrics.ts";
 import { RandomnessStore } from "../../provider/randomness-store.ts";
 import { SignGuard } from "../../provider/sign-guard.ts";
@@ -27,6 +32,7 @@ import type {
 } from "../../provider/voter.ts";
 import { Voter } from "../../provider/voter.ts";
 import { publicKeyHex, secretKeyFromMnemonic } from "../../src/core/crypto/keys.ts";
+import { ContractSandbox } from "../../src/devnet/contract-sandbox.ts";
 
 export const MNEMONIC = `${"abandon ".repeat(23)}art`;
 export const SK = secretKeyFromMnemonic(MNEMONIC);
@@ -34,7 +40,8 @@ export const PK = publicKeyHex(SK);
 export const BSN = "op-stack-l2-901";
 export const BABYLON_CHAIN = "bbn-devnet-1";
 export const CONTRACT = "bbn14hj2tavq8fpesdwxxcu44rty3hh90vhujrvcmstl4zr3txmfvw9sw76fy2";
-const ADMIN = "bbn1adminadminadminadminadminadminadminadm";
+const ADMIN = toBech32("bbn", new Uint8Array(20).fill(0xad));
+const PROVIDER_ACCOUNT = toBech32("bbn", new Uint8Array(20).fill(0xf9));
 
 export class FakeL2 implements L2Source {
   tip = 0n;
@@ -70,129 +77,112 @@ export type Fault = "fail-before-apply" | "apply-then-lose-response";
 
 /** Babylon (epochs, delegations) plus the finality contract hosted on it. */
 export class FakeChain implements ContractPort, BabylonPort {
-  readonly contract: FinalityContract;
-  readonly env: Env = { blockHeight: 1n, blockTimeNs: 0n, chainId: BABYLON_CHAIN, contractAddress: CONTRACT };
-  currentEpoch = 1n;
-  finalizedEpoch = 1n;
+  readonly sandbox = new ContractSandbox({ chainId: BABYLON_CHAIN });
   power = true;
   readonly equivocations: MsgEquivocationEvidence[] = [];
   readonly submittedTxs: FinalityVote[][] = [];
   readonly faults: Fault[] = [];
-  readonly host: BabylonHost;
 
   constructor(opts: { activation: bigint; interval: bigint; minPubRand?: bigint; maxMsgs?: number }) {
-    this.host = {
-      finalityProvider: (pk) =>
-        pk === PK ? { btcPkHex: PK, bsnId: BSN, slashedBabylonHeight: 0n, slashedBtcHeight: 0n } : undefined,
-      currentEpoch: () => this.currentEpoch,
-      lastFinalizedEpoch: () => this.finalizedEpoch,
-      addressValidate: (a) => a.startsWith("bbn1"),
-    };
-    this.contract = FinalityContract.instantiate(
-      {
-        admin: ADMIN,
-        bsn_id: BSN,
-        min_pub_rand: opts.minPubRand ?? 10n,
-        rate_limiting_interval: 1000n,
-        max_msgs_per_interval: opts.maxMsgs ?? 100_000,
-        bsn_activation_height: opts.activation,
-        finality_signature_interval: opts.interval,
-        allowed_finality_providers: [PK],
-      },
-      this.env,
-      this.host,
-      ADMIN,
-    ).contract;
+    this.sandbox.babylon.providers.set(PK, { bsnId: BSN, slashedBabylonHeight: 0n, slashedBtcHeight: 0 });
+    const msg = serializeInstantiateMsg({
+      admin: ADMIN,
+      bsn_id: BSN,
+      min_pub_rand: opts.minPubRand ?? 10n,
+      rate_limiting_interval: 1000n,
+      max_msgs_per_interval: opts.maxMsgs ?? 100_000,
+      bsn_activation_height: opts.activation,
+      finality_signature_interval: opts.interval,
+      allowed_finality_providers: [PK],
+    });
+    const { address } = this.sandbox.deploy(finalityContractCode(), msg, ADMIN);
+    if (address !== CONTRACT) throw new Error(`contract deployed at ${address}, expected ${CONTRACT}`);
+  }
+
+  get currentEpoch(): bigint {
+    return this.sandbox.babylon.epoch;
+  }
+  set currentEpoch(e: bigint) {
+    this.sandbox.babylon.epoch = e;
+  }
+  get finalizedEpoch(): bigint {
+    return this.sandbox.babylon.finalized;
+  }
+  set finalizedEpoch(e: bigint) {
+    this.sandbox.babylon.finalized = e;
   }
 
   /** Runs one Babylon transaction: all messages or none, like wasmd. */
-  private tx(run: () => void): { txHash: string } {
+  private tx(msgs: ExecuteMsg[]): { txHash: string } {
     const fault = this.faults.shift();
     if (fault === "fail-before-apply") throw new Error("broadcast failed: connection reset");
-    this.env.blockHeight++;
-    this.contract.beginTx();
-    try {
-      run();
-    } catch (err) {
-      this.contract.rollbackTx();
-      throw err;
+    this.sandbox.height++;
+    const outcome = this.sandbox.executeAll(CONTRACT, PROVIDER_ACCOUNT, msgs.map(serializeExecuteMsg));
+    for (const m of outcome.messages) {
+      if (m.typeUrl === "/babylon.finality.v1.MsgEquivocationEvidence") {
+        this.equivocations.push(m.value as unknown as MsgEquivocationEvidence);
+      }
     }
-    this.contract.commitTx();
     if (fault === "apply-then-lose-response") throw new Error("timed out waiting for tx to be included");
-    return { txHash: `TX${this.env.blockHeight}` };
+    return { txHash: `TX${this.sandbox.height}` };
+  }
+
+  private query(msg: Record<string, unknown>): JsonValue {
+    return this.sandbox.query(CONTRACT, msg);
   }
 
   async config() {
-    return configResponseCodec.parse(this.contract.query({ config: {} }, this.env, this.host), "config");
+    return configResponseCodec.parse(this.query({ config: {} }), "config");
   }
 
   async highestVotedHeight(pk: string): Promise<bigint | null> {
-    const v = this.contract.query({ highest_voted_height: { btc_pk_hex: pk } }, this.env, this.host);
-    return v === null ? null : BigInt(v as bigint);
+    const v = this.query({ highest_voted_height: { btc_pk_hex: pk } });
+    return v === null ? null : BigInt(v as number);
   }
 
   async lastPubRandCommit(pk: string) {
-    const v = this.contract.query({ last_pub_rand_commit: { btc_pk_hex: pk } }, this.env, this.host);
+    const v = this.query({ last_pub_rand_commit: { btc_pk_hex: pk } });
     return optionalPubRandCommitCodec.parse(v, "last_pub_rand_commit");
   }
 
   async pubRandCommitForHeight(pk: string, height: bigint) {
-    const v = this.contract.query(
-      { pub_rand_commit_for_height: { btc_pk_hex: pk, height } },
-      this.env,
-      this.host,
-    );
+    const v = this.query({ pub_rand_commit_for_height: { btc_pk_hex: pk, height: Number(height) } });
     return optionalPubRandCommitCodec.parse(v, "pub_rand_commit_for_height");
   }
 
   async commitPublicRandomness(req: RandomnessCommitRequest) {
-    return this.tx(() => {
-      this.contract.execute(
-        {
-          commit_public_randomness: {
-            fp_pubkey_hex: req.fpPubkeyHex,
-            start_height: req.startHeight,
-            num_pub_rand: req.numPubRand,
-            commitment: req.commitment,
-            signature: req.signature,
-          },
+    return this.tx([
+      {
+        commit_public_randomness: {
+          fp_pubkey_hex: req.fpPubkeyHex,
+          start_height: req.startHeight,
+          num_pub_rand: req.numPubRand,
+          commitment: req.commitment,
+          signature: req.signature,
         },
-        this.env,
-        this.host,
-        "bbn1provider",
-      );
-    });
+      },
+    ]);
   }
 
   async submitFinalitySignatures(votes: FinalityVote[]) {
     this.submittedTxs.push(votes);
-    return this.tx(() => {
-      for (const v of votes) {
-        const result = this.contract.execute(
-          {
-            submit_finality_signature: {
-              fp_pubkey_hex: v.fpPubkeyHex,
-              height: v.height,
-              pub_rand: v.pubRand,
-              proof: {
-                total: v.proof.total,
-                index: v.proof.index,
-                leaf_hash: v.proof.leafHash,
-                aunts: v.proof.aunts,
-              },
-              block_hash: v.blockHash,
-              signature: v.signature,
-            },
+    return this.tx(
+      votes.map((v) => ({
+        submit_finality_signature: {
+          fp_pubkey_hex: v.fpPubkeyHex,
+          height: v.height,
+          pub_rand: v.pubRand,
+          proof: {
+            total: v.proof.total,
+            index: v.proof.index,
+            leaf_hash: v.proof.leafHash,
+            aunts: v.proof.aunts,
           },
-          this.env,
-          this.host,
-          "bbn1provider",
-        );
-        for (const m of result.messages) {
-          if ("msg_equivocation_evidence" in m) this.equivocations.push(m.msg_equivocation_evidence);
-        }
-      }
-    });
+          block_hash: v.blockHash,
+          signature: v.signature,
+        },
+      })),
+    );
   }
 
   async hasVotingPower(_pk: string): Promise<boolean> {
@@ -207,11 +197,9 @@ export class FakeChain implements ContractPort, BabylonPort {
   votedHash(height: bigint, candidates: Uint8Array[]): Uint8Array[] {
     const found: Uint8Array[] = [];
     for (const hash of candidates) {
-      const v = this.contract.query(
-        { block_voters: { height, hash_hex: Buffer.from(hash).toString("hex") } },
-        this.env,
-        this.host,
-      ) as { fp_btc_pk_hex: string }[] | null;
+      const v = this.query({
+        block_voters: { height: Number(height), hash_hex: Buffer.from(hash).toString("hex") },
+      }) as { fp_btc_pk_hex: string }[] | null;
       if (v?.some((x) => x.fp_btc_pk_hex === PK)) found.push(hash);
     }
     return found;

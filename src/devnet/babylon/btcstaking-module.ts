@@ -14,7 +14,13 @@ import {
 import { sha256 } from "../../core/crypto/sha256.ts";
 import { isValidAddress } from "../chain/encoding.ts";
 import { AbciError, type BlockContext, type Module, type MsgContext } from "../chain/module.ts";
+import { CONSUMER_FINALITY_PROVIDER_PATH, consumerProviderResponse } from "./consumer-provider-query.ts";
 import { typedEmitter } from "./emit.ts";
+import { rejectUnknownCriticalFields } from "./unknown-fields.ts";
+
+/** MsgCreateFinalityProvider's fields in Babylon v3 rc.0+ (3 and 6 are gone; bsn_id moved from 6 to 8). */
+const CREATE_FP_FIELDS: ReadonlySet<number> = new Set([1, 2, 4, 5, 7, 8]);
+
 import type { BtcLightClientModule } from "./lightclient-module.ts";
 import { paginate } from "./pagination.ts";
 import { verifyPop } from "./pop.ts";
@@ -96,6 +102,7 @@ export class BtcStakingModule implements Module {
 
   readonly messages = {
     "/babylon.btcstaking.v1.MsgCreateFinalityProvider": (value: Uint8Array, ctx: MsgContext): Uint8Array => {
+      rejectUnknownCriticalFields(value, "*types.MsgCreateFinalityProvider", CREATE_FP_FIELDS);
       const msg = MsgCreateFinalityProvider.decode(value);
       if (msg.addr !== ctx.signer) {
         throw new AbciError(
@@ -159,6 +166,9 @@ export class BtcStakingModule implements Module {
       if (!fp) throw btcstakingError.fpNotFound(fpBtcPkHex);
       return QueryFinalityProviderResponse.encode({ finalityProvider: providerResponse(fp, height) });
     },
+
+    [CONSUMER_FINALITY_PROVIDER_PATH]: (request: Uint8Array, height: bigint): Uint8Array =>
+      consumerProviderResponse(request, (pk) => this.staking.provider(pk), height),
 
     "/babylon.btcstaking.v1.Query/FinalityProviders": (request: Uint8Array, height: bigint): Uint8Array => {
       const req = QueryFinalityProvidersRequest.decode(request);

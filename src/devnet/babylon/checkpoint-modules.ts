@@ -4,7 +4,7 @@ import {
   QueryLastCheckpointWithStatusRequest,
   QueryLastCheckpointWithStatusResponse,
 } from "../../chains/babylon/epoching.ts";
-import type { BlockContext, Module } from "../chain/module.ts";
+import { AbciError, type BlockContext, type Module } from "../chain/module.ts";
 import type { Epochs, EpochsState } from "./epochs.ts";
 
 export interface CheckpointParams {
@@ -63,6 +63,14 @@ export class EpochingModule implements Module {
     "/babylon.checkpointing.v1.Query/LastCheckpointWithStatus": (request: Uint8Array): Uint8Array => {
       const { status } = QueryLastCheckpointWithStatusRequest.decode(request);
       const epoch = this.epochs.lastEpochWithStatus(status);
+      // Epoch 0 (genesis) has no raw checkpoint: Babylon's keeper fails the lookup rather than answer 0.
+      if (epoch === 0n) {
+        throw new AbciError(
+          "checkpointing",
+          1201,
+          "no raw checkpoint is found at epoch 0: raw checkpoint does not exist",
+        );
+      }
       return QueryLastCheckpointWithStatusResponse.encode(
         QueryLastCheckpointWithStatusResponse.fromPartial({ rawCheckpoint: { epochNum: epoch } }),
       );

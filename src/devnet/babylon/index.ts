@@ -1,15 +1,15 @@
-import type { BabylonHost } from "../../../contracts/finality/index.ts";
 import { legacyDecToWire } from "../../chains/babylon/cosmos.ts";
 import { bytesToHex } from "../../core/crypto/bytes.ts";
 import { xonlyPublicKey } from "../../core/crypto/keys.ts";
 import { sha256 } from "../../core/crypto/sha256.ts";
 import type { BtcHeaderChain } from "../btc.ts";
 import type { Module } from "../chain/module.ts";
+import type { BabylonQueries } from "../chain/wasm-querier.ts";
 import { BtcStakingModule } from "./btcstaking-module.ts";
 import { BtcCheckpointModule, EpochingModule } from "./checkpoint-modules.ts";
 import { Epochs } from "./epochs.ts";
 import { FinalityModule } from "./finality-module.ts";
-import { babylonHost } from "./host.ts";
+import { babylonQueries } from "./host.ts";
 import { BtcLightClientModule } from "./lightclient-module.ts";
 import type { StakingParams } from "./staking.ts";
 
@@ -18,7 +18,7 @@ export { BtcCheckpointModule, EpochingModule } from "./checkpoint-modules.ts";
 export { CheckpointStatus, Epochs } from "./epochs.ts";
 export { extractEquivocatorKey, parseEvidence } from "./evidence.ts";
 export { FinalityModule } from "./finality-module.ts";
-export { babylonHost } from "./host.ts";
+export { babylonQueries } from "./host.ts";
 export { BtcLightClientModule } from "./lightclient-module.ts";
 export { paginate } from "./pagination.ts";
 export { BtcSigType, popMessageHash, signPop, verifyPop } from "./pop.ts";
@@ -50,7 +50,8 @@ export interface Babylon {
   checkpoint: BtcCheckpointModule;
   epoching: EpochingModule;
   epochs: Epochs;
-  host: BabylonHost;
+  /** What a contract asks Babylon through its custom queries. */
+  queries: BabylonQueries;
   /** In BeginBlock order: the light client first, so the other modules see this block's BTC tip. */
   modules: Module[];
 }
@@ -116,7 +117,7 @@ export function createBabylon(options: BabylonOptions): Babylon {
     checkpoint,
     epoching,
     epochs,
-    host: babylonHost(staking, epochs),
+    queries: babylonQueries(epochs),
     modules: [lightClient, staking, finality, checkpoint, epoching],
   };
 }

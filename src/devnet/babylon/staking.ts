@@ -13,6 +13,7 @@ import type { DeepPartial, MessageCodec } from "../../chains/babylon/proto.ts";
 import { sha256 } from "../../core/crypto/sha256.ts";
 import { AbciError } from "../chain/module.ts";
 import { type DelegationStatus, delegationStatus, expiryHeight } from "./status.ts";
+import { EventCovenantSignatureReceived, EventJailedFinalityProvider } from "./v3-events.ts";
 
 /**
  * x/btcstaking state and rules for the devnet: finality providers and BTC delegations in plain Maps.
@@ -188,6 +189,8 @@ export class BtcStaking {
     if (fp.slashedBabylonHeight > 0n) throw btcstakingError.fpSlashed(fp.btcPkHex);
     const next = { ...fp, jailed };
     this.fps.set(fp.btcPkHex, next);
+    // x/finality reports the jailing itself; btcstaking's power table then reports the status change.
+    if (jailed) emit(EventJailedFinalityProvider, { publicKey: fp.btcPkHex });
     emit(EventFinalityProviderStatusChange, {
       btcPk: fp.btcPkHex,
       newState: statusName(jailed ? "JAILED" : "ACTIVE"),
@@ -207,7 +210,11 @@ export class BtcStaking {
     }
     const next = { ...fp, slashedBabylonHeight: babylonHeight, slashedBtcHeight: btcHeight };
     this.fps.set(fp.btcPkHex, next);
-    emit(EventFinalityProviderStatusChange, { btcPk: fp.btcPkHex, newState: statusName("SLASHED") });
+    // Babylon v3 reports the status change only for its own providers; a BSN provider's slashing is seen
+    // in EventSlashedFinalityProvider alone (its voting power never was Babylon's).
+    if (fp.bsnId === this.chainId) {
+      emit(EventFinalityProviderStatusChange, { btcPk: fp.btcPkHex, newState: statusName("SLASHED") });
+    }
     return next;
   }
 
@@ -341,6 +348,18 @@ export class BtcStaking {
       throw new Error(`stakingTxHash: ${hashHex} already has covenant quorum`);
     const next = { ...d, covenantSigs: this.params.covenantQuorum };
     this.dels.set(d.stakingTxHashHex, next);
+    // Each member's MsgAddCovenantSigs is acknowledged on its own before the quorum event.
+    for (const pk of this.params.covenantPksHex.slice(d.covenantSigs, this.params.covenantQuorum)) {
+      emit(EventCovenantSignatureReceived, {
+        stakingTxHash: d.stakingTxHashHex,
+        covenantBtcPkHex: pk,
+        // A 64-byte BIP-340 signature on a real chain; deterministic stand-in bytes here (no BTC txs exist).
+        covenantUnbondingSignatureHex: Buffer.concat([
+          sha256(new TextEncoder().encode(`${d.stakingTxHashHex}/unbonding/${pk}/r`)),
+          sha256(new TextEncoder().encode(`${d.stakingTxHashHex}/unbonding/${pk}/s`)),
+        ]).toString("hex"),
+      });
+    }
     emit(EventCovenantQuorumReached, {
       stakingTxHash: d.stakingTxHashHex,
       newState: this.status(next, btcTip),

@@ -59,6 +59,14 @@ export interface MsgContext extends BlockContext {
    * produced it), not protobuf, and `signer` = the contract address.
    */
   dispatch(typeUrl: string, value: Uint8Array, signer?: string): Uint8Array;
+  /** Adds gas that depends on what the handler did (e.g. a contract's storage use); deterministic. */
+  consumeGas(amount: bigint): void;
+  /**
+   * Events of a nested step that failed but whose failure is handled (a contract sub-message with
+   * reply_on error) must not appear: take a mark before it, drop the events after it on failure.
+   */
+  eventMark(): number;
+  dropEventsFrom(mark: number): void;
 }
 
 export interface Module {

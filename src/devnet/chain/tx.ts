@@ -241,8 +241,8 @@ export function runTx(txBytes: Uint8Array, mode: TxMode, env: TxEnv): TxResult &
           ["module", moduleOfTypeUrl(msg.typeUrl)],
         ]),
       ];
-      const response = dispatchMsg(msg.typeUrl, msg.value, tx.signer, index, env, events, (t) => {
-        gasUsed += messageGas(t, env.routes);
+      const response = dispatchMsg(msg.typeUrl, msg.value, tx.signer, index, env, events, (amount) => {
+        gasUsed += amount;
       });
       for (const ev of events) ev.attributes.push({ key: "msg_index", value: String(index), index: true });
       msgEvents.push(...events);
@@ -285,7 +285,7 @@ function dispatchMsg(
   msgIndex: number,
   env: TxEnv,
   events: AbciEvent[],
-  chargeNested: (typeUrl: string) => void,
+  charge: (amount: bigint) => void,
 ): Uint8Array {
   const route = env.routes.get(typeUrl);
   if (!route) fail("sdk", 2, `unable to resolve type URL ${typeUrl}: tx parse error`);
@@ -302,16 +302,13 @@ function dispatchMsg(
       });
     },
     dispatch(nestedType, nestedValue, nestedSigner) {
-      chargeNested(nestedType);
-      return dispatchMsg(
-        nestedType,
-        nestedValue,
-        nestedSigner ?? signer,
-        msgIndex,
-        env,
-        events,
-        chargeNested,
-      );
+      charge(messageGas(nestedType, env.routes));
+      return dispatchMsg(nestedType, nestedValue, nestedSigner ?? signer, msgIndex, env, events, charge);
+    },
+    consumeGas: charge,
+    eventMark: () => events.length,
+    dropEventsFrom(mark) {
+      events.length = Math.min(events.length, mark);
     },
   };
   return route.handler(value, ctx);

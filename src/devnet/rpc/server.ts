@@ -152,6 +152,10 @@ export async function startRpcServer(chain: Chain, options: RpcServerOptions = {
       if (!res.headersSent) send(res, errorReply(-1, -32603, "Internal error", e.message));
     });
   });
+  // A block of large contract txs keeps the event loop busy for seconds; with Node's 5 s keep-alive the
+  // server then closes idle client sockets just as clients reuse them (ECONNRESET). CometBFT keeps them.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
   const wss = new WebSocketServer({ noServer: true });
   server.on("upgrade", (req, socket, head) => {
     if (new URL(req.url ?? "/", "http://localhost").pathname !== "/websocket") {
