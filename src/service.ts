@@ -90,6 +90,7 @@ export async function startService(
     throw error;
   }
   const metrics = api.metrics;
+  if (db.pool) metrics.watchPool(db.pool);
   const stop = new AbortController();
   const lagTimer = setInterval(() => void updateLag(db, metrics).catch(() => {}), 2_000);
   const done = runGadget(
@@ -162,12 +163,13 @@ async function updateLag(db: Database, metrics: GadgetMetrics): Promise<void> {
     readCursor(db.prisma, "l2"),
     readCursor(db.prisma, "babylon"),
   ]);
-  if (l2Head && l2)
-    metrics.ingestionLagBlocks.set({ source: "l2" }, Math.max(0, Number(BigInt(l2Head) - l2.height)));
-  if (babylonHead && babylon) {
-    metrics.ingestionLagBlocks.set(
-      { source: "babylon" },
-      Math.max(0, Number(BigInt(babylonHead) - babylon.height)),
-    );
+  for (const [source, head, cursor] of [
+    ["l2", l2Head, l2],
+    ["babylon", babylonHead, babylon],
+  ] as const) {
+    if (head) metrics.headHeight.set({ source }, Number(head));
+    if (cursor) metrics.ingestedHeight.set({ source }, Number(cursor.height));
+    if (head && cursor)
+      metrics.ingestionLagBlocks.set({ source }, Math.max(0, Number(BigInt(head) - cursor.height)));
   }
 }

@@ -7,6 +7,7 @@ import { asQueryError, type QueryErrorKind } from "./errors.ts";
 import { type FinalityReader, parseTransactionHash, type TransactionLocator } from "./finality.ts";
 import type { ServiceHealth } from "./health.ts";
 import type { GadgetMetrics } from "./metrics.ts";
+import { refreshDatabaseMetrics } from "./metrics-db.ts";
 
 export interface RestDeps {
   reader: FinalityReader;
@@ -77,9 +78,7 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
         break;
       }
       case "/metrics": {
-        deps.metrics.safetyIncidentsOpen.set(
-          await deps.prisma.safetyIncident.count({ where: { resolvedAt: null } }),
-        );
+        await refreshDatabaseMetrics(deps.prisma, deps.metrics);
         const { contentType, body } = await deps.metrics.render();
         send(res, 200, body, contentType);
         break;
