@@ -11,6 +11,7 @@ import { bridgeEvents } from "./indexer/event-bridge.ts";
 import { GadgetEvents } from "./indexer/events.ts";
 import { type GadgetSettings, runGadget } from "./indexer/gadget.ts";
 import { errorText } from "./indexer/loop.ts";
+import { type CatchUpProgress, startProgressOutput } from "./indexer/progress.ts";
 import { readCursor, readState } from "./indexer/state.ts";
 import type { Logger } from "./log.ts";
 
@@ -92,7 +93,8 @@ export async function startService(
   const metrics = api.metrics;
   if (db.pool) metrics.watchPool(db.pool);
   const stop = new AbortController();
-  const lagTimer = setInterval(() => void updateLag(db, metrics).catch(() => {}), 2_000);
+  const lagTimer = setInterval(() => void updateLag(db, metrics, health.progress).catch(() => {}), 2_000);
+  const stopProgressOutput = startProgressOutput(health.progress, { log, stream: process.stderr });
   const done = runGadget(
     {
       db,
@@ -104,7 +106,10 @@ export async function startService(
       hooks: metricHooks(metrics),
     },
     stop.signal,
-  ).finally(() => clearInterval(lagTimer));
+  ).finally(() => {
+    clearInterval(lagTimer);
+    stopProgressOutput();
+  });
   return {
     db,
     events,
@@ -156,7 +161,7 @@ function metricHooks(metrics: GadgetMetrics) {
   };
 }
 
-async function updateLag(db: Database, metrics: GadgetMetrics): Promise<void> {
+async function updateLag(db: Database, metrics: GadgetMetrics, progress: CatchUpProgress): Promise<void> {
   const [l2Head, babylonHead, l2, babylon] = await Promise.all([
     readState(db.prisma, "l2_head_height"),
     readState(db.prisma, "babylon_head_height"),
@@ -169,7 +174,9 @@ async function updateLag(db: Database, metrics: GadgetMetrics): Promise<void> {
   ] as const) {
     if (head) metrics.headHeight.set({ source }, Number(head));
     if (cursor) metrics.ingestedHeight.set({ source }, Number(cursor.height));
-    if (head && cursor)
+    if (head && cursor) {
       metrics.ingestionLagBlocks.set({ source }, Math.max(0, Number(BigInt(head) - cursor.height)));
+      progress.report(source, cursor.height, BigInt(head));
+    }
   }
 }

@@ -2,6 +2,7 @@
 // component reported ok, the engine is caught up with the L2 head within a bound, and no safety incident is
 // open. Components push their state here; the lag and incidents are read from the database at probe time.
 import type { PrismaClient } from "../db/generated/client.ts";
+import { CatchUpProgress } from "../indexer/progress.ts";
 
 export type ComponentState = "ok" | "degraded" | "down";
 
@@ -36,6 +37,8 @@ export interface Readiness {
 
 export class ServiceHealth {
   private readonly components = new Map<string, ComponentHealth>();
+  /** Each ingester's catch-up progress, shown in /ready and syncStatus { progress }. */
+  readonly progress = new CatchUpProgress();
   readonly expected: readonly string[];
   readonly maxLagBlocks: bigint;
   readonly maxStallSeconds: number;

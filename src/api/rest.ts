@@ -8,6 +8,7 @@ import { type FinalityReader, parseTransactionHash, type TransactionLocator } fr
 import type { ServiceHealth } from "./health.ts";
 import type { GadgetMetrics } from "./metrics.ts";
 import { refreshDatabaseMetrics } from "./metrics-db.ts";
+import { progressJson } from "./progress-json.ts";
 
 export interface RestDeps {
   reader: FinalityReader;
@@ -68,6 +69,7 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
           reasons: r.reasons,
           lagBlocks: r.lagBlocks?.toString() ?? null,
           openSafetyIncidents: r.openSafetyIncidents,
+          progress: progressJson(deps.health.progress.snapshot()),
           components: r.components.map((c) => ({
             name: c.name,
             state: c.state,

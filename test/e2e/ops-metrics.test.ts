@@ -83,4 +83,24 @@ describe("metrics referenced in ops/", () => {
     if (usingPostgres) expect(gadget).toMatch(/^finality_gadget_db_pool_connections\{state="idle"\} \d/m);
     expect(provider).toMatch(/^obf_provider_account_balance\{denom="[a-z]+"\} [1-9]/m);
   }, 120_000);
+
+  it("reports each ingester's catch-up progress in /ready and syncStatus", async () => {
+    const ready = (await (await fetch(`${t.service.httpUrl}/ready`)).json()) as {
+      progress: { ingester: string; height: string; target: string; percent: number; catchingUp: boolean }[];
+    };
+    expect(ready.progress.map((p) => p.ingester)).toEqual(["babylon", "l2"]);
+    for (const p of ready.progress) {
+      expect(BigInt(p.height)).toBeGreaterThan(0n);
+      expect(p).toMatchObject({ percent: 100, catchingUp: false }); // a devnet keeps up
+    }
+    const res = await fetch(`${t.service.httpUrl}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        query: "{ syncStatus { progress { ingester height target percent catchingUp } } }",
+      }),
+    });
+    const body = (await res.json()) as { data: { syncStatus: { progress: { ingester: string }[] } } };
+    expect(body.data.syncStatus.progress.map((p) => p.ingester)).toEqual(["babylon", "l2"]);
+  });
 });

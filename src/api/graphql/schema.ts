@@ -27,6 +27,7 @@ import {
   type SortKey,
   toConnection,
 } from "./pagination.ts";
+import { registerSyncProgress } from "./progress.ts";
 import * as streams from "./streams.ts";
 
 const BTC_PK = /^[0-9a-f]{64}$/;
@@ -685,6 +686,7 @@ const SyncStatusRef = builder.objectRef<SyncStatus>("SyncStatus").implement({
     }),
   }),
 });
+registerSyncProgress(SyncStatusRef);
 
 const TransactionRef = builder.objectRef<TransactionStatus>("TransactionStatus").implement({
   fields: (t) => ({
