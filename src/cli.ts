@@ -14,7 +14,9 @@ commands:
   devnet           run the local devnet alone (--out devnet.json writes its endpoints)
   db migrate       apply pending database migrations
   provider …       the finality provider daemon (op-btc-finality provider --help)
-  config           print the effective configuration (secrets redacted)`;
+  config           print the effective configuration (secrets redacted)
+  doctor           check the configuration against the database and the chains before a start
+                   (--bsn-id ID, --l2-chain-id N and --provider-home DIR add what to compare)`;
 
 export interface ParsedArgs {
   positional: string[];
@@ -110,6 +112,11 @@ async function main(argv: string[]): Promise<void> {
       );
       await untilSignal();
       await service.stop();
+      return;
+    }
+    case "doctor": {
+      const { runDoctorCommand } = await import("./doctor/index.ts");
+      process.exitCode = await runDoctorCommand(config, args.options);
       return;
     }
     case "config": {
