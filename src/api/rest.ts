@@ -2,13 +2,13 @@
 // unknown is 404, only failures of ours are 500, and blockHash carries 0x like txHash. Plus /ready and /metrics.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PrismaClient } from "../db/generated/client.ts";
+import { progressRecord } from "../indexer/progress.ts";
 import type { Logger } from "../log.ts";
 import { asQueryError, type QueryErrorKind } from "./errors.ts";
 import { type FinalityReader, parseTransactionHash, type TransactionLocator } from "./finality.ts";
 import type { ServiceHealth } from "./health.ts";
 import type { GadgetMetrics } from "./metrics.ts";
 import { refreshDatabaseMetrics } from "./metrics-db.ts";
-import { progressJson } from "./progress-json.ts";
 
 export interface RestDeps {
   reader: FinalityReader;
@@ -69,7 +69,7 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
           reasons: r.reasons,
           lagBlocks: r.lagBlocks?.toString() ?? null,
           openSafetyIncidents: r.openSafetyIncidents,
-          progress: progressJson(deps.health.progress.snapshot()),
+          progress: deps.health.progress.snapshot().map(progressRecord),
           components: r.components.map((c) => ({
             name: c.name,
             state: c.state,

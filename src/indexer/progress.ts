@@ -81,6 +81,20 @@ export class CatchUpProgress {
   }
 }
 
+/** As JSON (log lines, /ready): heights as decimal strings like every uint64 the API returns, the percent and
+ * rate to one decimal, the ETA in whole seconds. */
+export function progressRecord(p: IngesterProgress) {
+  return {
+    ingester: p.ingester,
+    height: p.height.toString(),
+    target: p.target.toString(),
+    percent: Number(p.percent.toFixed(1)),
+    blocksPerSecond: p.blocksPerSecond === null ? null : Number(p.blocksPerSecond.toFixed(1)),
+    etaSeconds: p.etaSeconds === null ? null : Math.round(p.etaSeconds),
+    catchingUp: p.catchingUp,
+  };
+}
+
 /** "12m 05s", "3h 02m", "41s". */
 export function formatDuration(seconds: number): string {
   const s = Math.round(seconds);
@@ -138,17 +152,8 @@ export function startProgressOutput(progress: CatchUpProgress, options: Progress
     if (running.length === 0 || now - lastLog < (options.logEveryMs ?? 10_000)) return;
     lastLog = now;
     for (const p of running) {
-      options.log.info(
-        {
-          ingester: p.ingester,
-          height: p.height.toString(),
-          target: p.target.toString(),
-          percent: Number(p.percent.toFixed(1)),
-          blocksPerSecond: p.blocksPerSecond === null ? null : Number(p.blocksPerSecond.toFixed(1)),
-          etaSeconds: p.etaSeconds === null ? null : Math.round(p.etaSeconds),
-        },
-        "catch-up progress",
-      );
+      const { catchingUp: _, ...fields } = progressRecord(p);
+      options.log.info(fields, "catch-up progress");
     }
   };
   const timer = setInterval(
