@@ -3,7 +3,7 @@
 // the files the code finds beside itself at run time (.proto, the worker entry, wasm, migrations) to the same
 // place under dist/. Plain node, no tsx: it runs before anything is compiled.
 import { execFileSync } from "node:child_process";
-import { cpSync, readdirSync, statSync, utimesSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, rmSync, statSync, utimesSync } from "node:fs";
 import { createRequire } from "node:module";
 import { extname, join } from "node:path";
 
@@ -27,6 +27,22 @@ function copyAssets(dir) {
   }
 }
 for (const dir of ["src", "contracts", "provider"]) copyAssets(dir);
+
+// An incremental build keeps the output of a source that was deleted or moved since; drop it, so that what is
+// packed is what the sources are.
+function pruneOrphans(dir) {
+  for (const name of readdirSync(join(root, "dist", dir))) {
+    const path = join(dir, name);
+    if (statSync(join(root, "dist", path)).isDirectory()) {
+      pruneOrphans(path);
+      continue;
+    }
+    const source = path.replace(/\.d\.ts$|\.js$/, ".ts");
+    if (!existsSync(join(root, source)) && !existsSync(join(root, path))) rmSync(join(root, "dist", path));
+  }
+}
+for (const dir of ["src", "contracts", "provider", "bench"])
+  if (existsSync(join(root, "dist", dir))) pruneOrphans(dir);
 cpSync(join(root, "prisma", "migrations"), join(root, "dist", "prisma", "migrations"), { recursive: true });
 
 // The build's time stamp, which test/helpers/build-dist.ts compares against the sources: tsc leaves its build
