@@ -8,7 +8,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import buildDist from "../test/helpers/build-dist.ts";
 import { percentile, printLine } from "./harness.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -54,7 +53,6 @@ async function closure(entry: string): Promise<{ modules: number; kib: number }>
 }
 
 export async function run(): Promise<void> {
-  buildDist();
   const bin = join(root, "bin/op-btc-finality.js");
   const src = ["--import", "tsx", join(root, "src/cli.ts")];
   const m = await medians({

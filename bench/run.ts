@@ -3,6 +3,7 @@
 import { readdirSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
+import buildDist from "../test/helpers/build-dist.ts";
 
 const dir = fileURLToPath(new URL(".", import.meta.url));
 const wanted = process.argv.slice(2);
@@ -15,6 +16,8 @@ console.log(
   `# op-btc-finality benchmarks — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ` +
     `${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
 );
+// Suites that spawn the command (backfill, cli) run the compiled dist/: bring it up to date first.
+buildDist();
 for (const file of suites) {
   const suite = (await import(`./${file}`)) as { run: () => Promise<void> };
   await suite.run();
