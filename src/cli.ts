@@ -3,8 +3,6 @@
 
 import { untilSignal } from "./cli-signal.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
-import { openDatabase } from "./db/database.ts";
-import { MigrationError } from "./db/migrate.ts";
 import { createLogger } from "./log.ts";
 
 const usage = `usage: op-btc-finality <command> [--config file.toml] [--section.key=value …]
@@ -81,6 +79,9 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case "db": {
       if (sub !== "migrate") fail(`unknown db command ${sub ?? "(none)"}; try: db migrate`);
+      // Loaded here, not at the top: the database stack (Prisma, pg, PGlite) is most of what `--help` or
+      // `config` would otherwise load.
+      const { openDatabase } = await import("./db/database.ts");
       const db = await openDatabase({
         url: config.database.url || undefined,
         dataDir: `${config.database.data_dir}/pglite`,
@@ -129,7 +130,7 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// A ConfigError or MigrationError message is written for the user already; anything else shows its message too.
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof MigrationError) fail(error.message);
   fail((error as Error).message ?? String(error));
 });

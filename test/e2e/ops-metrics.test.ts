@@ -85,11 +85,20 @@ describe("metrics referenced in ops/", () => {
   }, 120_000);
 
   it("reports each ingester's catch-up progress in /ready and syncStatus", async () => {
-    const ready = (await (await fetch(`${t.service.httpUrl}/ready`)).json()) as {
-      progress: { ingester: string; height: string; target: string; percent: number; catchingUp: boolean }[];
+    type Progress = {
+      ingester: string;
+      height: string;
+      target: string;
+      percent: number;
+      catchingUp: boolean;
     };
-    expect(ready.progress.map((p) => p.ingester)).toEqual(["babylon", "l2"]);
-    for (const p of ready.progress) {
+    // The service samples cursors and heads every 2 s: an ingester appears at the first sample after it has both.
+    const progress = await t.waitFor("progress of both ingesters", async () => {
+      const ready = (await (await fetch(`${t.service.httpUrl}/ready`)).json()) as { progress: Progress[] };
+      return ready.progress.length === 2 ? ready.progress : undefined;
+    });
+    expect(progress.map((p) => p.ingester)).toEqual(["babylon", "l2"]);
+    for (const p of progress) {
       expect(BigInt(p.height)).toBeGreaterThan(0n);
       expect(p).toMatchObject({ percent: 100, catchingUp: false }); // a devnet keeps up
     }
