@@ -2,9 +2,13 @@
 // it looks for (wrong chain id, missing contract, wrong BSN id, database down, wrong L2) is one failed line with
 // a fix, and a non-zero exit from the compiled command.
 import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Keystore } from "../../provider/keystore.ts";
 import { loadConfig } from "../../src/config.ts";
 import { openDatabase } from "../../src/db/database.ts";
 import type { Devnet } from "../../src/devnet/devnet.ts";
@@ -109,6 +113,32 @@ describe("doctor", () => {
     expect(f!.name).toBe("database");
     expect(f!.detail).toMatch(/^cannot connect to Postgres: .*ECONNREFUSED/);
     expect(f!.hint).toContain("DATABASE_URL");
+  });
+
+  it("checks a provider home: its BSN id against the contract's, and its keys readable", async () => {
+    const home = mkdtempSync(join(tmpdir(), "obf-doctor-provider-"));
+    try {
+      writeFileSync(join(home, "provider.toml"), `bsn_id = "${devnet.info.bsnId}"\n`);
+      const keystore = new Keystore({ home, scryptLogN: 15 });
+      keystore.create("default", "pass", "eots");
+      const config = loadConfig({ env: {}, flags });
+      const missing = failed(await runDoctor({ config, providerHome: home, timeoutMs: 3_000 }));
+      expect(missing.map((f) => f.name)).toEqual(["provider keys"]);
+      expect(missing[0]!.detail).toContain(
+        `provider key account is not readable at ${home}/keys/account.json`,
+      );
+      keystore.create("account", "pass", "account");
+      const results = await runDoctor({ config, providerHome: home, timeoutMs: 3_000 });
+      expect(failed(results)).toEqual([]);
+      expect(results.find((r) => r.name === "bsn")!.detail).toContain("as provider.toml");
+      writeFileSync(join(home, "provider.toml"), `bsn_id = "op-stack-l2-other"\n`);
+      const [f] = failed(await runDoctor({ config, providerHome: home, timeoutMs: 3_000 }));
+      expect(f!.detail).toBe(
+        `the contract serves BSN "${devnet.info.bsnId}" but provider.toml says "op-stack-l2-other"`,
+      );
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it("prints one line per check and exits 1 from the compiled command when a check fails", async () => {
