@@ -5,6 +5,7 @@ import { defineConfig } from "vitest/config";
 // file's load makes a timely system look stalled.
 export default defineConfig({
   test: {
+    globalSetup: ["test/helpers/build-dist.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     projects: [

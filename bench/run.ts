@@ -6,6 +6,7 @@ import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { recordedFigures } from "./harness.ts";
+import buildDist from "../test/helpers/build-dist.ts";
 
 const { values, positionals: wanted } = parseArgs({
   options: { json: { type: "string" } },
@@ -27,6 +28,8 @@ const machine = {
 console.log(
   `# op-btc-finality benchmarks — node ${machine.node}, ${machine.cpus} × ${machine.cpu}, ${machine.memory_gib} GiB`,
 );
+// Suites that spawn the command (backfill, cli) run the compiled dist/: bring it up to date first.
+buildDist();
 for (const file of suites) {
   const suite = (await import(`./${file}`)) as { run: () => Promise<void> };
   await suite.run();

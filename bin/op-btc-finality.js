@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly: no build step stands between a checkout and a working command.
-import { register } from "tsx/esm/api";
+// Runs the compiled CLI (dist/, built by `npm run build`, which `npm install` runs in a clone through `prepare`).
+// The development loop runs the sources instead: `npm run dev -- <command>`.
+import { existsSync } from "node:fs";
 
-register();
-await import("../src/cli.ts");
+const cli = new URL("../dist/src/cli.js", import.meta.url);
+if (!existsSync(cli)) {
+  process.stderr.write("op-btc-finality: dist/ is missing; run `npm run build` first\n");
+  process.exit(1);
+}
+await import(cli.href);

@@ -14,6 +14,7 @@ import { BabylonQueryClient, BabylonQueryError } from "../src/chains/babylon/que
 import { L2Client } from "../src/chains/l2.ts";
 import { retryingComet } from "../src/chains/rpc-retry.ts";
 import { signingContext } from "../src/core/crypto/context.ts";
+import { registerBalanceGauge } from "./balance-metric.ts";
 import { babylonPort, contractPort, l2Source } from "./chain-ports.ts";
 import type { ProviderConfig } from "./config.ts";
 import { type HealthReport, type ProviderHttpServer, startProviderHttp } from "./http.ts";
@@ -106,6 +107,10 @@ export async function startProvider(
     grid: gridOf(contractCfg),
   });
   const metrics = createProviderMetrics();
+  const feeDenom = GasPrice.fromString(cfg.babylon.gas_price).denom;
+  registerBalanceGauge(metrics.registry, feeDenom, async () =>
+    BigInt((await signer.getBalance(address, feeDenom)).amount),
+  );
   const voter = new Voter(
     {
       fpPubkeyHex: pk,

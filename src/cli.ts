@@ -3,8 +3,6 @@
 
 import { untilSignal } from "./cli-signal.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
-import { openDatabase } from "./db/database.ts";
-import { MigrationError } from "./db/migrate.ts";
 import { createLogger } from "./log.ts";
 
 const usage = `usage: op-btc-finality <command> [--config file.toml] [--section.key=value …]
@@ -14,7 +12,9 @@ commands:
   devnet           run the local devnet alone (--out devnet.json writes its endpoints)
   db migrate       apply pending database migrations
   provider …       the finality provider daemon (op-btc-finality provider --help)
-  config           print the effective configuration (secrets redacted)`;
+  config           print the effective configuration (secrets redacted)
+  doctor           check the configuration against the database and the chains before a start
+                   (--bsn-id ID, --l2-chain-id N and --provider-home DIR add what to compare)`;
 
 export interface ParsedArgs {
   positional: string[];
@@ -79,6 +79,9 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case "db": {
       if (sub !== "migrate") fail(`unknown db command ${sub ?? "(none)"}; try: db migrate`);
+      // Loaded here, not at the top: the database stack (Prisma, pg, PGlite) is most of what `--help` or
+      // `config` would otherwise load.
+      const { openDatabase } = await import("./db/database.ts");
       const db = await openDatabase({
         url: config.database.url || undefined,
         dataDir: `${config.database.data_dir}/pglite`,
@@ -112,6 +115,11 @@ async function main(argv: string[]): Promise<void> {
       await service.stop();
       return;
     }
+    case "doctor": {
+      const { runDoctorCommand } = await import("./doctor/index.ts");
+      process.exitCode = await runDoctorCommand(config, args.options);
+      return;
+    }
     case "config": {
       const { redactConfig } = await import("./config.ts");
       console.log(JSON.stringify(redactConfig(config), null, 2));
@@ -122,7 +130,7 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// A ConfigError or MigrationError message is written for the user already; anything else shows its message too.
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof MigrationError) fail(error.message);
   fail((error as Error).message ?? String(error));
 });

@@ -1,35 +1,14 @@
 // The SDK: what other TypeScript programs import from "op-btc-finality". Stable names only; internals stay
-// behind their modules.
+// behind their modules. The root entry is everything: the client entry ("op-btc-finality/client": gadget
+// clients, contract messages and client, crypto) plus running the gadget and the devnet from a program.
 
-// The finality contract: messages, executable model, typed CosmJS client.
+// The finality contract as one namespace, the executable model included.
 export * as finalityContract from "../contracts/finality/index.ts";
-// The gadget's op-node API as a client (gRPC proto.FinalityGadget).
-export {
-  FinalityGadgetClient,
-  type FinalityGadgetClientOptions,
-  isNotActivatedError,
-} from "./api/grpc/client.ts";
 // Babylon: protobuf codecs for the messages used, typed events, and the query client.
 export * as babylon from "./chains/babylon/index.ts";
+export * from "./client.ts";
 // Running the gadget and the devnet from a program.
 export { type Config, loadConfig } from "./config.ts";
-// Crypto core: EOTS, BIP-340, randomness, Merkle commitments, signing contexts and messages.
-export {
-  bip340,
-  bytesToHex,
-  CryptoInputError,
-  eots,
-  finalityVoteMessage,
-  fromBase64,
-  hexToBytes,
-  keys,
-  merkle,
-  randomness,
-  randomnessCommitMessage,
-  type SigningOp,
-  signingContext,
-  toBase64,
-} from "./core/crypto/index.ts";
 // The finality rules as pure functions.
 export * as finality from "./core/finality/index.ts";
 export { type Database, type DatabaseOptions, openDatabase } from "./db/database.ts";

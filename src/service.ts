@@ -11,6 +11,7 @@ import { errorKind, errorText, rpcFailure } from "./errors.ts";
 import { bridgeEvents } from "./indexer/runtime/event-bridge.ts";
 import { GadgetEvents } from "./indexer/runtime/events.ts";
 import { type GadgetSettings, runGadget } from "./indexer/runtime/gadget.ts";
+import { type CatchUpProgress, startProgressOutput } from "./indexer/runtime/progress.ts";
 import type { Logger } from "./log.ts";
 import { readCursor, readState } from "./store/state.ts";
 
@@ -90,8 +91,10 @@ export async function startService(
     throw error;
   }
   const metrics = api.metrics;
+  if (db.pool) metrics.watchPool(db.pool);
   const stop = new AbortController();
-  const lagTimer = setInterval(() => void updateLag(db, metrics).catch(() => {}), 2_000);
+  const lagTimer = setInterval(() => void updateLag(db, metrics, health.progress).catch(() => {}), 2_000);
+  const stopProgressOutput = startProgressOutput(health.progress, { log, stream: process.stderr });
   const done = runGadget(
     {
       db,
@@ -103,7 +106,10 @@ export async function startService(
       hooks: metricHooks(metrics),
     },
     stop.signal,
-  ).finally(() => clearInterval(lagTimer));
+  ).finally(() => {
+    clearInterval(lagTimer);
+    stopProgressOutput();
+  });
   return {
     db,
     events,
@@ -149,19 +155,22 @@ function metricHooks(metrics: GadgetMetrics) {
   };
 }
 
-async function updateLag(db: Database, metrics: GadgetMetrics): Promise<void> {
+async function updateLag(db: Database, metrics: GadgetMetrics, progress: CatchUpProgress): Promise<void> {
   const [l2Head, babylonHead, l2, babylon] = await Promise.all([
     readState(db.prisma, "l2_head_height"),
     readState(db.prisma, "babylon_head_height"),
     readCursor(db.prisma, "l2"),
     readCursor(db.prisma, "babylon"),
   ]);
-  if (l2Head && l2)
-    metrics.ingestionLagBlocks.set({ source: "l2" }, Math.max(0, Number(BigInt(l2Head) - l2.height)));
-  if (babylonHead && babylon) {
-    metrics.ingestionLagBlocks.set(
-      { source: "babylon" },
-      Math.max(0, Number(BigInt(babylonHead) - babylon.height)),
-    );
+  for (const [source, head, cursor] of [
+    ["l2", l2Head, l2],
+    ["babylon", babylonHead, babylon],
+  ] as const) {
+    if (head) metrics.headHeight.set({ source }, Number(head));
+    if (cursor) metrics.ingestedHeight.set({ source }, Number(cursor.height));
+    if (head && cursor) {
+      metrics.ingestionLagBlocks.set({ source }, Math.max(0, Number(BigInt(head) - cursor.height)));
+      progress.report(source, cursor.height, BigInt(head));
+    }
   }
 }

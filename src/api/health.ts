@@ -5,6 +5,7 @@
 import type { PrismaClient } from "../db/generated/client.ts";
 import { openIncidentCount } from "../store/blocks.ts";
 import { readCursor, readState } from "../store/state.ts";
+import { CatchUpProgress } from "../indexer/runtime/progress.ts";
 
 export type ComponentState = "ok" | "degraded" | "down";
 
@@ -39,6 +40,8 @@ export interface Readiness {
 
 export class ServiceHealth {
   private readonly components = new Map<string, ComponentHealth>();
+  /** Each ingester's catch-up progress, shown in /ready and syncStatus { progress }. */
+  readonly progress = new CatchUpProgress();
   readonly expected: readonly string[];
   readonly maxLagBlocks: bigint;
   readonly maxStallSeconds: number;

@@ -1,6 +1,8 @@
 // Prometheus metrics on a registry of our own (never prom-client's global one, so two gadgets in one process —
 // tests, benchmarks — do not collide). The reference gadget's names are kept so existing dashboards work;
-// the indexer updates these objects, the API serves them on /metrics.
+// the indexer updates these objects, the API serves them on /metrics; what the database already holds (votes,
+// voting power, open incidents) is read at scrape time (metrics-db.ts). Dashboards and alert rules in ops/
+// use these names, and a test holds every name they reference to what a running gadget serves.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export class GadgetMetrics {
@@ -19,13 +21,7 @@ export class GadgetMetrics {
   });
   readonly fpLatestBlockVoted = new Gauge({
     name: "finality_gadget_fp_latest_block_voted",
-    help: "Highest L2 height a finality provider voted for",
-    labelNames: ["fp_pubkey"] as const,
-    registers: [this.registry],
-  });
-  readonly fpMissedBlocksTotal = new Counter({
-    name: "finality_gadget_fp_missed_blocks_total",
-    help: "Checked L2 blocks a finality provider with voting power did not vote for (counted once per block)",
+    help: "Highest L2 height a finality provider voted for (a vote the contract accepted)",
     labelNames: ["fp_pubkey"] as const,
     registers: [this.registry],
   });
@@ -43,9 +39,15 @@ export class GadgetMetrics {
     labelNames: ["source"] as const,
     registers: [this.registry],
   });
-  readonly ingestionLagSeconds = new Gauge({
-    name: "finality_gadget_ingestion_lag_seconds",
-    help: "Seconds between a source's head and what the gadget has processed from it",
+  readonly headHeight = new Gauge({
+    name: "finality_gadget_head_height",
+    help: "A source chain's latest height as last seen (l2, babylon)",
+    labelNames: ["source"] as const,
+    registers: [this.registry],
+  });
+  readonly ingestedHeight = new Gauge({
+    name: "finality_gadget_ingested_height",
+    help: "Highest height of a source chain the gadget has ingested (its rate is the ingest rate)",
     labelNames: ["source"] as const,
     registers: [this.registry],
   });
@@ -95,6 +97,21 @@ export class GadgetMetrics {
     labelNames: ["subscription"] as const,
     registers: [this.registry],
   });
+
+  /** Exposes a Postgres pool's connections (in use, idle, callers waiting) as gauges read at scrape time. */
+  watchPool(pool: { totalCount: number; idleCount: number; waitingCount: number }): void {
+    new Gauge({
+      name: "finality_gadget_db_pool_connections",
+      help: "Database pool connections by state (busy, idle, waiting: callers queued for a connection)",
+      labelNames: ["state"] as const,
+      registers: [this.registry],
+      collect() {
+        this.set({ state: "busy" }, pool.totalCount - pool.idleCount);
+        this.set({ state: "idle" }, pool.idleCount);
+        this.set({ state: "waiting" }, pool.waitingCount);
+      },
+    });
+  }
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });

@@ -3,12 +3,14 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PrismaClient } from "../db/generated/client.ts";
+import { progressRecord } from "../indexer/runtime/progress.ts";
 import type { Logger } from "../log.ts";
 import { openIncidentCount } from "../store/blocks.ts";
 import { asQueryError, type QueryErrorKind } from "./errors.ts";
 import { type FinalityReader, parseTransactionHash, type TransactionLocator } from "./finality.ts";
 import type { ServiceHealth } from "./health.ts";
 import type { GadgetMetrics } from "./metrics.ts";
+import { refreshDatabaseMetrics } from "./metrics-db.ts";
 
 export interface RestDeps {
   reader: FinalityReader;
@@ -69,6 +71,7 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
           reasons: r.reasons,
           lagBlocks: r.lagBlocks?.toString() ?? null,
           openSafetyIncidents: r.openSafetyIncidents,
+          progress: deps.health.progress.snapshot().map(progressRecord),
           components: r.components.map((c) => ({
             name: c.name,
             state: c.state,
@@ -79,7 +82,7 @@ export async function handleRest(req: IncomingMessage, res: ServerResponse, url:
         break;
       }
       case "/metrics": {
-        deps.metrics.safetyIncidentsOpen.set(await openIncidentCount(deps.prisma));
+        await refreshDatabaseMetrics(deps.prisma, deps.metrics);
         const { contentType, body } = await deps.metrics.render();
         send(res, 200, body, contentType);
         break;

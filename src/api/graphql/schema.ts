@@ -9,6 +9,7 @@ import "./types/equivocation.ts";
 import "./types/pub-rand.ts";
 import "./types/health.ts";
 import "./types/sync-status.ts";
+import "./types/progress.ts";
 import "./types/transaction.ts";
 import "./query.ts";
 import "./subscription.ts";
