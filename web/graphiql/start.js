@@ -14,6 +14,9 @@ self.MonacoEnvironment = {
 };
 document.addEventListener("DOMContentLoaded", () => {
   const options = JSON.parse(document.getElementById("graphiql-options").textContent);
+  // A shared link's ?query= opens in the editor (yoga's bundle would prefer the prefilled examples).
+  const shared = new URLSearchParams(location.search).get("query");
+  if (shared) options.query = shared;
   // The endpoint is relative so that the same page works behind any host name or proxy path.
   options.endpoint = new URL(options.endpoint, location.href).href;
   YogaGraphiQL.renderYogaGraphiQL(document.getElementById("root"), options);

@@ -52,3 +52,10 @@ export function relativeTime(iso: string, now = Date.now()): string {
 export function short(hex: string, keep = 10): string {
   return hex.length <= keep * 2 + 1 ? hex : `${hex.slice(0, keep)}…${hex.slice(-6)}`;
 }
+
+/** Babylon's commission: a decimal ("0.05") or a cosmos Dec as an integer scaled by 10^18. */
+export function commission(value: string | null | undefined): string {
+  if (value === null || value === undefined || value === "") return "—";
+  const ratio = /^\d{16,}$/.test(value) ? Number(value) / 1e18 : Number(value);
+  return Number.isFinite(ratio) ? percent(ratio, 2) : value;
+}

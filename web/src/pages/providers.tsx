@@ -3,7 +3,7 @@
 import { useMemo } from "preact/hooks";
 import type uPlot from "uplot";
 import { Badge, Chart, Field, Hash, Show, Time, useQuery } from "../components.tsx";
-import { btc, num, percent } from "../format.ts";
+import { btc, commission, num, percent } from "../format.ts";
 import { pathname } from "../router.ts";
 
 const WINDOW = 100;
@@ -142,7 +142,7 @@ const DETAIL = `query Provider($pk: String!, $window: Int!) {
     description { moniker website details identity }
     participation(window: $window) { window checkedBlocks votedBlocks missedBlocks rate }
     missedCheckedHeights(first: 20)
-    randomnessCommits(last: 5) { edges { node { startHeight endHeight numPubRand babylonHeight txHash } } }
+    randomnessCommits(first: 5) { edges { node { startHeight endHeight numPubRand babylonHeight txHash } } }
     delegations(first: 50) { edges { node { stakingTxHash status totalSat startHeight endHeight stakerAddr } } }
     votes(first: 300) { edges { node { height babylonTime votingPower } } }
   }
@@ -186,7 +186,7 @@ export function ProviderView() {
               </Field>
               <Field label="Babylon address">{p.addr ?? "—"}</Field>
               <Field label="Voting power">{btc(p.votingPower)}</Field>
-              <Field label="Commission">{p.commission ?? "—"}</Field>
+              <Field label="Commission">{commission(p.commission)}</Field>
               <Field label={`Participation (last ${p.participation.window} checked)`}>
                 {percent(p.participation.rate)}: {num(p.participation.votedBlocks)} voted,{" "}
                 {num(p.participation.missedBlocks)} missed of {num(p.participation.checkedBlocks)}
