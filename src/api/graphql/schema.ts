@@ -8,6 +8,13 @@ import type { BlockStatus } from "../../db/generated/enums.ts";
 import { QueryError } from "../errors.ts";
 import { parseTransactionHash, type TransactionStatus } from "../finality.ts";
 import type { ComponentHealth } from "../health.ts";
+import {
+  DEFAULT_MISSED_GRACE_SECONDS,
+  type ParticipationCounts,
+  providerMissedRule,
+  providerParticipation,
+  unvotedCheckedHeights,
+} from "../missed-heights.ts";
 import { builder } from "./builder.ts";
 import type {
   BtcDelegation,
@@ -233,11 +240,7 @@ const Description = builder.objectRef<FinalityProvider>("FinalityProviderDescrip
   }),
 });
 
-interface Participation {
-  window: number;
-  expected: number;
-  voted: number;
-}
+type Participation = ParticipationCounts;
 
 const ParticipationRef = builder.objectRef<Participation>("Participation").implement({
   description:
@@ -246,8 +249,13 @@ const ParticipationRef = builder.objectRef<Participation>("Participation").imple
     window: t.exposeInt("window"),
     checkedBlocks: t.int({ resolve: (p) => p.expected }),
     votedBlocks: t.int({ resolve: (p) => p.voted }),
-    missedBlocks: t.int({ resolve: (p) => p.expected - p.voted }),
-    rate: t.float({ nullable: true, resolve: (p) => (p.expected === 0 ? null : p.voted / p.expected) }),
+    missedBlocks: t.int({ resolve: (p) => p.expected - p.voted - p.pending }),
+    pendingBlocks: t.int({ description: "Unvoted, and the vote can still count", resolve: (p) => p.pending }),
+    rate: t.float({
+      nullable: true,
+      description: "votedBlocks / (checkedBlocks − pendingBlocks)",
+      resolve: (p) => (p.expected === p.pending ? null : p.voted / (p.expected - p.pending)),
+    }),
   }),
 });
 
@@ -419,49 +427,43 @@ ProviderRef.implement({
     missedCheckedHeights: t.field({
       type: ["BigInt"],
       description:
-        "Checked canonical heights, newest first, at which the provider had voting power and did not vote for the canonical block",
+        "Checked canonical heights, newest first, at which the provider had voting power, did not vote for the canonical block, and no longer can: the block is BTC-finalized, or the provider voted a higher height, or graceSeconds have passed since the block's time",
       args: {
         fromHeight: t.arg({ type: "BigInt" }),
         toHeight: t.arg({ type: "BigInt" }),
         first: t.arg.int({ defaultValue: 100 }),
+        graceSeconds: t.arg.int({ defaultValue: DEFAULT_MISSED_GRACE_SECONDS }),
       },
-      resolve: async (p, args, ctx) => {
-        const first = args.first ?? 100;
-        if (first < 0 || first > ctx.maxPageSize) {
-          throw badArgument("first", `must be an integer from 0 to ${ctx.maxPageSize} (got ${first})`);
-        }
-        const from = nonNegative("fromHeight", args.fromHeight ?? 0n);
-        const to = args.toHeight ?? 2n ** 63n - 1n;
-        const rows = await ctx.prisma.$queryRaw<Array<{ height: bigint }>>`
-          SELECT b.height FROM l2_block b
-          JOIN voting_power vp ON vp.btc_height = b.btc_height AND vp.fp_btc_pk = ${p.btcPk} AND vp.power > 0
-          WHERE b.canonical AND b.checked AND b.height >= ${from} AND b.height <= ${to}
-            AND NOT EXISTS (SELECT 1 FROM finality_signature s
-                            WHERE s.height = b.height AND s.block_hash = b.hash AND s.fp_btc_pk = ${p.btcPk})
-          ORDER BY b.height DESC LIMIT ${first}`;
-        return rows.map((r) => BigInt(r.height));
+      resolve: (p, args, ctx) => unvotedCheckedHeights(ctx.prisma, ctx.maxPageSize, p.btcPk, "missed", args),
+    }),
+    pendingCheckedHeights: t.field({
+      type: ["BigInt"],
+      description:
+        "Checked canonical heights, newest first, at which the provider had voting power and has not voted yet, but its vote can still count (not missed yet)",
+      args: {
+        fromHeight: t.arg({ type: "BigInt" }),
+        toHeight: t.arg({ type: "BigInt" }),
+        first: t.arg.int({ defaultValue: 100 }),
+        graceSeconds: t.arg.int({ defaultValue: DEFAULT_MISSED_GRACE_SECONDS }),
       },
+      resolve: (p, args, ctx) => unvotedCheckedHeights(ctx.prisma, ctx.maxPageSize, p.btcPk, "pending", args),
     }),
     participation: t.field({
       type: ParticipationRef,
       args: {
         window: t.arg.int({ defaultValue: 100, description: "How many of the latest checked blocks" }),
+        graceSeconds: t.arg.int({ defaultValue: DEFAULT_MISSED_GRACE_SECONDS }),
       },
       resolve: async (p, args, ctx) => {
         const window = args.window ?? 100;
         if (window < 1 || window > 100_000)
           throw badArgument("window", `must be from 1 to 100000 (got ${window})`);
-        const [row] = await ctx.prisma.$queryRaw<Array<{ expected: number; voted: number }>>`
-          WITH expected AS (
-            SELECT b.height, b.hash FROM l2_block b
-            JOIN voting_power vp ON vp.btc_height = b.btc_height AND vp.fp_btc_pk = ${p.btcPk} AND vp.power > 0
-            WHERE b.canonical AND b.checked
-            ORDER BY b.height DESC LIMIT ${window})
-          SELECT count(*)::int AS expected,
-                 count(*) FILTER (WHERE EXISTS (SELECT 1 FROM finality_signature s
-                   WHERE s.height = e.height AND s.block_hash = e.hash AND s.fp_btc_pk = ${p.btcPk}))::int AS voted
-          FROM expected e`;
-        return { window, expected: Number(row?.expected ?? 0), voted: Number(row?.voted ?? 0) };
+        const rule = await providerMissedRule(
+          ctx.prisma,
+          p.btcPk,
+          args.graceSeconds ?? DEFAULT_MISSED_GRACE_SECONDS,
+        );
+        return providerParticipation(ctx.prisma, p.btcPk, window, rule);
       },
     }),
     randomnessCommits: t.field({

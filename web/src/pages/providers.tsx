@@ -13,6 +13,7 @@ interface Participation {
   checkedBlocks: number;
   votedBlocks: number;
   missedBlocks: number;
+  pendingBlocks: number;
   rate: number | null;
 }
 interface ProviderRow {
@@ -27,7 +28,7 @@ interface ProviderRow {
 const LIST = `query Providers($window: Int!) {
   finalityProviders(first: 200) {
     edges { node { btcPk description { moniker } status votingPower highestVotedHeight
-      participation(window: $window) { window checkedBlocks votedBlocks missedBlocks rate } } }
+      participation(window: $window) { window checkedBlocks votedBlocks missedBlocks pendingBlocks rate } } }
   }
 }`;
 
@@ -94,6 +95,7 @@ interface ProviderDetail extends ProviderRow {
     identity: string | null;
   };
   missedCheckedHeights: string[];
+  pendingCheckedHeights: string[];
   randomnessCommits: {
     edges: {
       node: {
@@ -140,8 +142,9 @@ const DETAIL = `query Provider($pk: String!, $window: Int!) {
     btcPk addr commission jailed status votingPower highestVotedHeight registeredBabylonHeight
     slashedBabylonHeight slashedBtcHeight
     description { moniker website details identity }
-    participation(window: $window) { window checkedBlocks votedBlocks missedBlocks rate }
+    participation(window: $window) { window checkedBlocks votedBlocks missedBlocks pendingBlocks rate }
     missedCheckedHeights(first: 20)
+    pendingCheckedHeights(first: 20)
     randomnessCommits(first: 5) { edges { node { startHeight endHeight numPubRand babylonHeight txHash } } }
     delegations(first: 50) { edges { node { stakingTxHash status totalSat startHeight endHeight stakerAddr } } }
     votes(first: 300) { edges { node { height babylonTime votingPower } } }
@@ -189,7 +192,8 @@ export function ProviderView() {
               <Field label="Commission">{commission(p.commission)}</Field>
               <Field label={`Participation (last ${p.participation.window} checked)`}>
                 {percent(p.participation.rate)}: {num(p.participation.votedBlocks)} voted,{" "}
-                {num(p.participation.missedBlocks)} missed of {num(p.participation.checkedBlocks)}
+                {num(p.participation.missedBlocks)} missed, {num(p.participation.pendingBlocks)} pending of{" "}
+                {num(p.participation.checkedBlocks)}
               </Field>
               <Field label="Highest vote">{num(p.highestVotedHeight)}</Field>
               <Field label="Randomness reaches">
@@ -225,6 +229,14 @@ export function ProviderView() {
               height={180}
             />
             <h2>Missed checked heights</h2>
+            <p class="muted">
+              A checked height is missed once the vote can no longer count: the block is BTC-finalized without
+              it, the provider has voted a higher height, or a minute has passed. Until then it is pending
+              {p.pendingCheckedHeights.length > 0
+                ? `: ${p.pendingCheckedHeights.map((h) => num(h)).join(", ")}`
+                : " (none now)"}
+              .
+            </p>
             {p.missedCheckedHeights.length === 0 ? (
               <p class="muted">None.</p>
             ) : (
