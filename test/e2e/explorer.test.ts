@@ -187,8 +187,13 @@ describe("explorer in a browser", () => {
     await page.locator("[data-testid=btc-finalized-height] a").waitFor();
     const errorsBefore = scriptErrors.length;
     const loads = navigations;
+    const epoch = Number(await page.locator(".conn").getAttribute("data-epoch"));
     await t.restartService();
     expect(t.service.httpUrl).toBe(base);
+    // A new connection (the socket's epoch moves on), then live again.
+    await expect
+      .poll(async () => Number(await page.locator(".conn").getAttribute("data-epoch")), { timeout: 30_000 })
+      .toBeGreaterThan(epoch);
     await expect.poll(() => page.locator(".conn").textContent(), { timeout: 30_000 }).toBe("live");
     const after = Number(await t.finalizedHeight());
     await page.waitForFunction(

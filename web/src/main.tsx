@@ -2,7 +2,7 @@
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
 import { render } from "preact";
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { connection, startConnection } from "./api.ts";
 import { Blocks, BlockView } from "./pages/blocks.tsx";
 import { Overview } from "./pages/overview.tsx";
@@ -87,8 +87,24 @@ function Nav() {
   );
 }
 
+/** The tab's title names the page, so history entries and bookmarks say what they are. */
+function pageTitle(p: string): string {
+  const [, section, id] = p.split("/");
+  const name = id ? decodeURIComponent(id) : "";
+  const short = name.length > 20 ? `${name.slice(0, 10)}…` : name;
+  if (section === "blocks") return id ? `Block ${short}` : "Blocks";
+  if (section === "providers") return id ? `Provider ${short}` : "Providers";
+  if (section === "tx") return `Transaction ${short}`;
+  if (section === "search") return "Search";
+  return "Finality overview";
+}
+
 function App() {
   const c = connection.value;
+  const p = pathname();
+  useEffect(() => {
+    document.title = `${pageTitle(p)} · op-btc-finality`;
+  }, [p]);
   return (
     <>
       <a class="skip" href="#main">
@@ -100,7 +116,7 @@ function App() {
         </a>
         <Nav />
         <Search />
-        <span class={`conn conn-${c.state}`} role="status" aria-live="polite">
+        <span class={`conn conn-${c.state}`} role="status" aria-live="polite" data-epoch={c.epoch}>
           {c.state === "open" ? "live" : c.state === "connecting" ? "connecting…" : "reconnecting…"}
         </span>
       </header>
