@@ -210,6 +210,25 @@ describe("explorer in a browser", () => {
     expect(during.filter((e) => !/WebSocket connection to .* failed/.test(e))).toEqual([]);
   });
 
+  it("fits a phone's width: no page scrolls sideways (wide tables scroll in their own box)", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      const pk = t.system.providers[0]!.btcPkHex;
+      for (const [path, ready] of [
+        ["/", "[data-testid=btc-finalized-height] a"],
+        ["/blocks", "main table"],
+        [`/providers/${pk}`, "[data-testid=provider-pk]"],
+      ] as const) {
+        await page.goto(`${base}${path}`);
+        await page.locator(ready).first().waitFor();
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, path).toBeLessThanOrEqual(0);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
   it("made no request to another host and logged no script error", () => {
     expect(foreign).toEqual([]);
     expect(scriptErrors).toEqual([]);

@@ -1,6 +1,7 @@
-// The explorer's one connection to the gadget: graphql-ws on /graphql for queries and subscriptions alike, so a
-// page that is live needs no polling. The client reconnects for ever with backoff; `connection` tells the
-// pages whether the socket is up and bumps `epoch` on every (re)connect so they reload what they show.
+// The explorer's connection to the gadget: queries over HTTP POST and subscriptions over graphql-ws, both on
+// /graphql, so a page that is live needs no polling. The socket reconnects for ever with backoff;
+// `connection` tells the pages whether it is up and bumps `epoch` on every (re)connect so they reload what
+// they show (what happened while it was down).
 import { signal } from "@preact/signals";
 import { type Client, createClient } from "graphql-ws";
 
@@ -10,6 +11,7 @@ export const connection = signal<{ state: "connecting" | "open" | "closed"; epoc
 });
 
 let client: Client | undefined;
+let everConnected = false;
 
 function socket(): Client {
   if (client) return client;
@@ -26,7 +28,9 @@ function socket(): Client {
     },
     on: {
       connected: () => {
-        const epoch = connection.value.epoch + 1;
+        // The first connection finds the pages' first queries current; every later one follows a gap.
+        const epoch = connection.value.epoch + (everConnected ? 1 : 0);
+        everConnected = true;
         connection.value = { state: "open", epoch };
       },
       closed: () => {
@@ -61,24 +65,31 @@ function firstError(errors: readonly GraphqlError[] | undefined): ApiError | und
   return e ? new ApiError(e.message, e.extensions?.code) : undefined;
 }
 
-/** One query over the socket; rejects with the first GraphQL error. */
-export function query<T>(text: string, variables: Record<string, unknown> = {}): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let data: T | undefined;
-    socket().subscribe<T>(
-      { query: text, variables },
-      {
-        next: (result) => {
-          const error = firstError(result.errors as GraphqlError[] | undefined);
-          if (error) reject(error);
-          else data = result.data as T;
-        },
-        error: (error) => reject(error instanceof Error ? error : new ApiError(describe(error), undefined)),
-        complete: () =>
-          data === undefined ? reject(new ApiError("empty response", undefined)) : resolve(data),
-      },
-    );
-  });
+/**
+ * One query over HTTP; rejects with the first GraphQL error. Queries do not wait for the socket's handshake
+ * (the first screen shows sooner) and do not queue behind a reconnect.
+ */
+export async function query<T>(text: string, variables: Record<string, unknown> = {}): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch("/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
+      body: JSON.stringify({ query: text, variables }),
+    });
+  } catch {
+    throw new ApiError("the gadget cannot be reached", undefined);
+  }
+  let body: { data?: T | null; errors?: GraphqlError[] };
+  try {
+    body = (await response.json()) as typeof body;
+  } catch {
+    throw new ApiError(`the gadget answered HTTP ${response.status} without a GraphQL result`, undefined);
+  }
+  const error = firstError(body.errors);
+  if (error) throw error;
+  if (body.data === undefined || body.data === null) throw new ApiError("empty response", undefined);
+  return body.data;
 }
 
 /** A live subscription; returns its unsubscribe. */
@@ -93,14 +104,6 @@ export function subscribe<T>(text: string, variables: Record<string, unknown>, o
       complete: () => {},
     },
   );
-}
-
-function describe(error: unknown): string {
-  if (Array.isArray(error)) return firstError(error as GraphqlError[])?.message ?? "request failed";
-  if (error && typeof error === "object" && "reason" in error) {
-    return `connection closed (${String((error as CloseEvent).reason || (error as CloseEvent).code)})`;
-  }
-  return String(error);
 }
 
 export function startConnection(): void {

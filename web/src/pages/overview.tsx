@@ -245,30 +245,32 @@ export function Overview() {
       />
       <section aria-labelledby="health-title">
         <h2 id="health-title">Ingesters</h2>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Component</th>
-              <th scope="col">State</th>
-              <th scope="col">Last progress</th>
-              <th scope="col">Detail</th>
-            </tr>
-          </thead>
-          <tbody>
-            {s.components.map((c) => (
-              <tr key={c.name}>
-                <td>{c.name}</td>
-                <td>
-                  <span class={`badge h-${c.state.toLowerCase()}`}>{c.state}</span>
-                </td>
-                <td>
-                  <Time iso={c.lastProgressAt} />
-                </td>
-                <td>{c.detail ?? ""}</td>
+        <div class="scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Component</th>
+                <th scope="col">State</th>
+                <th scope="col">Last progress</th>
+                <th scope="col">Detail</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {s.components.map((c) => (
+                <tr key={c.name}>
+                  <td>{c.name}</td>
+                  <td>
+                    <span class={`badge h-${c.state.toLowerCase()}`}>{c.state}</span>
+                  </td>
+                  <td>
+                    <Time iso={c.lastProgressAt} />
+                  </td>
+                  <td>{c.detail ?? ""}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </section>
     </>
   );
