@@ -139,6 +139,9 @@ describe("explorer in a browser", () => {
     );
     const block = blocks.edges[0]!.node;
     expect(block.votes.length).toBeGreaterThan(0);
+    await page.goto(`${base}/blocks?status=FINALIZED`);
+    await page.locator(`main table a[href="/blocks/${block.height}"]`).waitFor();
+    expect(await axeViolations()).toEqual([]);
     await page.goto(`${base}/blocks/${block.height}`);
     await expect.poll(() => page.locator("[data-testid=block-hash]").textContent()).toBe(block.hash);
     await page.locator("[data-testid=vote-table]").waitFor();
@@ -153,6 +156,14 @@ describe("explorer in a browser", () => {
     await page.locator("#q").press("Enter");
     await page.waitForURL(`${base}/blocks/${block.hash}`);
     await expect.poll(() => page.locator("[data-testid=block-hash]").textContent()).toBe(block.hash);
+    // A 0x hash that is no block is looked up as a transaction; the L2 knows none by that hash.
+    const unknown = `0x${"ab".repeat(32)}`;
+    await page.locator("#q").fill(unknown);
+    await page.locator("#q").press("Enter");
+    await page.waitForURL(`${base}/tx/${unknown}`);
+    await expect.poll(() => page.locator("main").textContent()).toContain("does not know a transaction");
+    await page.goBack();
+    await page.waitForURL(`${base}/blocks/${block.hash}`);
     // The back button returns to the overview, and a reload of a deep link shows the same page.
     await page.goBack();
     await page.locator("[data-testid=btc-finalized-height] a").waitFor();
@@ -163,6 +174,8 @@ describe("explorer in a browser", () => {
   it("shows a provider", async () => {
     const pk = t.system.providers[0]!.btcPkHex;
     await page.goto(`${base}/providers`);
+    await page.locator(`a[href="/providers/${pk}"]`).waitFor();
+    expect(await axeViolations()).toEqual([]);
     await page.locator(`a[href="/providers/${pk}"]`).click();
     await page.waitForURL(`${base}/providers/${pk}`);
     await expect.poll(() => page.locator("[data-testid=provider-pk]").textContent()).toBe(pk);
