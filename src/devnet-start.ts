@@ -44,6 +44,7 @@ export async function runDevnetSystem(config: Config, log: Logger): Promise<void
   };
   // A fresh chain every start: the embedded database must not hold another chain's history.
   const service = await startService(gadgetConfig, quiet, { memoryDb: !config.database.url });
+  console.log(`Explorer  ${service.httpUrl}/   (open it in a browser)`);
   console.log(`GraphQL   ${service.httpUrl}/graphql   (GraphiQL in a browser)`);
   console.log(`gRPC      ${service.grpcAddress}   (proto.FinalityGadget for op-node)`);
   console.log(

@@ -1,5 +1,5 @@
-// The gadget's query surface in one call: one HTTP server (GraphQL over HTTP, SSE and graphql-ws; REST;
-// health; metrics) and one gRPC server (proto.FinalityGadget for op-node). Port 0 picks a free port.
+// The gadget's query surface in one call: one HTTP server (the explorer UI; GraphQL over HTTP, SSE and
+// graphql-ws; REST; health; metrics) and one gRPC server (proto.FinalityGadget for op-node). Port 0 picks a free port.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
@@ -14,6 +14,7 @@ import { startGrpcServer } from "./grpc/server.ts";
 import type { ServiceHealth } from "./health.ts";
 import { GadgetMetrics } from "./metrics.ts";
 import { handleRest, REST_PATHS } from "./rest.ts";
+import { setSecurityHeaders, WebAssets } from "./web.ts";
 
 export interface ApiConfig {
   host: string;
@@ -37,7 +38,7 @@ export interface StartApiOptions {
 }
 
 export interface ApiHandle {
-  /** http://host:port — GraphQL at /graphql, REST at /v1/…, probes at /health and /ready, /metrics. */
+  /** http://host:port — the explorer at /, GraphQL at /graphql (GraphiQL in a browser), REST at /v1/…, probes at /health and /ready, /metrics. */
   httpUrl: string;
   /** host:port of proto.FinalityGadget. */
   grpcAddress: string;
@@ -75,8 +76,10 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     locateTransaction: options.locateTransaction,
   };
 
+  const web = new WebAssets();
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://localhost");
+    setSecurityHeaders(res);
     if (REST_PATHS.has(url.pathname)) {
       void handleRest(req, res, url, restDeps);
       return;
@@ -85,6 +88,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
       void yoga.requestListener(req, res);
       return;
     }
+    if (web.handle(req, res, url)) return;
     res.writeHead(404, { "content-type": "application/json; charset=utf-8" });
     res.end(JSON.stringify({ error: `no such endpoint ${url.pathname}; GraphQL is at /graphql` }));
   });

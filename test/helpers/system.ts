@@ -17,6 +17,8 @@ export interface TestSystem {
   finalizedHeight(): Promise<bigint>;
   waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs?: number): Promise<T>;
   admin(path: string, body?: unknown): Promise<unknown>;
+  /** Stops the gadget and starts it again on the same HTTP port and database (a fresh one when in memory). */
+  restartService(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -59,7 +61,7 @@ export async function startTestSystem(
       "api.grpc_port": "0",
     },
   });
-  const service = await startService(config, log, { memoryDb: !usingPostgres });
+  let service = await startService(config, log, { memoryDb: !usingPostgres });
   const waitFor = async <T>(
     what: string,
     fn: () => Promise<T | undefined | false>,
@@ -75,7 +77,9 @@ export async function startTestSystem(
   };
   return {
     system,
-    service,
+    get service() {
+      return service;
+    },
     waitFor,
     async finalizedHeight() {
       const v = await readState(service.db.prisma, "finalized_height");
@@ -90,6 +94,13 @@ export async function startTestSystem(
       const text = await res.text();
       if (!res.ok) throw new Error(`admin ${path}: ${res.status} ${text}`);
       return JSON.parse(text);
+    },
+    async restartService() {
+      const port = new URL(service.httpUrl).port;
+      await service.stop();
+      service = await startService({ ...config, api: { ...config.api, http_port: Number(port) } }, log, {
+        memoryDb: !usingPostgres,
+      });
     },
     async stop() {
       await service.stop();

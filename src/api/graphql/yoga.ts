@@ -6,6 +6,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { WebSocketServer } from "ws";
 import { QueryError } from "../errors.ts";
+import { renderLocalGraphiql } from "../web.ts";
 import { type ApiServices, createContext, type GraphQLContext } from "./context.ts";
 import { type ExecutionArgs, GraphQLError } from "./graphql-js.ts";
 import { checkLimits, DEFAULT_LIMITS, type QueryLimits } from "./limits.ts";
@@ -41,6 +42,7 @@ export function createGadgetYoga(services: ApiServices, limits: QueryLimits = DE
     graphqlEndpoint: "/graphql",
     context: () => createContext(services),
     graphiql: { subscriptionsProtocol: "WS", title: "op-btc-finality" },
+    renderGraphiQL: renderLocalGraphiql,
     landingPage: false,
     logging: false,
     batching: false,

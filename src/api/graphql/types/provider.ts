@@ -1,5 +1,17 @@
 // FinalityProvider: description, status, power, participation and misses, randomness commitments.
-import { missedCheckedHeights, participation } from "../../../store/participation.ts";
+import {
+  DEFAULT_MISSED_GRACE_SECONDS,
+  GracePeriodError,
+  type MissedRule,
+  missedRule,
+} from "../../../core/finality/missed.ts";
+import {
+  highestVotedHeight,
+  type ParticipationCounts,
+  participation,
+  unvotedCheckedHeights,
+} from "../../../store/participation.ts";
+import { readState } from "../../../store/state.ts";
 import { builder } from "../builder.ts";
 import type { FinalityProvider, GraphQLContext } from "../context.ts";
 import { delegationsPage, pubRandPage, signaturesPage } from "../pages.ts";
@@ -18,23 +30,57 @@ export const Description = builder.objectRef<FinalityProvider>("FinalityProvider
   }),
 });
 
-export interface Participation {
-  window: number;
-  expected: number;
-  voted: number;
-}
-
-export const ParticipationRef = builder.objectRef<Participation>("Participation").implement({
+export const ParticipationRef = builder.objectRef<ParticipationCounts>("Participation").implement({
   description:
     "Votes over the provider's last `window` checked canonical blocks at which it had voting power",
   fields: (t) => ({
     window: t.exposeInt("window"),
     checkedBlocks: t.int({ resolve: (p) => p.expected }),
     votedBlocks: t.int({ resolve: (p) => p.voted }),
-    missedBlocks: t.int({ resolve: (p) => p.expected - p.voted }),
-    rate: t.float({ nullable: true, resolve: (p) => (p.expected === 0 ? null : p.voted / p.expected) }),
+    missedBlocks: t.int({ resolve: (p) => p.expected - p.voted - p.pending }),
+    pendingBlocks: t.int({ description: "Unvoted, and the vote can still count", resolve: (p) => p.pending }),
+    rate: t.float({
+      nullable: true,
+      description: "votedBlocks / (checkedBlocks − pendingBlocks)",
+      resolve: (p) => (p.expected === p.pending ? null : p.voted / (p.expected - p.pending)),
+    }),
   }),
 });
+
+/** The missed/pending rule for one provider now: the finalized height and its highest vote. */
+async function missedRuleOf(ctx: GraphQLContext, fpBtcPk: string, graceSeconds: number): Promise<MissedRule> {
+  const [finalized, voted] = await Promise.all([
+    readState(ctx.prisma, "finalized_height"),
+    highestVotedHeight(ctx.prisma, fpBtcPk),
+  ]);
+  try {
+    return missedRule({
+      finalizedHeight: finalized === undefined ? null : BigInt(finalized),
+      highestVotedHeight: voted ?? null,
+      nowSeconds: BigInt(Math.floor(Date.now() / 1000)),
+      graceSeconds,
+    });
+  } catch (error) {
+    if (error instanceof GracePeriodError) throw badArgument("graceSeconds", error.message);
+    throw error;
+  }
+}
+
+async function unvotedHeights(
+  ctx: GraphQLContext,
+  fpBtcPk: string,
+  which: "missed" | "pending",
+  args: { fromHeight?: bigint | null; toHeight?: bigint | null; first?: number | null; graceSeconds?: number | null },
+): Promise<bigint[]> {
+  const first = args.first ?? 100;
+  if (!Number.isInteger(first) || first < 0 || first > ctx.maxPageSize) {
+    throw badArgument("first", `must be an integer from 0 to ${ctx.maxPageSize} (got ${first})`);
+  }
+  const from = nonNegative("fromHeight", args.fromHeight ?? 0n);
+  const to = args.toHeight ?? 2n ** 63n - 1n;
+  const rule = await missedRuleOf(ctx, fpBtcPk, args.graceSeconds ?? DEFAULT_MISSED_GRACE_SECONDS);
+  return unvotedCheckedHeights(ctx.prisma, fpBtcPk, { from, to, first, rule, which });
+}
 
 export async function providerStatus(p: FinalityProvider, ctx: GraphQLContext): Promise<ProviderStatus> {
   if (p.slashedBabylonHeight !== null && p.slashedBabylonHeight !== 0n) return "SLASHED";
@@ -106,32 +152,39 @@ ProviderRef.implement({
     missedCheckedHeights: t.field({
       type: ["BigInt"],
       description:
-        "Checked canonical heights, newest first, at which the provider had voting power and did not vote for the canonical block",
+        "Checked canonical heights, newest first, at which the provider had voting power, did not vote for the canonical block, and no longer can: the block is BTC-finalized, or the provider voted a higher height, or graceSeconds have passed since the block's time",
       args: {
         fromHeight: t.arg({ type: "BigInt" }),
         toHeight: t.arg({ type: "BigInt" }),
         first: t.arg.int({ defaultValue: 100 }),
+        graceSeconds: t.arg.int({ defaultValue: DEFAULT_MISSED_GRACE_SECONDS }),
       },
-      resolve: async (p, args, ctx) => {
-        const first = args.first ?? 100;
-        if (first < 0 || first > ctx.maxPageSize) {
-          throw badArgument("first", `must be an integer from 0 to ${ctx.maxPageSize} (got ${first})`);
-        }
-        const from = nonNegative("fromHeight", args.fromHeight ?? 0n);
-        const to = args.toHeight ?? 2n ** 63n - 1n;
-        return missedCheckedHeights(ctx.prisma, p.btcPk, from, to, first);
+      resolve: (p, args, ctx) => unvotedHeights(ctx, p.btcPk, "missed", args),
+    }),
+    pendingCheckedHeights: t.field({
+      type: ["BigInt"],
+      description:
+        "Checked canonical heights, newest first, at which the provider had voting power and has not voted yet, but its vote can still count (not missed yet)",
+      args: {
+        fromHeight: t.arg({ type: "BigInt" }),
+        toHeight: t.arg({ type: "BigInt" }),
+        first: t.arg.int({ defaultValue: 100 }),
+        graceSeconds: t.arg.int({ defaultValue: DEFAULT_MISSED_GRACE_SECONDS }),
       },
+      resolve: (p, args, ctx) => unvotedHeights(ctx, p.btcPk, "pending", args),
     }),
     participation: t.field({
       type: ParticipationRef,
       args: {
         window: t.arg.int({ defaultValue: 100, description: "How many of the latest checked blocks" }),
+        graceSeconds: t.arg.int({ defaultValue: DEFAULT_MISSED_GRACE_SECONDS }),
       },
       resolve: async (p, args, ctx) => {
         const window = args.window ?? 100;
         if (window < 1 || window > 100_000)
           throw badArgument("window", `must be from 1 to 100000 (got ${window})`);
-        return { window, ...(await participation(ctx.prisma, p.btcPk, window)) };
+        const rule = await missedRuleOf(ctx, p.btcPk, args.graceSeconds ?? DEFAULT_MISSED_GRACE_SECONDS);
+        return participation(ctx.prisma, p.btcPk, window, rule);
       },
     }),
     randomnessCommits: t.field({
