@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { bytesToHex, CryptoInputError, merkle, toBase64 } from "../../../src/core/crypto/index.ts";
 
 const hex = (b: Uint8Array) => bytesToHex(b);
@@ -119,10 +119,15 @@ describe("Merkle random trees", () => {
   });
 });
 
+// Fixtures are built per test (beforeEach), not while collecting: see test/core/crypto/eots.test.ts.
 describe("Merkle malformed proofs return false", () => {
   const items = itemsOf(5, 42);
-  const r = merkle.root(items);
-  const p = merkle.proofs(items)[4]!;
+  let r: Uint8Array;
+  let p: merkle.Proof;
+  beforeEach(() => {
+    r = merkle.root(items);
+    p = merkle.proofs(items)[4]!;
+  });
 
   it("index ≥ total, negative index, zero total", () => {
     expect(merkle.verifyProof(r, items[4]!, p)).toBe(true);
@@ -147,7 +152,10 @@ describe("Merkle malformed proofs return false", () => {
 
 describe("Merkle proof JSON", () => {
   const items = itemsOf(3, 7);
-  const ps = merkle.proofs(items);
+  let ps: merkle.Proof[];
+  beforeEach(() => {
+    ps = merkle.proofs(items);
+  });
 
   it("emits the contract's shape, keeping index 0 and empty aunts", () => {
     const j = merkle.proofToJson(ps[0]!);

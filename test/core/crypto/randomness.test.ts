@@ -12,7 +12,10 @@ import {
 
 const hex = (b: Uint8Array) => bytesToHex(b);
 const N = secp256k1.Point.Fn.ORDER;
-const SK = hexToBytes("8fa9f2d364e5a20e13aa8becd4d795a731ad2bc40b503e08c1662ce331709af4");
+// Parsed with Buffer, not the hexToBytes under test, so that loading this file runs no project code.
+const SK = Uint8Array.from(
+  Buffer.from("8fa9f2d364e5a20e13aa8becd4d795a731ad2bc40b503e08c1662ce331709af4", "hex"),
+);
 const CHAIN = "op-stack-l2-11155420";
 
 // Independent model of Go randgenerator.GenerateRandomness, on node:crypto rather than noble.

@@ -126,3 +126,28 @@ describe("BTC time mapping (rule 2)", () => {
     expect(index.btcHeightAt(BigInt(1_000 + 123_456 * 600 + 599))).toBe(123_456);
   });
 });
+
+describe("BTC time index edges", () => {
+  it("refuses a reorg on an empty index, naming why", () => {
+    expect(() => new BtcTimeIndex().replaceFrom(0, [])).toThrow(
+      "cannot replace BTC headers from height 0: the index is empty",
+    );
+  });
+
+  it("takes header times 0 and 2^32-1, and clamps a later L2 time to the tip, not one below", () => {
+    const index = new BtcTimeIndex(headers(0, [0, 0xffff_ffff]));
+    expect(index.btcHeightAt(0n)).toBe(0);
+    expect(index.btcHeightAt(0xffff_fffen)).toBe(0);
+    expect(index.btcHeightAt(0xffff_ffffn)).toBe(1);
+    expect(index.btcHeightAt(2n ** 32n)).toBe(1);
+    expect(index.btcHeightAt(-1n)).toBeUndefined();
+  });
+
+  it("rejects a first header at a negative, fractional or unsafe height", () => {
+    for (const height of [-1, 1.5, 2 ** 53]) {
+      expect(() => new BtcTimeIndex([{ height, timestamp: 1 }])).toThrow(
+        `BTC header height must be a non-negative integer, got ${height}`,
+      );
+    }
+  });
+});
