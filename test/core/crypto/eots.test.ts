@@ -238,3 +238,35 @@ describe("EOTS malformed input", () => {
     expect(input(() => eots.extractSecretKey(otherPk, pr, msg, sig, m2, s2))).toBe("sig2");
   });
 });
+
+describe("EOTS inputs that only look right", () => {
+  let sk: Uint8Array, k: Uint8Array, pk: Uint8Array, pr: Uint8Array, sig: Uint8Array;
+  const msg = ascii("m");
+  beforeEach(() => {
+    sk = scalar(scalarWithParity("look-key", false));
+    k = scalar(scalarWithParity("look-rand", true));
+    pk = keys.xonlyPublicKey(sk);
+    pr = eots.publicRandomness(k);
+    sig = eots.sign(sk, k, msg);
+  });
+
+  it("verify returns false, never throws, for 32-element arrays that are not Uint8Array", () => {
+    const like = (b: Uint8Array) => Array.from(b) as unknown as Uint8Array;
+    expect(eots.verify(like(pk), pr, msg, sig)).toBe(false);
+    expect(eots.verify(pk, like(pr), msg, sig)).toBe(false);
+    expect(eots.verify(pk, pr, like(msg), sig)).toBe(false);
+    expect(eots.verify(pk, pr, msg, like(sig))).toBe(false);
+  });
+
+  it("extractSecretKey rejects an off-curve pubRand and two equal signatures, naming the input", () => {
+    const m2 = ascii("m2");
+    const s2 = eots.sign(sk, k, m2);
+    expect(() => eots.extractSecretKey(pk, notOnCurveX(), msg, sig, m2, s2)).toThrow(
+      "pubRand is not a valid curve x-coordinate",
+    );
+    // The same s for two messages: (s1 - s2)/(e1 - e2) = 0, which is no key.
+    expect(() => eots.extractSecretKey(pk, pr, msg, sig, m2, sig)).toThrow(
+      expect.objectContaining({ input: "sig2", message: "signatures do not reveal a key (s1 = s2)" }),
+    );
+  });
+});

@@ -208,3 +208,45 @@ describe("Merkle proof JSON", () => {
     expect(field({ ...j, extra: 1 })).toBe("proof.extra");
   });
 });
+
+describe("Merkle proofs that would verify but for one rule", () => {
+  const items = itemsOf(5, 42);
+  let r: Uint8Array;
+  let p0: merkle.Proof;
+  beforeEach(() => {
+    r = merkle.root(items);
+    p0 = merkle.proofs(items)[0]!;
+  });
+
+  it("index −1 on leaf 0's proof, whose path it would share", () => {
+    expect(merkle.verifyProof(r, items[0]!, p0)).toBe(true);
+    expect(merkle.verifyProof(r, items[0]!, { ...p0, index: -1n })).toBe(false);
+  });
+
+  it("an index or total that is not a bigint, and a root that is not bytes: false, not a throw", () => {
+    expect(merkle.verifyProof(r, items[0]!, { ...p0, index: 0 as unknown as bigint })).toBe(false);
+    expect(merkle.verifyProof(r, items[0]!, { ...p0, total: 5 as unknown as bigint })).toBe(false);
+    expect(merkle.verifyProof(null as unknown as Uint8Array, items[0]!, p0)).toBe(false);
+    expect(merkle.verifyProof(r, "item" as unknown as Uint8Array, p0)).toBe(false);
+  });
+
+  it("a wrong total that moves the leaf's path", () => {
+    expect(merkle.verifyProof(r, items[0]!, { ...p0, total: 3n })).toBe(false);
+    expect(merkle.verifyProof(r, items[0]!, { ...p0, total: 1n })).toBe(false);
+  });
+
+  it("exactly 100 aunts verify; a 101st is refused even when the hashes work out", () => {
+    // Leaf 0 of a tree of 2^depth leaves: every aunt is a right sibling, bottom-up.
+    const rootOver = (aunts: Uint8Array[]) =>
+      aunts.reduce((h, aunt) => sha(new Uint8Array([1]), h, aunt), merkle.leafHash(items[0]!));
+    const proofOf = (depth: number) => {
+      const aunts = Array.from({ length: depth }, (_, i) => sha(new TextEncoder().encode(`aunt ${i}`)));
+      const proof = { total: 2n ** BigInt(depth), index: 0n, leafHash: merkle.leafHash(items[0]!), aunts };
+      return { proof, root: rootOver(aunts) };
+    };
+    const at100 = proofOf(100);
+    expect(merkle.verifyProof(at100.root, items[0]!, at100.proof)).toBe(true);
+    const at101 = proofOf(101);
+    expect(merkle.verifyProof(at101.root, items[0]!, at101.proof)).toBe(false);
+  });
+});

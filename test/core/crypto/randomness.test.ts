@@ -110,3 +110,22 @@ describe("per-height randomness (reference §1.3, §1.9 (c))", () => {
     expect(input(() => randomness.deriveRandomnessList(SK, CHAIN, 2n ** 64n - 2n, 3, 1n))).toBe("count");
   });
 });
+
+describe("randomness list bounds", () => {
+  const MAX = 2n ** 64n - 1n;
+
+  it("derives a list whose last height is 2^64−1, with any interval", () => {
+    for (const interval of [1n, 5n]) {
+      const list = randomness.deriveRandomnessList(SK, CHAIN, MAX - 2n * interval, 3, interval);
+      expect(list.heights).toEqual([MAX - 2n * interval, MAX - interval, MAX]);
+    }
+  });
+
+  it("refuses a list that would pass 2^64−1, counting the interval", () => {
+    for (const interval of [1n, 5n]) {
+      expect(() => randomness.deriveRandomnessList(SK, CHAIN, MAX - 2n * interval + 1n, 3, interval)).toThrow(
+        "startHeight + (count-1)·interval overflows uint64",
+      );
+    }
+  });
+});
