@@ -36,9 +36,15 @@ export const targets: readonly MutationTarget[] = [
     minScore: 90,
   },
   {
-    // The engine's verdict code; the glob follows the code when the staking-at-height rules move to core.
+    // The engine's verdict code as it stands in engine.ts: BTC height and power table per block and the
+    // tally (evaluate), the Babylon height of a BTC header, and the allow-list and jail state at a Babylon
+    // height. These line ranges follow the code when the staking-at-height rules move to core.
     name: "engine",
-    mutate: ["src/indexer/engine.ts"],
+    mutate: [
+      "src/indexer/engine.ts:137-164",
+      "src/indexer/engine.ts:349-364",
+      "src/indexer/engine.ts:460-487",
+    ],
     testFiles: ["test/indexer/engine.test.ts"],
     minScore: 90,
   },
