@@ -4,7 +4,6 @@
 // reports/mutation/; the combined report and the scores come last, and the command fails when a target that
 // ran scores below its minimum.
 import { execFileSync } from "node:child_process";
-import { matchesGlob } from "node:path";
 import { parseArgs } from "node:util";
 import { Stryker } from "@stryker-mutator/core";
 import { type TargetScore, targetDir, targetReportFile, writeCombinedReport } from "./report.ts";
@@ -18,6 +17,9 @@ const { values } = parseArgs({
   },
 });
 
+/** The part of a mutate or test glob before any wildcard or line range. */
+const prefixOf = (glob: string) => glob.split(/[*:{]/)[0]!;
+
 function selectedTargets(): MutationTarget[] {
   const names = values.target ?? targets.map((t) => t.name);
   const unknown = names.filter((name) => !targets.some((t) => t.name === name));
@@ -29,10 +31,9 @@ function selectedTargets(): MutationTarget[] {
     const changed = execFileSync("git", ["diff", "--name-only", since, "--"], { encoding: "utf8" })
       .split("\n")
       .filter(Boolean);
+    // A change under a glob's fixed prefix counts: for test globs that takes in their helpers and fixtures.
     const touches = (t: MutationTarget, file: string) =>
-      [...t.mutate, ...t.testFiles].some(
-        (glob) => !glob.startsWith("!") && matchesGlob(file, glob.split(":")[0]!),
-      );
+      [...t.mutate, ...t.testFiles].some((glob) => !glob.startsWith("!") && file.startsWith(prefixOf(glob)));
     chosen = chosen.filter((t) => changed.some((file) => touches(t, file)));
   }
   return chosen;
