@@ -1,8 +1,8 @@
-// `npm run mutate [-- --target NAME ...] [--concurrency N] [--changed-since GIT_REF]`: mutation testing of the
-// finality rules, the crypto, the contract signing and codecs, and the engine's verdicts (scripts/mutation/targets.ts).
-// Each target is one Stryker run with only its own tests, incremental against its last run, reported under
-// reports/mutation/; the combined report and the scores come last, and the command fails when a target that
-// ran scores below its minimum.
+// `npm run mutate [-- --target NAME ...] [--concurrency N] [--changed-since GIT_REF] [--force]`: mutation
+// testing of the finality rules, the crypto, the contract signing and codecs, and the engine's verdicts
+// (scripts/mutation/targets.ts). Each target is one Stryker run with only its own tests, incremental against
+// its last run (`--force`: every mutant again), reported under reports/mutation/; the combined report and the
+// scores come last, and the command fails when a target that ran scores below its minimum.
 import { execFileSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { Stryker } from "@stryker-mutator/core";
@@ -14,6 +14,7 @@ const { values } = parseArgs({
     target: { type: "string", multiple: true },
     concurrency: { type: "string", default: "2" },
     "changed-since": { type: "string" },
+    force: { type: "boolean", default: false },
   },
 });
 
@@ -49,6 +50,8 @@ async function mutate(target: MutationTarget, concurrency: number): Promise<void
     coverageAnalysis: "perTest",
     mutate: target.mutate,
     incremental: true,
+    // Stryker reuses a static mutant's result while its code is unchanged, even when the tests changed.
+    force: values.force,
     incrementalFile: `${targetDir(target)}/stryker-incremental.json`,
     reporters: ["json", "clear-text", "progress-append-only"],
     jsonReporter: { fileName: targetReportFile(target) },

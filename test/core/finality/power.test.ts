@@ -171,6 +171,7 @@ describe("delegation and height edges", () => {
     const unproven = delegation([FP1], 5n, { startHeight: 0, endHeight: 5000 });
     expect(isDelegationActive(unproven, 1500, params)).toBe(false);
     expect(isDelegationActive({ ...unproven, startHeight: 1000 }, 1500, params)).toBe(true);
+    expect(isDelegationActive({ ...unproven, startHeight: 1000, endHeight: 0 }, 1500, params)).toBe(false);
   });
 
   it("a zero-satoshi delegation is accepted and adds nothing", () => {
