@@ -256,6 +256,8 @@ describe("EOTS inputs that only look right", () => {
     expect(eots.verify(pk, like(pr), msg, sig)).toBe(false);
     expect(eots.verify(pk, pr, like(msg), sig)).toBe(false);
     expect(eots.verify(pk, pr, msg, like(sig))).toBe(false);
+    // node's hash would take the string "m" as the bytes of "m": only the type check refuses it.
+    expect(eots.verify(pk, pr, "m" as unknown as Uint8Array, sig)).toBe(false);
   });
 
   it("extractSecretKey rejects an off-curve pubRand and two equal signatures, naming the input", () => {
