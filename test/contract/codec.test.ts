@@ -182,6 +182,11 @@ describe("struct", () => {
     expect(() => codec.toJson({ height: 5n } as Msg)).toThrow(new TypeError("field hash is required"));
   });
 
+  it("writes a null optional as null without asking its codec", () => {
+    const withBytes = struct<{ data?: Uint8Array | null }>([optional("data", binary)]);
+    expect(stringifyJson(withBytes.toJson({ data: null }))).toBe('{"data":null}');
+  });
+
   it("describes itself as a JSON Schema object", () => {
     expect(codec.schema()).toEqual({
       type: "object",
@@ -279,6 +284,8 @@ describe("parseJson", () => {
     expect(parseJson(`[${U64_MAX}]`)).toEqual([U64_MAX]);
     expect(parseJson("-9007199254740993")).toBe(-9007199254740993n);
     expect(parseJson("1.0e30")).toBe(1e30);
+    expect(parseJson("1.25")).toBe(1.25);
+    expect(parseJson("1e400")).toBe(Number.POSITIVE_INFINITY);
   });
 
   it("rejects malformed text with the position of the fault", () => {
@@ -306,6 +313,8 @@ describe("parseJson", () => {
     expect(fault('["a\\"]')).toEqual([1, "invalid JSON at position 1: unterminated string"]);
     expect(fault('"\\x"')).toEqual([0, "invalid JSON at position 0: invalid string"]);
     expect(fault("-")).toEqual([0, "invalid JSON at position 0: invalid number"]);
+    expect(fault("-a1")).toEqual([0, "invalid JSON at position 0: invalid number"]);
+    expect(fault("+1")).toEqual([0, "invalid JSON at position 0: unexpected '+'"]);
     expect(fault("01")).toEqual([1, "invalid JSON at position 1: unexpected trailing characters"]);
     expect(fault("1.")).toEqual([1, "invalid JSON at position 1: unexpected trailing characters"]);
     expect(fault("[1,]")).toEqual([3, "invalid JSON at position 3: unexpected ']'"]);
