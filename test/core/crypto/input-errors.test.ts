@@ -128,6 +128,10 @@ describe("contexts, messages and randomness name their input", () => {
       input: "babylonChainId",
       message: "babylonChainId must be a non-empty string",
     });
+    expect(failure(() => signingContext("fp_pop", 5 as unknown as string, "a")).input).toBe("babylonChainId");
+    expect(failure(() => signingContext("fp_pop", "c", 5 as unknown as string)).input).toBe(
+      "contractAddress",
+    );
     expect(failure(() => signingContext("fp_pop", "c", ""))).toEqual({
       input: "contractAddress",
       message: "contractAddress must be a non-empty string",
@@ -157,6 +161,7 @@ describe("contexts, messages and randomness name their input", () => {
         message: `interval must be a bigint ≥ 1, got ${interval}`,
       });
     }
+    expect(failure(() => randomness.deriveRandomness(sk, 5 as unknown as string, 1n)).input).toBe("chainId");
     expect(failure(() => randomness.deriveRandomness(sk, "", 1n))).toEqual({
       input: "chainId",
       message: "chainId must be a non-empty string",
