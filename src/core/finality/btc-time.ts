@@ -51,11 +51,11 @@ export class BtcTimeIndex {
    * `fromHeight`). `fromHeight` may be anywhere from the base to tip + 1.
    */
   replaceFrom(fromHeight: number, headers: readonly BtcHeader[]): void {
-    const base = this.#baseHeight;
     const tip = this.tipHeight;
-    if (base === undefined || tip === undefined) {
+    if (tip === undefined) {
       throw new RangeError(`cannot replace BTC headers from height ${fromHeight}: the index is empty`);
     }
+    const base = this.#baseHeight!; // a tip means a base
     if (!Number.isSafeInteger(fromHeight) || fromHeight < base || fromHeight > tip + 1) {
       throw new RangeError(
         `cannot replace BTC headers from height ${fromHeight}: the index holds heights ${base}..${tip}`,
@@ -81,8 +81,10 @@ export class BtcTimeIndex {
    */
   btcHeightAt(timestamp: bigint): number | undefined {
     const base = this.#baseHeight;
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: the search below finds no header for an empty index or a negative time either; the guard narrows `base` and skips it
     if (base === undefined || timestamp < 0n) return undefined;
     // Anything beyond uint32 is after every header; clamping keeps the comparison in safe numbers.
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: unclamped, Number() of a time past uint32 is past every header time too; the clamp only keeps it a safe integer
     const ts = timestamp > BigInt(MAX_UINT32) ? MAX_UINT32 + 1 : Number(timestamp);
     const eff = this.#effective;
     // Upper bound: first index whose effective time is > ts; the answer is the index before it.
@@ -99,6 +101,7 @@ export class BtcTimeIndex {
   /** The effective (monotone) time of the header at `height`, or undefined outside the index. */
   effectiveTime(height: number): number | undefined {
     const base = this.#baseHeight;
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: the array lookup below is undefined for these heights too; the guard states it and narrows `base`
     if (base === undefined || !Number.isSafeInteger(height) || height < base) return undefined;
     return this.#effective[height - base];
   }

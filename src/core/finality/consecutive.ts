@@ -100,6 +100,7 @@ export function advanceFinality(
   const byHeight = indexBlocks(blocks);
   const statusByHash = indexTallies(tallies);
   let maxHeight: bigint | undefined;
+  // Stryker disable next-line EqualityOperator: map keys are distinct, so > and >= find the same maximum
   for (const height of byHeight.keys()) if (maxHeight === undefined || height > maxHeight) maxHeight = height;
 
   let { activation, lastFinalized, activationSearchFrom } = state;
@@ -111,6 +112,7 @@ export function advanceFinality(
   });
   // The next checked block is simply not ingested yet, unless blocks above it are: then it is a gap.
   const absent = (height: bigint): FinalityAdvance =>
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: `undefined > height` is false anyway, and maxHeight never equals an absent height
     finish(maxHeight !== undefined && maxHeight > height ? { height, reason: "missing_block" } : undefined);
 
   while (activation === undefined) {

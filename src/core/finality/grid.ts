@@ -26,6 +26,7 @@ export function isCheckedHeight(height: bigint, grid: FinalityGrid): boolean {
 export function nextCheckedHeight(height: bigint, grid: FinalityGrid): bigint {
   assertGrid(grid);
   const { activationHeight: a, interval: i } = grid;
+  // Stryker disable next-line EqualityOperator: at height = A the formula below gives A as well, so < and <= agree
   if (height <= a) return a;
   // bigint division truncates toward zero; height - a > 0 here, so this is a ceiling division.
   return a + ((height - a + i - 1n) / i) * i;

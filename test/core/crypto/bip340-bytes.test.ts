@@ -1,3 +1,4 @@
+import { schnorr } from "@noble/curves/secp256k1.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { describe, expect, it } from "vitest";
 import {
@@ -17,8 +18,13 @@ import {
 
 describe("bip340", () => {
   // BIP-340 test vector 0 (bip-0340/test-vectors.csv).
-  const sk = hexToBytes("0000000000000000000000000000000000000000000000000000000000000003");
-  const pk = hexToBytes("f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9");
+  // Parsed with Buffer, not the hexToBytes under test, so that collecting this file runs no project code.
+  const sk = Uint8Array.from(
+    Buffer.from("0000000000000000000000000000000000000000000000000000000000000003", "hex"),
+  );
+  const pk = Uint8Array.from(
+    Buffer.from("f9308a019258c31049344f85f89d5229b531c845836f99b08601f113bce036f9", "hex"),
+  );
   const zero = new Uint8Array(32);
   const vectorSig =
     "e907831f80848d1069a5371b402410364bdf1c5f8307b0084c55f1ce2dca8215" +
@@ -57,6 +63,17 @@ describe("bip340", () => {
     expect(() => bip340.sign(sk, new Uint8Array(33))).toThrow("msgHash must be 32 bytes, got 33");
     expect(() => bip340.sign(sk, zero, new Uint8Array(1))).toThrow("auxRand");
     expect(() => bip340.sign(new Uint8Array(32), zero)).toThrow(CryptoInputError);
+  });
+});
+
+describe("bip340 takes 32-byte hashes only", () => {
+  it("rejects a valid BIP-340 signature over a 31-byte message", () => {
+    const sk = new Uint8Array(32).fill(7);
+    const msg31 = new Uint8Array(31).fill(9);
+    const sig = schnorr.sign(msg31, sk, new Uint8Array(32));
+    expect(schnorr.verify(sig, msg31, schnorr.getPublicKey(sk))).toBe(true);
+    expect(bip340.verify(sig, msg31, schnorr.getPublicKey(sk))).toBe(false);
+    expect(() => bip340.sign(sk, msg31)).toThrow("msgHash must be 32 bytes, got 31");
   });
 });
 

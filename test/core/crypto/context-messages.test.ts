@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import {
   bytesToHex,
   CryptoInputError,
   finalityVoteMessage,
-  hexToBytes,
   randomnessCommitMessage,
   type SigningOp,
   signingContext,
@@ -39,8 +38,12 @@ describe("signing context (§2.4, §1.9 (c))", () => {
   });
 });
 
+// Contexts are derived per test, not while collecting: see test/core/crypto/eots.test.ts.
 describe("finality vote message (§3)", () => {
-  const ctx = signingContext("fp_fin_vote", CHAIN, ADDR);
+  let ctx: string;
+  beforeEach(() => {
+    ctx = signingContext("fp_fin_vote", CHAIN, ADDR);
+  });
 
   it("is context ASCII ‖ BE64(height) ‖ hash: 104 bytes", () => {
     const msg = finalityVoteMessage(101n, hash, ctx);
@@ -68,8 +71,13 @@ describe("finality vote message (§3)", () => {
 });
 
 describe("randomness commit message (§2.3)", () => {
-  const ctx = signingContext("fp_rand_commit", CHAIN, ADDR);
-  const commitment = hexToBytes("df896896c799531f1fd1e556cea26a6989ab06853bcbfdd3e4f5097a611f658f");
+  let ctx: string;
+  const commitment = Uint8Array.from(
+    Buffer.from("df896896c799531f1fd1e556cea26a6989ab06853bcbfdd3e4f5097a611f658f", "hex"),
+  );
+  beforeEach(() => {
+    ctx = signingContext("fp_rand_commit", CHAIN, ADDR);
+  });
 
   it("is context ASCII ‖ BE64(start) ‖ BE64(num) ‖ commitment: 112 bytes", () => {
     const msg = randomnessCommitMessage(100n, 1000n, commitment, ctx);

@@ -1,6 +1,6 @@
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { bytesToHex, CryptoInputError, eots, hexToBytes, keys } from "../../../src/core/crypto/index.ts";
 
 const N = secp256k1.Point.Fn.ORDER;
@@ -112,13 +112,18 @@ describe("EOTS sign → verify → extract for every parity combination", () => 
   }
 });
 
+// Fixtures are built per test, not in the describe body: code run while collecting counts as covered by no
+// test, which makes mutation testing run every test against each of its mutants (scripts/mutation).
 describe("EOTS rejects tampering", () => {
-  const sk = scalar(scalarWithParity("tamper-key", true));
-  const k = scalar(scalarWithParity("tamper-rand", false));
-  const pk = keys.xonlyPublicKey(sk);
-  const pr = eots.publicRandomness(k);
+  let sk: Uint8Array, pk: Uint8Array, pr: Uint8Array, sig: Uint8Array;
   const msg = ascii("block 42");
-  const sig = eots.sign(sk, k, msg);
+  beforeEach(() => {
+    sk = scalar(scalarWithParity("tamper-key", true));
+    const k = scalar(scalarWithParity("tamper-rand", false));
+    pk = keys.xonlyPublicKey(sk);
+    pr = eots.publicRandomness(k);
+    sig = eots.sign(sk, k, msg);
+  });
   const flip = (b: Uint8Array, i: number) => {
     const c = b.slice();
     c[i]! ^= 1;
@@ -150,12 +155,15 @@ describe("EOTS rejects tampering", () => {
 });
 
 describe("EOTS malformed input", () => {
-  const sk = scalar(scalarWithParity("bad-key", false));
-  const k = scalar(scalarWithParity("bad-rand", true));
-  const pk = keys.xonlyPublicKey(sk);
-  const pr = eots.publicRandomness(k);
+  let sk: Uint8Array, k: Uint8Array, pk: Uint8Array, pr: Uint8Array, sig: Uint8Array;
   const msg = ascii("m");
-  const sig = eots.sign(sk, k, msg);
+  beforeEach(() => {
+    sk = scalar(scalarWithParity("bad-key", false));
+    k = scalar(scalarWithParity("bad-rand", true));
+    pk = keys.xonlyPublicKey(sk);
+    pr = eots.publicRandomness(k);
+    sig = eots.sign(sk, k, msg);
+  });
 
   it("verify returns false for wrong lengths", () => {
     expect(eots.verify(pk.subarray(0, 31), pr, msg, sig)).toBe(false);
@@ -228,5 +236,39 @@ describe("EOTS malformed input", () => {
     // Valid signatures, but for another key.
     const otherPk = keys.xonlyPublicKey(scalar(7n));
     expect(input(() => eots.extractSecretKey(otherPk, pr, msg, sig, m2, s2))).toBe("sig2");
+  });
+});
+
+describe("EOTS inputs that only look right", () => {
+  let sk: Uint8Array, k: Uint8Array, pk: Uint8Array, pr: Uint8Array, sig: Uint8Array;
+  const msg = ascii("m");
+  beforeEach(() => {
+    sk = scalar(scalarWithParity("look-key", false));
+    k = scalar(scalarWithParity("look-rand", true));
+    pk = keys.xonlyPublicKey(sk);
+    pr = eots.publicRandomness(k);
+    sig = eots.sign(sk, k, msg);
+  });
+
+  it("verify returns false, never throws, for 32-element arrays that are not Uint8Array", () => {
+    const like = (b: Uint8Array) => Array.from(b) as unknown as Uint8Array;
+    expect(eots.verify(like(pk), pr, msg, sig)).toBe(false);
+    expect(eots.verify(pk, like(pr), msg, sig)).toBe(false);
+    expect(eots.verify(pk, pr, like(msg), sig)).toBe(false);
+    expect(eots.verify(pk, pr, msg, like(sig))).toBe(false);
+    // node's hash would take the string "m" as the bytes of "m": only the type check refuses it.
+    expect(eots.verify(pk, pr, "m" as unknown as Uint8Array, sig)).toBe(false);
+  });
+
+  it("extractSecretKey rejects an off-curve pubRand and two equal signatures, naming the input", () => {
+    const m2 = ascii("m2");
+    const s2 = eots.sign(sk, k, m2);
+    expect(() => eots.extractSecretKey(pk, notOnCurveX(), msg, sig, m2, s2)).toThrow(
+      "pubRand is not a valid curve x-coordinate",
+    );
+    // The same s for two messages: (s1 - s2)/(e1 - e2) = 0, which is no key.
+    expect(() => eots.extractSecretKey(pk, pr, msg, sig, m2, sig)).toThrow(
+      expect.objectContaining({ input: "sig2", message: "signatures do not reveal a key (s1 = s2)" }),
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { bytesToHex, CryptoInputError, merkle, toBase64 } from "../../../src/core/crypto/index.ts";
 
 const hex = (b: Uint8Array) => bytesToHex(b);
@@ -119,10 +119,15 @@ describe("Merkle random trees", () => {
   });
 });
 
+// Fixtures are built per test (beforeEach), not while collecting: see test/core/crypto/eots.test.ts.
 describe("Merkle malformed proofs return false", () => {
   const items = itemsOf(5, 42);
-  const r = merkle.root(items);
-  const p = merkle.proofs(items)[4]!;
+  let r: Uint8Array;
+  let p: merkle.Proof;
+  beforeEach(() => {
+    r = merkle.root(items);
+    p = merkle.proofs(items)[4]!;
+  });
 
   it("index ≥ total, negative index, zero total", () => {
     expect(merkle.verifyProof(r, items[4]!, p)).toBe(true);
@@ -147,7 +152,10 @@ describe("Merkle malformed proofs return false", () => {
 
 describe("Merkle proof JSON", () => {
   const items = itemsOf(3, 7);
-  const ps = merkle.proofs(items);
+  let ps: merkle.Proof[];
+  beforeEach(() => {
+    ps = merkle.proofs(items);
+  });
 
   it("emits the contract's shape, keeping index 0 and empty aunts", () => {
     const j = merkle.proofToJson(ps[0]!);
@@ -198,5 +206,47 @@ describe("Merkle proof JSON", () => {
     expect(field({ ...j, aunts: [j.aunts[0], 5] })).toBe("proof.aunts[1]");
     expect(field({ ...j, aunts: Array(101).fill(j.aunts[0]) })).toBe("proof.aunts");
     expect(field({ ...j, extra: 1 })).toBe("proof.extra");
+  });
+});
+
+describe("Merkle proofs that would verify but for one rule", () => {
+  const items = itemsOf(5, 42);
+  let r: Uint8Array;
+  let p0: merkle.Proof;
+  beforeEach(() => {
+    r = merkle.root(items);
+    p0 = merkle.proofs(items)[0]!;
+  });
+
+  it("index −1 on leaf 0's proof, whose path it would share", () => {
+    expect(merkle.verifyProof(r, items[0]!, p0)).toBe(true);
+    expect(merkle.verifyProof(r, items[0]!, { ...p0, index: -1n })).toBe(false);
+  });
+
+  it("an index or total that is not a bigint, and a root that is not bytes: false, not a throw", () => {
+    expect(merkle.verifyProof(r, items[0]!, { ...p0, index: 0 as unknown as bigint })).toBe(false);
+    expect(merkle.verifyProof(r, items[0]!, { ...p0, total: 5 as unknown as bigint })).toBe(false);
+    expect(merkle.verifyProof(null as unknown as Uint8Array, items[0]!, p0)).toBe(false);
+    expect(merkle.verifyProof(r, "item" as unknown as Uint8Array, p0)).toBe(false);
+  });
+
+  it("a wrong total that moves the leaf's path", () => {
+    expect(merkle.verifyProof(r, items[0]!, { ...p0, total: 3n })).toBe(false);
+    expect(merkle.verifyProof(r, items[0]!, { ...p0, total: 1n })).toBe(false);
+  });
+
+  it("exactly 100 aunts verify; a 101st is refused even when the hashes work out", () => {
+    // Leaf 0 of a tree of 2^depth leaves: every aunt is a right sibling, bottom-up.
+    const rootOver = (aunts: Uint8Array[]) =>
+      aunts.reduce((h, aunt) => sha(new Uint8Array([1]), h, aunt), merkle.leafHash(items[0]!));
+    const proofOf = (depth: number) => {
+      const aunts = Array.from({ length: depth }, (_, i) => sha(new TextEncoder().encode(`aunt ${i}`)));
+      const proof = { total: 2n ** BigInt(depth), index: 0n, leafHash: merkle.leafHash(items[0]!), aunts };
+      return { proof, root: rootOver(aunts) };
+    };
+    const at100 = proofOf(100);
+    expect(merkle.verifyProof(at100.root, items[0]!, at100.proof)).toBe(true);
+    const at101 = proofOf(101);
+    expect(merkle.verifyProof(at101.root, items[0]!, at101.proof)).toBe(false);
   });
 });

@@ -12,7 +12,10 @@ import {
 
 const hex = (b: Uint8Array) => bytesToHex(b);
 const N = secp256k1.Point.Fn.ORDER;
-const SK = hexToBytes("8fa9f2d364e5a20e13aa8becd4d795a731ad2bc40b503e08c1662ce331709af4");
+// Parsed with Buffer, not the hexToBytes under test, so that loading this file runs no project code.
+const SK = Uint8Array.from(
+  Buffer.from("8fa9f2d364e5a20e13aa8becd4d795a731ad2bc40b503e08c1662ce331709af4", "hex"),
+);
 const CHAIN = "op-stack-l2-11155420";
 
 // Independent model of Go randgenerator.GenerateRandomness, on node:crypto rather than noble.
@@ -105,5 +108,24 @@ describe("per-height randomness (reference §1.3, §1.9 (c))", () => {
     expect(input(() => randomness.deriveRandomnessList(SK, CHAIN, 1n, 1.5, 1n))).toBe("count");
     expect(input(() => randomness.deriveRandomnessList(SK, CHAIN, 1n, 2, 0n))).toBe("interval");
     expect(input(() => randomness.deriveRandomnessList(SK, CHAIN, 2n ** 64n - 2n, 3, 1n))).toBe("count");
+  });
+});
+
+describe("randomness list bounds", () => {
+  const MAX = 2n ** 64n - 1n;
+
+  it("derives a list whose last height is 2^64−1, with any interval", () => {
+    for (const interval of [1n, 5n]) {
+      const list = randomness.deriveRandomnessList(SK, CHAIN, MAX - 2n * interval, 3, interval);
+      expect(list.heights).toEqual([MAX - 2n * interval, MAX - interval, MAX]);
+    }
+  });
+
+  it("refuses a list that would pass 2^64−1, counting the interval", () => {
+    for (const interval of [1n, 5n]) {
+      expect(() => randomness.deriveRandomnessList(SK, CHAIN, MAX - 2n * interval + 1n, 3, interval)).toThrow(
+        "startHeight + (count-1)·interval overflows uint64",
+      );
+    }
   });
 });

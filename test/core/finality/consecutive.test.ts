@@ -222,3 +222,44 @@ describe("advanceFinality input checks", () => {
     ).toThrow("last finalized height 12 is not a checked height");
   });
 });
+
+describe("advanceFinality input order and repeats", () => {
+  it("reports a gap whatever the order of the blocks: the highest block, not the last one passed, counts", () => {
+    // 10 (the activation search position) is missing; 11 and 12 are above it; 9 comes last.
+    const blocks = [...chain(11n, 12n), ...chain(9n, 9n)];
+    expect(advanceFinality(initial, blocks, [], grid).stalledAt).toEqual({
+      height: 10n,
+      reason: "missing_block",
+    });
+    expect(advanceFinality(initial, blocks.toReversed(), [], grid).stalledAt).toEqual({
+      height: 10n,
+      reason: "missing_block",
+    });
+  });
+
+  it("reports nothing when no block was passed at all", () => {
+    expect(advanceFinality(initial, [], [], grid).stalledAt).toBeUndefined();
+  });
+
+  it("accepts the same block and the same tally twice", () => {
+    const blocks = [...chain(10n, 15n), ...chain(15n, 15n)];
+    const tallies = [tallyFor(10n, "quorum"), tallyFor(10n, "quorum"), tallyFor(15n, "quorum")];
+    expect(advanceFinality(initial, blocks, tallies, grid).state.lastFinalized?.height).toBe(15n);
+  });
+
+  it("rejects a state whose activation is not a checked height, or that finalized below activation", () => {
+    const activation = { height: 12n, hash: hashOf(12n), timestamp: timestampOf(12n) };
+    expect(() => advanceFinality({ ...initial, activation }, [], [], grid)).toThrow(
+      "activation height 12 is not a checked height",
+    );
+    const late = { height: 15n, hash: hashOf(15n), timestamp: timestampOf(15n) };
+    expect(() =>
+      advanceFinality(
+        { activation: late, lastFinalized: { height: 10n, hash: hashOf(10n) }, activationSearchFrom: 10n },
+        [],
+        [],
+        grid,
+      ),
+    ).toThrow("block 10 is finalized before activation");
+  });
+});

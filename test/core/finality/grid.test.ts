@@ -58,3 +58,10 @@ describe("interval grid (rule 1)", () => {
     );
   });
 });
+
+describe("interval grid far below activation", () => {
+  it("maps heights two or more intervals below A to A, not to a height below it", () => {
+    const far = finalityGrid(20n, 5n);
+    for (const height of [0n, 1n, 9n, 10n, 11n, 19n]) expect(nextCheckedHeight(height, far)).toBe(20n);
+  });
+});

@@ -151,3 +151,32 @@ describe("voting power table", () => {
     );
   });
 });
+
+describe("delegation and height edges", () => {
+  it("a delegation without a start height is not active, even with an end height far ahead", () => {
+    const unproven = delegation([FP1], 5n, { startHeight: 0, endHeight: 5000 });
+    expect(isDelegationActive(unproven, 1500, params)).toBe(false);
+    expect(isDelegationActive({ ...unproven, startHeight: 1000 }, 1500, params)).toBe(true);
+    expect(isDelegationActive({ ...unproven, startHeight: 1000, endHeight: 0 }, 1500, params)).toBe(false);
+  });
+
+  it("a zero-satoshi delegation is accepted and adds nothing", () => {
+    const table = votingPowerTable(
+      1500,
+      [provider(FP1)],
+      [delegation([FP1], 0n), delegation([FP1], 7n)],
+      params,
+    );
+    expect(table).toEqual(new Map([[FP1, 7n]]));
+  });
+
+  it("accepts BTC height 0 and k = w = 0", () => {
+    expect(votingPowerTable(0, [provider(FP1)], [], { ...params, k: 0, w: 0 })).toEqual(new Map([[FP1, 0n]]));
+  });
+
+  it("names w when it is invalid", () => {
+    expect(() => votingPowerTable(1, [], [], { ...params, w: -1 })).toThrow(
+      "w (checkpoint_finalization_timeout) must be a non-negative integer, got -1",
+    );
+  });
+});

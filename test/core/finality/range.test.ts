@@ -81,3 +81,18 @@ describe("range query prefix semantics (rule 8)", () => {
     expect(normalizeBlockHash(`0x${"AB".repeat(32)}`)).toBe("ab".repeat(32));
   });
 });
+
+describe("range query hash shape", () => {
+  it("rejects a hash with anything before or after its 64 hex characters", () => {
+    const h = "ab".repeat(32);
+    for (const bad of [`${h}00`, `0x${h}0`, `00${h}`, `x${h}`, `0x0x${h}`]) {
+      expect(() => normalizeBlockHash(bad)).toThrow(`invalid block hash ${JSON.stringify(bad)}`);
+    }
+  });
+
+  it("throws errors named FinalityQueryError", () => {
+    expect(() => rangeFinalizedPrefix([], store)).toThrow(
+      expect.objectContaining({ name: "FinalityQueryError" }),
+    );
+  });
+});
