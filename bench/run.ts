@@ -5,8 +5,8 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { recordedFigures } from "./harness.ts";
 import buildDist from "../test/helpers/build-dist.ts";
+import { recordedFigures } from "./harness.ts";
 
 const { values, positionals: wanted } = parseArgs({
   options: { json: { type: "string" } },

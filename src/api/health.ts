@@ -3,9 +3,9 @@
 // open. Components push their state here; the lag and incidents are read from the database at probe time.
 
 import type { PrismaClient } from "../db/generated/client.ts";
+import { CatchUpProgress } from "../indexer/runtime/progress.ts";
 import { openIncidentCount } from "../store/blocks.ts";
 import { readCursor, readState } from "../store/state.ts";
-import { CatchUpProgress } from "../indexer/runtime/progress.ts";
 
 export type ComponentState = "ok" | "degraded" | "down";
 

@@ -5,7 +5,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PrismaClient } from "../db/generated/client.ts";
 import { progressRecord } from "../indexer/runtime/progress.ts";
 import type { Logger } from "../log.ts";
-import { openIncidentCount } from "../store/blocks.ts";
 import { asQueryError, type QueryErrorKind } from "./errors.ts";
 import { type FinalityReader, parseTransactionHash, type TransactionLocator } from "./finality.ts";
 import type { ServiceHealth } from "./health.ts";

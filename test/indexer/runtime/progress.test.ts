@@ -3,7 +3,11 @@
 import { Writable } from "node:stream";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { CatchUpProgress, formatDuration, startProgressOutput } from "../../../src/indexer/runtime/progress.ts";
+import {
+  CatchUpProgress,
+  formatDuration,
+  startProgressOutput,
+} from "../../../src/indexer/runtime/progress.ts";
 
 class Capture extends Writable {
   text = "";

@@ -70,7 +70,12 @@ async function unvotedHeights(
   ctx: GraphQLContext,
   fpBtcPk: string,
   which: "missed" | "pending",
-  args: { fromHeight?: bigint | null; toHeight?: bigint | null; first?: number | null; graceSeconds?: number | null },
+  args: {
+    fromHeight?: bigint | null;
+    toHeight?: bigint | null;
+    first?: number | null;
+    graceSeconds?: number | null;
+  },
 ): Promise<bigint[]> {
   const first = args.first ?? 100;
   if (!Number.isInteger(first) || first < 0 || first > ctx.maxPageSize) {
