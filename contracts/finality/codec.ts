@@ -150,21 +150,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   );
 }
 
-export interface StructOptions {
-  /**
-   * "ignore" (default): unknown fields are skipped, as the compiled contracts do (cosmwasm-schema 2.1
-   * dropped serde's `deny_unknown_fields` from `#[cw_serde]`) and as a reader of a newer contract must.
-   * "reject": serde `deny_unknown_fields`, for a strict check of our own output.
-   */
-  unknownFields?: "reject" | "ignore";
-}
-
 /**
- * A `#[cw_serde]` struct: fields in declaration order. Its JSON Schema says `additionalProperties: false`
- * as the contract's generated schema does, even though parsing ignores unknown fields.
+ * A `#[cw_serde]` struct: fields in declaration order. Unknown fields are skipped, as the compiled contracts
+ * do (cosmwasm-schema 2.1 dropped serde's `deny_unknown_fields` from `#[cw_serde]`) and as a reader of a
+ * newer contract must; its JSON Schema still says `additionalProperties: false`, as the contract's does.
  */
-export function struct<T>(fields: readonly Field[], options: StructOptions = {}): Codec<T> {
-  const ignoreUnknown = options.unknownFields !== "reject";
+export function struct<T>(fields: readonly Field[]): Codec<T> {
   const byName = new Map(fields.map((f) => [f.name, f]));
   return {
     parse(value, path) {
@@ -173,10 +164,7 @@ export function struct<T>(fields: readonly Field[], options: StructOptions = {})
       // Document order, as serde reads it: the first bad key is the one reported.
       for (const key of Object.keys(value)) {
         const spec = byName.get(key);
-        if (!spec) {
-          if (ignoreUnknown) continue;
-          throw new ContractMsgError(`${path}.${key}`, "unknown field");
-        }
+        if (!spec) continue;
         const v = value[key];
         if (spec.optional && v === null) out[key] = null;
         else out[key] = spec.codec.parse(v, `${path}.${key}`);

@@ -26,7 +26,6 @@ export { ContractMsgError } from "./codec.ts";
 export type Dialect = "rollup-bsn" | "op-finality-gadget";
 
 /** Replies are read leniently: a newer contract may add fields a client need not understand. */
-const REPLY = { unknownFields: "ignore" } as const;
 
 // ---------------------------------------------------------------- shared
 
@@ -71,7 +70,7 @@ export interface AdminResponse {
   admin: string | null;
 }
 
-export const adminResponseCodec = struct<AdminResponse>([field("admin", nullable(str))], REPLY);
+export const adminResponseCodec = struct<AdminResponse>([field("admin", nullable(str))]);
 
 // ---------------------------------------------------------------- rollup-BSN finality v1
 
@@ -201,19 +200,13 @@ export interface ConfigResponse {
   finality_signature_interval: bigint;
 }
 
-export const configResponseCodec = struct<ConfigResponse>(
-  [
-    field("bsn_id", str),
-    field("min_pub_rand", u64),
-    field(
-      "rate_limiting",
-      struct([field("max_msgs_per_interval", u32), field("block_interval", u64)], REPLY),
-    ),
-    field("bsn_activation_height", u64),
-    field("finality_signature_interval", u64),
-  ],
-  REPLY,
-);
+export const configResponseCodec = struct<ConfigResponse>([
+  field("bsn_id", str),
+  field("min_pub_rand", u64),
+  field("rate_limiting", struct([field("max_msgs_per_interval", u32), field("block_interval", u64)])),
+  field("bsn_activation_height", u64),
+  field("finality_signature_interval", u64),
+]);
 
 export interface FinalitySigInfo {
   finality_sig: Uint8Array;
@@ -228,17 +221,11 @@ export interface BlockVoterInfo {
 
 export const blockVotersResponseCodec = nullable(
   list(
-    struct<BlockVoterInfo>(
-      [
-        field("fp_btc_pk_hex", str),
-        field("pub_rand", byteArray),
-        field(
-          "finality_signature",
-          struct([field("finality_sig", byteArray), field("block_hash", byteArray)], REPLY),
-        ),
-      ],
-      REPLY,
-    ),
+    struct<BlockVoterInfo>([
+      field("fp_btc_pk_hex", str),
+      field("pub_rand", byteArray),
+      field("finality_signature", struct([field("finality_sig", byteArray), field("block_hash", byteArray)])),
+    ]),
   ),
 );
 
@@ -250,16 +237,13 @@ export interface PubRandCommit {
   commitment: Uint8Array;
 }
 
-export const pubRandCommitCodec = struct<PubRandCommit>(
-  [
-    field("start_height", u64),
-    field("num_pub_rand", u64),
-    field("interval", u64),
-    field("babylon_epoch", u64),
-    field("commitment", byteArray),
-  ],
-  REPLY,
-);
+export const pubRandCommitCodec = struct<PubRandCommit>([
+  field("start_height", u64),
+  field("num_pub_rand", u64),
+  field("interval", u64),
+  field("babylon_epoch", u64),
+  field("commitment", byteArray),
+]);
 
 export const optionalPubRandCommitCodec = nullable(pubRandCommitCodec);
 export const pubRandCommitListCodec = list(pubRandCommitCodec);
@@ -395,17 +379,14 @@ export const legacyQueryMsgCodec = variants<LegacyQueryMsg>({
   is_enabled: empty,
 });
 
-export const legacyConfigResponseCodec = struct<LegacyConfigResponse>([field("consumer_id", str)], REPLY);
+export const legacyConfigResponseCodec = struct<LegacyConfigResponse>([field("consumer_id", str)]);
 export const legacyBlockVotersResponseCodec = nullable(list(str));
-export const legacyPubRandCommitCodec = struct<LegacyPubRandCommit>(
-  [
-    field("start_height", u64),
-    field("num_pub_rand", u64),
-    optional("height", u64),
-    field("commitment", byteArray),
-  ],
-  REPLY,
-);
+export const legacyPubRandCommitCodec = struct<LegacyPubRandCommit>([
+  field("start_height", u64),
+  field("num_pub_rand", u64),
+  optional("height", u64),
+  field("commitment", byteArray),
+]);
 export const legacyOptionalPubRandCommitCodec = nullable(legacyPubRandCommitCodec);
 
 // ---------------------------------------------------------------- entry points

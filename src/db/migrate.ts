@@ -32,6 +32,23 @@ export function readMigrations(dir = defaultMigrationsDir): Migration[] {
     });
 }
 
+/**
+ * Names of the migrations a database has finished applying, none when it was never migrated. Read-only, for
+ * checks that must not migrate (`op-btc-finality doctor`).
+ */
+export async function appliedMigrationNames(client: {
+  query<R extends Record<string, unknown>>(sql: string): Promise<{ rows: R[] }>;
+}): Promise<string[]> {
+  const table = await client.query<{ exists: boolean }>(
+    "SELECT to_regclass('_prisma_migrations') IS NOT NULL AS exists",
+  );
+  if (!table.rows[0]?.exists) return [];
+  const rows = await client.query<{ migration_name: string }>(
+    "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
+  );
+  return rows.rows.map((r) => r.migration_name);
+}
+
 // The table as Prisma Migrate creates it.
 const historyTable = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { CosmWasmClient } from "@cosmjs/cosmwasm";
 import pg from "pg";
 import type { Config } from "../config.ts";
-import { defaultMigrationsDir } from "../db/migrate.ts";
+import { appliedMigrationNames, defaultMigrationsDir } from "../db/migrate.ts";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -91,16 +91,7 @@ async function checkDatabase(config: Config, timeoutMs: number): Promise<CheckRe
     const known = readdirSync(defaultMigrationsDir, { withFileTypes: true })
       .filter((d) => d.isDirectory())
       .map((d) => d.name);
-    const table = await client.query<{ exists: boolean }>(
-      "SELECT to_regclass('_prisma_migrations') IS NOT NULL AS exists",
-    );
-    const applied = table.rows[0]?.exists
-      ? (
-          await client.query<{ migration_name: string }>(
-            "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
-          )
-        ).rows.map((r) => r.migration_name)
-      : [];
+    const applied = await appliedMigrationNames(client);
     const pending = known.filter((m) => !applied.includes(m));
     const unknown = applied.filter((m) => !known.includes(m));
     if (unknown.length > 0) {
