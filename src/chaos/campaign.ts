@@ -3,7 +3,7 @@
 // independent recomputation, then a quiet phase in which the system must converge, and a fresh backfill
 // whose verdicts must equal the writer's.
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -11,9 +11,9 @@ import pg from "pg";
 import { startDevnetSystem } from "../devnet/system.ts";
 import { createLogger } from "../log.ts";
 import { BabylonFacts } from "./chain-facts.ts";
-import { Checker, serialize } from "./checker.ts";
+import { Checker, serialize, serializeTally } from "./checker.ts";
 import { FAULT_KINDS, type FaultKey } from "./fault-kinds.ts";
-import { GadgetSurfaces } from "./gadget-surfaces.ts";
+import { type GadgetEndpoints, GadgetSurfaces } from "./gadget-surfaces.ts";
 import { Injectors } from "./injectors.ts";
 import { type CampaignReport, percentile } from "./report.ts";
 import { maxBigint } from "./rules.ts";
@@ -39,6 +39,22 @@ export interface CampaignOptions {
   progress?: (line: string) => void;
   /** Quiet phase bound for convergence, and for invariant 4. Default 60 s. */
   settleMs?: number;
+  /**
+   * Runs on the converged system before it is torn down (the tests use it to tamper with the gadget's
+   * answers in front of a fresh checker). Its findings are not part of the report.
+   */
+  afterCampaign?: (ctx: CampaignContext) => Promise<void>;
+}
+
+/** The running system, as `afterCampaign` sees it. */
+export interface CampaignContext {
+  babylon: BabylonFacts;
+  l2RpcUrl: string;
+  adminUrl: string;
+  providers: { btcPkHex: string; stakeSat: bigint; process: ManagedProcess }[];
+  /** A live gadget's endpoints. */
+  gadget: GadgetEndpoints;
+  now: () => number;
 }
 
 const PASSPHRASE = "devnet-passphrase";
@@ -76,7 +92,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   const unexpectedExits: UnexpectedExit[] = [];
   const onExit = (e: UnexpectedExit) => {
     unexpectedExits.push(e);
-    say(`unexpected exit of ${e.name} (code ${e.code}, signal ${e.signal}); restarting`);
+    say(
+      `unexpected exit of ${e.name} (code ${e.code}, signal ${e.signal}); restarting: ${e.stderr.trim().split("\n").slice(-2).join(" | ").slice(0, 300)}`,
+    );
   };
   const tag = `${Date.now().toString(36)}_${process.pid}`;
   const mainDb = `obf_chaos_${tag}`;
@@ -86,6 +104,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   const dir = mkdtempSync(join(tmpdir(), "obf-chaos-"));
   const processes: ManagedProcess[] = [];
   const surfaces: GadgetSurfaces[] = [];
+  const extraSurfaces: GadgetSurfaces[] = [];
   let injectors: Injectors | undefined;
   let system: Awaited<ReturnType<typeof startDevnetSystem>> | undefined;
   try {
@@ -103,10 +122,28 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     });
     const info = system.devnet.info;
     // The daemons came up in process to meet the activation height; from here on they run as processes.
-    for (const p of system.providers) await system.stopVoting(p.index);
+    for (const p of system.providers) {
+      await system.stopVoting(p.index);
+      // The operator's config file, as the daemon process reads it.
+      writeFileSync(
+        join(p.home, "provider.toml"),
+        [
+          `bsn_id = "${info.bsnId}"`,
+          `[l2]\nrpc_url = "${info.l2!.rpcUrl}"`,
+          `[babylon]\nrpc_url = "${info.babylon.rpcUrl}"\nchain_id = "${info.babylon.chainId}"`,
+          `[contract]\naddress = "${info.contractAddress}"`,
+          "[randomness]\nbatch = 500\nlook_ahead = 200",
+          "[voting]\npoll_interval_ms = 250",
+          '[server]\nlisten = ""',
+        ].join("\n"),
+      );
+    }
     const providers = system.providers.map((p) => ({
       btcPkHex: p.btcPkHex,
-      process: providerProcess(`provider-${p.index}`, p.home, PASSPHRASE, onExit, now),
+      process: providerProcess(`provider-${p.index}`, p.home, PASSPHRASE, onExit, now, {
+        // A slashed provider's daemon stops voting and exits, as it should; it is not restarted.
+        expectedExit: (stderr) => stderr.includes("the finality provider is slashed"),
+      }),
     }));
     for (const p of providers) {
       processes.push(p.process);
@@ -284,10 +321,24 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     converged &&= checker.gadgetFinalized >= checker.expectedFinalized;
     checker.checks["7_convergence"]++;
     if (!converged) {
+      // The first checked block the gadget has not finalized, as both sides see it.
+      const stuck = [...checker.lastExpected.values()].find(
+        (e) =>
+          e.height > checker.gadgetFinalized && !(checker.lastVerdicts.get(e.height)?.btcFinalized ?? false),
+      );
+      const verdict = stuck === undefined ? undefined : checker.lastVerdicts.get(stuck.height);
       checker.violations.push({
         invariant: "7_convergence",
         atMs: now(),
         message: `BTC-finalized height ${checker.gadgetFinalized} did not reach the recomputed ${checker.expectedFinalized} within ${settleMs / 1000} s of faults stopping`,
+        ...(stuck === undefined
+          ? {}
+          : {
+              block: { height: String(stuck.height), hash: stuck.hash },
+              verdict: verdict === undefined ? null : serialize(verdict),
+              facts: { voters: stuck.voters, btcHeight: stuck.btcHeight, babylonHeight: stuck.babylonHeight },
+              checker: serializeTally(stuck.tally),
+            }),
       });
     }
 
@@ -301,7 +352,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       httpUrl: `http://127.0.0.1:${freshOptions.httpPort}`,
       grpcAddress: `127.0.0.1:${freshOptions.grpcPort}`,
     });
-    surfaces.push(freshSurfaces);
+    extraSurfaces.push(freshSurfaces);
     const target = checker.gadgetFinalized;
     const backfillDeadline = Date.now() + 180_000;
     let freshFinal = 0n;
@@ -312,6 +363,16 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     }
     const live = alive()[0];
     if (live !== undefined) await compareWithBackfill(checker, live, freshSurfaces, target, now);
+    if (options.afterCampaign !== undefined && live !== undefined) {
+      await options.afterCampaign({
+        babylon,
+        l2RpcUrl: info.l2!.rpcUrl,
+        adminUrl: info.adminUrl,
+        providers: providers.map((p, i) => ({ ...p, stakeSat: stakes[i]! })),
+        gadget: live.endpoints,
+        now,
+      });
+    }
 
     const faults = countByKind(injected);
     const report: CampaignReport = {
@@ -343,7 +404,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     return report;
   } finally {
     await injectors?.close();
-    for (const s of surfaces) s.close();
+    for (const s of [...surfaces, ...extraSurfaces]) s.close();
     await Promise.all(processes.map((p) => p.stop()));
     await system?.stop();
     for (const db of [mainDb, freshDb]) {
@@ -387,6 +448,27 @@ async function compareWithBackfill(
       f.totalPower === v.totalPower &&
       f.btcHeight === v.btcHeight;
     if (same) continue;
+    if (
+      f !== undefined &&
+      f.hash === v.hash &&
+      f.btcHeight === v.btcHeight &&
+      f.btcFinalized === v.btcFinalized &&
+      f.status === v.status &&
+      f.totalPower === v.totalPower &&
+      v.votedPower !== null &&
+      f.votedPower !== null &&
+      v.votedPower < f.votedPower
+    ) {
+      checker.knownDifferences.set(`${v.height}:${v.hash}:votes`, {
+        category: "votes_after_decision",
+        height: String(v.height),
+        hash: v.hash,
+        gadgetBtcHeight: v.btcHeight,
+        checkerBtcHeight: f.btcHeight,
+        detail: { writerVoted: String(v.votedPower), backfillVoted: String(f.votedPower) },
+      });
+      continue;
+    }
     if (f !== undefined && f.hash === v.hash && f.btcHeight !== v.btcHeight) {
       checker.knownDifferences.set(`${v.height}:${v.hash}:backfill`, {
         category: "btc_height_live_tip",

@@ -44,11 +44,17 @@ export interface Violation {
 
 /** Known differences reported apart from violations, each by its own rule-to-be (see the README). */
 export interface KnownDifference {
-  category: "btc_height_live_tip";
+  /**
+   * btc_height_live_tip: evaluated live at the then-known tip, a higher BTC height by the complete header
+   * chain. votes_after_decision: the same verdict and total, more voted power counted by a later evaluation
+   * (votes the contract accepted after the live gadget decided).
+   */
+  category: "btc_height_live_tip" | "votes_after_decision";
   height: string;
   hash: string;
   gadgetBtcHeight: number | null;
   checkerBtcHeight: number | null;
+  detail?: Record<string, string | null>;
 }
 
 export interface Expected {
@@ -92,6 +98,9 @@ export class Checker {
   private readonly reported = new Set<string>();
   expectedFinalized = 0n;
   gadgetFinalized = 0n;
+  /** The last round's recomputation and the gadget's answers, for a report's context. */
+  lastExpected = new Map<bigint, Expected>();
+  lastVerdicts = new Map<bigint, GadgetBlockVerdict>();
 
   constructor(private readonly options: CheckerOptions) {
     this.l2 = new L2Facts(options.l2RpcUrl);
@@ -188,6 +197,8 @@ export class Checker {
     const { activation, interval } = this.grid!;
     const verdicts = await gadget.blocks(activation);
     const byHeight = new Map(verdicts.map((v) => [v.height, v]));
+    this.lastExpected = expected;
+    this.lastVerdicts = byHeight;
     const now = this.options.now();
     let gadgetTop = 0n;
     for (const v of verdicts) if (v.btcFinalized && v.height > gadgetTop) gadgetTop = v.height;
@@ -254,6 +265,22 @@ export class Checker {
         if (v.btcHeight !== null && (e.btcHeight === null || v.btcHeight < e.btcHeight)) {
           e = await this.expectedFor(canon, v.btcHeight);
         }
+      }
+      // The gadget's tally must be the recomputed one (a vote it should not count shows here first). Its voted
+      // power is a snapshot taken when it decided: votes the contract accepts later may only add to it.
+      const samePower =
+        v.btcHeight !== e.btcHeight ||
+        ((v.votedPower === null || v.votedPower <= e.tally.voted) &&
+          (v.totalPower === null || v.totalPower === e.tally.total));
+      if (!samePower) {
+        this.violate({
+          invariant: "3_quorum_and_consecutive",
+          message: `block ${v.height}: the gadget's tally (voted ${v.votedPower} of ${v.totalPower}) is not the recomputed one (voted ${e.tally.voted} of ${e.tally.total} at BTC height ${e.btcHeight})`,
+          block: { height: String(v.height), hash: v.hash },
+          verdict: serialize(v),
+          facts: { voters: e.voters, btcHeight: e.btcHeight, babylonHeight: e.babylonHeight },
+          checker: serializeTally(e.tally),
+        });
       }
       if (!e.tally.quorum) {
         this.violate({
@@ -386,6 +413,6 @@ export function serialize(v: GadgetBlockVerdict): Record<string, unknown> {
   };
 }
 
-function serializeTally(t: Tally): Record<string, string | boolean> {
+export function serializeTally(t: Tally): Record<string, string | boolean> {
   return { voted: String(t.voted), total: String(t.total), quorum: t.quorum };
 }

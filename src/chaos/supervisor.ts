@@ -36,6 +36,7 @@ export class ManagedProcess {
     private readonly env: NodeJS.ProcessEnv,
     private readonly onUnexpectedExit: (exit: UnexpectedExit) => void,
     private readonly now: () => number,
+    private readonly expectedExit: (stderr: string) => boolean = () => false,
   ) {}
 
   get running(): boolean {
@@ -43,7 +44,7 @@ export class ManagedProcess {
   }
 
   start(): void {
-    if (this.running) return;
+    if (this.running || this.stopping) return;
     this.killedOnPurpose = false;
     this.starts++;
     const child = spawn(process.execPath, [BIN, ...this.args], {
@@ -71,6 +72,10 @@ export class ManagedProcess {
     });
     child.on("exit", (code, signal) => {
       if (this.killedOnPurpose || this.stopping || this.child !== child) return;
+      if (this.expectedExit(this.stderrTail)) {
+        this.stopping = true;
+        return;
+      }
       this.onUnexpectedExit({ name: this.name, code, signal, atMs: this.now(), stderr: this.stderrTail });
       setTimeout(() => {
         if (!this.stopping && this.child === child) this.start();
@@ -175,6 +180,7 @@ export function providerProcess(
   passphrase: string,
   onUnexpectedExit: (exit: UnexpectedExit) => void,
   now: () => number,
+  options: { expectedExit?: (stderr: string) => boolean } = {},
 ): ManagedProcess {
   return new ManagedProcess(
     name,
@@ -182,5 +188,6 @@ export function providerProcess(
     { OBF_PROVIDER_PASSPHRASE: passphrase },
     onUnexpectedExit,
     now,
+    options.expectedExit,
   );
 }

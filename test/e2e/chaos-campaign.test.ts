@@ -1,0 +1,112 @@
+// CI's short fault campaign (fixed seed): the harness keeps working, every available fault kind is injected,
+// the checker finds no violation and the system converges. Then, on the converged system, wrong verdicts are
+// made in front of a fresh checker by a proxy that rewrites the gadget's GraphQL answers (the engine is not
+// touched), and each must be reported: a finalized block whose previous checked block is not, a jailed
+// provider's vote counted, a block without quorum reported finalized.
+import { describe, expect, it } from "vitest";
+import type { CampaignContext } from "../../src/chaos/campaign.ts";
+import { runCampaign } from "../../src/chaos/campaign.ts";
+import { Checker, type Violation } from "../../src/chaos/checker.ts";
+import { FAULT_KINDS } from "../../src/chaos/fault-kinds.ts";
+import { GadgetSurfaces } from "../../src/chaos/gadget-surfaces.ts";
+import { admin } from "../../src/chaos/injectors.ts";
+import { type BlockNode, startTamperProxy } from "../chaos/tamper-proxy.ts";
+
+const MINUTES = Number(process.env.OBF_CHAOS_CI_MINUTES ?? "1.5");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One round of a fresh checker against the gadget seen through a rewriting proxy. */
+async function checkThrough(
+  ctx: CampaignContext,
+  rewrite: (nodes: BlockNode[]) => void,
+): Promise<Violation[]> {
+  const proxy = await startTamperProxy(ctx.gadget.httpUrl, rewrite);
+  const surfaces = new GadgetSurfaces({ httpUrl: proxy.url, grpcAddress: ctx.gadget.grpcAddress });
+  try {
+    const checker = new Checker({
+      l2RpcUrl: ctx.l2RpcUrl,
+      babylon: ctx.babylon,
+      slashedOnPurpose: () => new Set(ctx.providers.map((p) => p.btcPkHex)),
+      quietSince: () => null,
+      livenessBoundMs: 60_000,
+      now: ctx.now,
+    });
+    await checker.round(surfaces);
+    return checker.violations;
+  } finally {
+    surfaces.close();
+    await proxy.close();
+  }
+}
+
+const finalizedChecked = (nodes: BlockNode[]) => nodes.filter((n) => n.checked && n.btcFinalized);
+
+describe("fault campaign", () => {
+  it(
+    "survives a fixed-seed campaign, and its checker reports wrong verdicts",
+    async () => {
+      const tampered: Record<string, Violation[]> = {};
+      let jailedPk = "";
+      const report = await runCampaign({
+        minutes: MINUTES,
+        seed: "ci",
+        databaseUrl: process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres",
+        progress: (line) => console.log(`[chaos] ${line}`),
+        afterCampaign: async (ctx) => {
+          // A finalized block whose previous checked block is reported not finalized.
+          tampered.parent = await checkThrough(ctx, (nodes) => {
+            const fin = finalizedChecked(nodes);
+            const prev = fin[fin.length - 2];
+            if (prev) Object.assign(prev, { btcFinalized: false, status: "PENDING" });
+          });
+
+          // A jailed provider's vote counted: jail the largest provider, let blocks finalize without it, then
+          // add its stake to the newest such block's tally.
+          const big = ctx.providers[0]!;
+          jailedPk = big.btcPkHex;
+          await admin(ctx.adminUrl, "/providers/jail", { btcPkHex: big.btcPkHex });
+          await sleep(20_000);
+          tampered.jailed = await checkThrough(ctx, (nodes) => {
+            const top = finalizedChecked(nodes).at(-1);
+            if (top?.votedPower && top.totalPower) {
+              top.votedPower = String(BigInt(top.votedPower) + big.stakeSat);
+              top.totalPower = String(BigInt(top.totalPower) + big.stakeSat);
+            }
+          });
+          await admin(ctx.adminUrl, "/providers/unjail", { btcPkHex: big.btcPkHex });
+
+          // Blocks without quorum: no provider votes any more; the newest blocks are reported finalized.
+          for (const p of ctx.providers) await p.process.stop();
+          await sleep(10_000);
+          tampered.noQuorum = await checkThrough(ctx, (nodes) => {
+            for (const n of nodes)
+              Object.assign(n, { btcFinalized: true, status: n.checked ? "FINALIZED" : "NOT_CHECKED" });
+          });
+        },
+      });
+
+      console.log(JSON.stringify({ ...report, violations: report.violations.length }, null, 2));
+      for (const v of report.violations) console.log(JSON.stringify(v));
+      for (const kind of FAULT_KINDS) {
+        if (kind.unavailable === undefined) expect(report.faults[kind.key], kind.key).toBeGreaterThan(0);
+      }
+      expect(report.violations).toEqual([]);
+      expect(report.converged).toBe(true);
+
+      const messages = (vs: Violation[] | undefined) => (vs ?? []).map((v) => `${v.invariant}: ${v.message}`);
+      expect(
+        messages(tampered.parent).some((m) => /previous checked block \d+ is not finalized/.test(m)),
+      ).toBe(true);
+      const jailed = (tampered.jailed ?? []).find((v) =>
+        /tally .* is not the recomputed one/.test(v.message),
+      );
+      expect(jailed, messages(tampered.jailed).join("\n")).toBeDefined();
+      // The jailed provider did vote for the block (the contract accepts it); the recomputation left it out.
+      expect((jailed!.facts as { voters: string[] }).voters).toContain(jailedPk);
+      expect(messages(tampered.noQuorum).some((m) => /without quorum by the recomputation/.test(m))).toBe(
+        true,
+      );
+    },
+    20 * 60_000,
+  );
+});
