@@ -64,6 +64,8 @@ export interface Expected {
   babylonHeight: number | null;
   tally: Tally;
   voters: string[];
+  /** Providers with power at the block's BTC height (jailed, slashed, not allow-listed ones left out). */
+  counted: string[];
 }
 
 export interface CheckerOptions {
@@ -168,6 +170,7 @@ export class Checker {
         btcHeight: null,
         babylonHeight: null,
         voters,
+        counted: [],
         tally: tally(new Map(), voters),
       };
     }
@@ -187,6 +190,7 @@ export class Checker {
       btcHeight: h,
       babylonHeight,
       voters,
+      counted: [...power.keys()],
       tally: tally(power, voters),
     };
   }
@@ -278,7 +282,12 @@ export class Checker {
           message: `block ${v.height}: the gadget's tally (voted ${v.votedPower} of ${v.totalPower}) is not the recomputed one (voted ${e.tally.voted} of ${e.tally.total} at BTC height ${e.btcHeight})`,
           block: { height: String(v.height), hash: v.hash },
           verdict: serialize(v),
-          facts: { voters: e.voters, btcHeight: e.btcHeight, babylonHeight: e.babylonHeight },
+          facts: {
+            voters: e.voters,
+            counted: e.counted,
+            btcHeight: e.btcHeight,
+            babylonHeight: e.babylonHeight,
+          },
           checker: serializeTally(e.tally),
         });
       }
@@ -288,7 +297,12 @@ export class Checker {
           message: `block ${v.height} is BTC-finalized without quorum by the recomputation (voted ${e.tally.voted} of ${e.tally.total} at BTC height ${e.btcHeight})`,
           block: { height: String(v.height), hash: v.hash },
           verdict: serialize(v),
-          facts: { voters: e.voters, btcHeight: e.btcHeight, babylonHeight: e.babylonHeight },
+          facts: {
+            voters: e.voters,
+            counted: e.counted,
+            btcHeight: e.btcHeight,
+            babylonHeight: e.babylonHeight,
+          },
           checker: serializeTally(e.tally),
         });
       }

@@ -113,7 +113,13 @@ export class Injectors {
         };
       },
       jail: async () => {
-        const pk = t.providers[p.provider! % t.providers.length]!.btcPkHex;
+        // Babylon refuses to jail a slashed provider: the next one that is not.
+        const n = t.providers.length;
+        const index = [...Array(n).keys()]
+          .map((i) => (p.provider! + i) % n)
+          .find((i) => !t.slashedOnPurpose.has(t.providers[i]!.btcPkHex));
+        if (index === undefined) return async () => {};
+        const pk = t.providers[index]!.btcPkHex;
         await admin(t.adminUrl, "/providers/jail", { btcPkHex: pk });
         return async () => {
           await admin(t.adminUrl, "/providers/unjail", { btcPkHex: pk });

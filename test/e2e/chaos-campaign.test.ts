@@ -16,6 +16,18 @@ import { type BlockNode, startTamperProxy } from "../chaos/tamper-proxy.ts";
 const MINUTES = Number(process.env.OBF_CHAOS_CI_MINUTES ?? "1.5");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A checker with no memory of the campaign (invariant 1 would otherwise report the tampering too). */
+function freshChecker(ctx: CampaignContext): Checker {
+  return new Checker({
+    l2RpcUrl: ctx.l2RpcUrl,
+    babylon: ctx.babylon,
+    slashedOnPurpose: () => new Set(ctx.providers.map((p) => p.btcPkHex)),
+    quietSince: () => null,
+    livenessBoundMs: 60_000,
+    now: ctx.now,
+  });
+}
+
 /** One round of a fresh checker against the gadget seen through a rewriting proxy. */
 async function checkThrough(
   ctx: CampaignContext,
@@ -24,14 +36,7 @@ async function checkThrough(
   const proxy = await startTamperProxy(ctx.gadget.httpUrl, rewrite);
   const surfaces = new GadgetSurfaces({ httpUrl: proxy.url, grpcAddress: ctx.gadget.grpcAddress });
   try {
-    const checker = new Checker({
-      l2RpcUrl: ctx.l2RpcUrl,
-      babylon: ctx.babylon,
-      slashedOnPurpose: () => new Set(ctx.providers.map((p) => p.btcPkHex)),
-      quietSince: () => null,
-      livenessBoundMs: 60_000,
-      now: ctx.now,
-    });
+    const checker = freshChecker(ctx);
     await checker.round(surfaces);
     return checker.violations;
   } finally {
@@ -45,6 +50,7 @@ const finalizedChecked = (nodes: BlockNode[]) => nodes.filter((n) => n.checked &
 describe("fault campaign (CI: short, fixed seed)", () => {
   const tampered: Record<string, Violation[]> = {};
   let jailedPk = "";
+  let jailedTarget = "";
   let report: CampaignReport;
 
   beforeAll(async () => {
@@ -61,19 +67,35 @@ describe("fault campaign (CI: short, fixed seed)", () => {
           if (prev) Object.assign(prev, { btcFinalized: false, status: "PENDING" });
         });
 
-        // A jailed provider's vote counted: jail the largest provider, let blocks finalize without it, then
-        // add its stake to the newest such block's tally.
+        // A jailed provider's vote counted: jail the largest provider and let blocks finalize; then, at the
+        // newest finalized block it voted for that the recomputation finds it jailed at, add its stake to the
+        // gadget's tally.
         const big = ctx.providers[0]!;
         jailedPk = big.btcPkHex;
         await admin(ctx.adminUrl, "/providers/jail", { btcPkHex: big.btcPkHex });
         await sleep(20_000);
-        tampered.jailed = await checkThrough(ctx, (nodes) => {
-          const top = finalizedChecked(nodes).at(-1);
-          if (top?.votedPower && top.totalPower) {
-            top.votedPower = String(BigInt(top.votedPower) + big.stakeSat);
-            top.totalPower = String(BigInt(top.totalPower) + big.stakeSat);
-          }
-        });
+        const probe = freshChecker(ctx);
+        const direct = new GadgetSurfaces(ctx.gadget);
+        await probe.round(direct).finally(() => direct.close());
+        const target = [...probe.lastExpected.values()]
+          .filter(
+            (e) =>
+              e.voters.includes(jailedPk) &&
+              !e.counted.includes(jailedPk) &&
+              probe.lastVerdicts.get(e.height)?.btcFinalized === true,
+          )
+          .at(-1);
+        jailedTarget = target === undefined ? "none" : String(target.height);
+        tampered.jailed =
+          target === undefined
+            ? []
+            : await checkThrough(ctx, (nodes) => {
+                const n = nodes.find((x) => x.height === String(target.height));
+                if (n?.votedPower && n.totalPower) {
+                  n.votedPower = String(BigInt(n.votedPower) + big.stakeSat);
+                  n.totalPower = String(BigInt(n.totalPower) + big.stakeSat);
+                }
+              });
         await admin(ctx.adminUrl, "/providers/unjail", { btcPkHex: big.btcPkHex });
 
         // Blocks without quorum: no provider votes any more; the newest blocks are reported finalized.
@@ -121,6 +143,7 @@ describe("fault campaign (CI: short, fixed seed)", () => {
       messages(tampered.parent).some((m) => /previous checked block \d+ is not finalized/.test(m)),
       messages(tampered.parent).join("\n"),
     ).toBe(true);
+    expect(jailedTarget, "no finalized block the jailed provider voted for while jailed").not.toBe("none");
     const jailed = (tampered.jailed ?? []).find((v) => /tally .* is not the recomputed one/.test(v.message));
     expect(jailed, messages(tampered.jailed).join("\n")).toBeDefined();
     // The jailed provider did vote for the block (the contract takes its votes); the recomputation left it out.
