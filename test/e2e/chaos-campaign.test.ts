@@ -52,6 +52,7 @@ describe("fault campaign (CI: short, fixed seed)", () => {
   const tampered: Record<string, Violation[]> = {};
   let jailedPk = "";
   let jailedTarget = "";
+  let noQuorumTarget = "";
   let report: CampaignReport;
 
   beforeAll(async () => {
@@ -100,13 +101,29 @@ describe("fault campaign (CI: short, fixed seed)", () => {
               });
         await admin(ctx.adminUrl, "/providers/unjail", { btcPkHex: big.btcPkHex });
 
-        // Blocks without quorum: no provider votes any more; the newest blocks are reported finalized.
+        // A block without quorum reported finalized: no provider votes any more; once the recomputation finds
+        // a checked block without quorum that the gadget stores, it and every block below it are reported
+        // finalized.
         for (const p of ctx.providers) await p.process.stop();
-        await sleep(10_000);
-        tampered.noQuorum = await checkThrough(ctx, (nodes) => {
-          for (const n of nodes)
-            Object.assign(n, { btcFinalized: true, status: n.checked ? "FINALIZED" : "NOT_CHECKED" });
-        });
+        let lacking: bigint | undefined;
+        for (let i = 0; i < 30 && lacking === undefined; i++) {
+          await sleep(2_000);
+          const probe = freshChecker(ctx);
+          const direct = new GadgetSurfaces(ctx.gadget);
+          await probe.round(direct).finally(() => direct.close());
+          lacking = [...probe.lastExpected.values()].find(
+            (e) => !e.tally.quorum && probe.lastVerdicts.get(e.height)?.hash === e.hash,
+          )?.height;
+        }
+        noQuorumTarget = lacking === undefined ? "none" : String(lacking);
+        tampered.noQuorum =
+          lacking === undefined
+            ? []
+            : await checkThrough(ctx, (nodes) => {
+                for (const n of nodes)
+                  if (BigInt(n.height) <= lacking)
+                    Object.assign(n, { btcFinalized: true, status: n.checked ? "FINALIZED" : "NOT_CHECKED" });
+              });
       },
     });
     console.log(formatReport(report));
@@ -155,6 +172,9 @@ describe("fault campaign (CI: short, fixed seed)", () => {
     expect(jailed, messages(tampered.jailed).join("\n")).toBeDefined();
     // The recomputation left the jailed provider out of the power at that block.
     expect((jailed!.facts as { counted: string[] }).counted).not.toContain(jailedPk);
+    expect(noQuorumTarget, "no stored checked block without quorum after the providers stopped").not.toBe(
+      "none",
+    );
     expect(
       messages(tampered.noQuorum).some((m) => /without quorum by the recomputation/.test(m)),
       messages(tampered.noQuorum).join("\n"),
