@@ -12,6 +12,7 @@ commands:
   devnet           run the local devnet alone (--out devnet.json writes its endpoints)
   db migrate       apply pending database migrations
   provider …       the finality provider daemon (op-btc-finality provider --help)
+  chaos            a fault campaign on the devnet (--minutes M --seed S [--json FILE])
   config           print the effective configuration (secrets redacted)
   doctor           check the configuration against the database and the chains before a start
                    (--bsn-id ID, --l2-chain-id N and --provider-home DIR add what to compare)`;
@@ -68,6 +69,11 @@ async function main(argv: string[]): Promise<void> {
   if (command === "provider") {
     const { runProviderCommand } = await import("../provider/cli.ts");
     process.exitCode = await runProviderCommand(argv.slice(1));
+    return;
+  }
+  if (command === "chaos") {
+    const { runChaosCommand } = await import("./chaos/command.ts");
+    process.exitCode = await runChaosCommand(argv.slice(1));
     return;
   }
   if (!command || command === "help" || args.options.help === true) {

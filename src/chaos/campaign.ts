@@ -1,0 +1,493 @@
+// A fault campaign: the whole system (devnet, provider daemons, a writer and a hot-standby gadget on one
+// Postgres database) under the seed's fault schedule for M minutes, every verdict held to the checker's
+// independent recomputation, then a quiet phase in which the system must converge, and a fresh backfill
+// whose verdicts must equal the writer's.
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import pg from "pg";
+import { startDevnetSystem } from "../devnet/system.ts";
+import { createLogger } from "../log.ts";
+import { BabylonFacts } from "./chain-facts.ts";
+import { Checker, serialize, serializeTally } from "./checker.ts";
+import { FAULT_KINDS, type FaultKey } from "./fault-kinds.ts";
+import { type GadgetEndpoints, GadgetSurfaces } from "./gadget-surfaces.ts";
+import { Injectors } from "./injectors.ts";
+import { type CampaignReport, percentile } from "./report.ts";
+import { maxBigint } from "./rules.ts";
+import { buildSchedule, countByKind, type ScheduledFault } from "./schedule.ts";
+import {
+  freePort,
+  gadgetProcess,
+  type ManagedProcess,
+  providerProcess,
+  type UnexpectedExit,
+} from "./supervisor.ts";
+
+export interface CampaignOptions {
+  minutes: number;
+  seed: string;
+  /** A Postgres server URL (any database on it); the campaign makes databases of its own there. */
+  databaseUrl: string;
+  /** `terminate` ends the gadgets' connections; `restart` restarts the whole server (pg_ctlcluster). */
+  postgresFault?: "terminate" | "restart";
+  /** Provider stakes in satoshis; the smallest is the one the campaign may slash. At least four. */
+  stakes?: bigint[];
+  /** Progress lines. */
+  progress?: (line: string) => void;
+  /** Quiet phase bound for convergence, and for invariant 4. Default 60 s. */
+  settleMs?: number;
+  /**
+   * Runs on the converged system before it is torn down (the tests use it to tamper with the gadget's
+   * answers in front of a fresh checker). Its findings are not part of the report.
+   */
+  afterCampaign?: (ctx: CampaignContext) => Promise<void>;
+}
+
+/** The running system, as `afterCampaign` sees it. */
+export interface CampaignContext {
+  babylon: BabylonFacts;
+  l2RpcUrl: string;
+  adminUrl: string;
+  providers: { btcPkHex: string; stakeSat: bigint; process: ManagedProcess }[];
+  /** A live gadget's endpoints. */
+  gadget: GadgetEndpoints;
+  now: () => number;
+}
+
+const PASSPHRASE = "devnet-passphrase";
+const DEFAULT_STAKES = [4_000_000_000n, 3_000_000_000n, 2_500_000_000n, 2_000_000_000n, 500_000_000n];
+const CHECK_INTERVAL_MS = 2_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const execFileP = promisify(execFile);
+
+function withDatabase(url: string, db: string): string {
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
+async function adminSql(url: string, sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(sql, params);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function runCampaign(options: CampaignOptions): Promise<CampaignReport> {
+  const { seed, minutes } = options;
+  const say = options.progress ?? (() => {});
+  const settleMs = options.settleMs ?? 60_000;
+  const stakes = options.stakes ?? DEFAULT_STAKES;
+  if (stakes.length < 4) throw new Error("stakes: a campaign needs at least four providers");
+  const t0 = Date.now();
+  const now = () => Date.now() - t0;
+  const windowMs = Math.round(minutes * 60_000);
+  const schedule = buildSchedule({ seed, windowMs, providers: stakes.length });
+  const unexpectedExits: UnexpectedExit[] = [];
+  const onExit = (e: UnexpectedExit) => {
+    unexpectedExits.push(e);
+    say(
+      `unexpected exit of ${e.name} (code ${e.code}, signal ${e.signal}); restarting: ${e.stderr.trim().split("\n").slice(-2).join(" | ").slice(0, 300)}`,
+    );
+  };
+  const tag = `${Date.now().toString(36)}_${process.pid}`;
+  const mainDb = `obf_chaos_${tag}`;
+  const freshDb = `obf_chaos_${tag}_fresh`;
+  await adminSql(options.databaseUrl, `CREATE DATABASE ${mainDb}`);
+  await adminSql(options.databaseUrl, `CREATE DATABASE ${freshDb}`);
+  const dir = mkdtempSync(join(tmpdir(), "obf-chaos-"));
+  const processes: ManagedProcess[] = [];
+  const surfaces: GadgetSurfaces[] = [];
+  const extraSurfaces: GadgetSurfaces[] = [];
+  let injectors: Injectors | undefined;
+  let system: Awaited<ReturnType<typeof startDevnetSystem>> | undefined;
+  try {
+    say(`devnet with ${stakes.length} providers…`);
+    system = await startDevnetSystem({
+      dir,
+      log: createLogger("silent"),
+      providers: stakes.map((stakeSat, i) => ({ stakeSat, moniker: `chaos-fp-${i}` })),
+      devnet: {
+        blockIntervalMs: 500,
+        btcBlockIntervalMs: 2_000,
+        activationHeight: 10n,
+        finalitySignatureInterval: 2n,
+      },
+    });
+    const info = system.devnet.info;
+    // The daemons came up in process to meet the activation height; from here on they run as processes.
+    for (const p of system.providers) {
+      await system.stopVoting(p.index);
+      // The operator's config file, as the daemon process reads it.
+      writeFileSync(
+        join(p.home, "provider.toml"),
+        [
+          `bsn_id = "${info.bsnId}"`,
+          `[l2]\nrpc_url = "${info.l2!.rpcUrl}"`,
+          `[babylon]\nrpc_url = "${info.babylon.rpcUrl}"\nchain_id = "${info.babylon.chainId}"`,
+          `[contract]\naddress = "${info.contractAddress}"`,
+          "[randomness]\nbatch = 500\nlook_ahead = 200",
+          "[voting]\npoll_interval_ms = 250",
+          '[server]\nlisten = ""',
+        ].join("\n"),
+      );
+    }
+    const providers = system.providers.map((p) => ({
+      btcPkHex: p.btcPkHex,
+      process: providerProcess(`provider-${p.index}`, p.home, PASSPHRASE, onExit, now, {
+        // A slashed provider's daemon stops voting and exits, as it should; it is not restarted.
+        expectedExit: (stderr) => stderr.includes("the finality provider is slashed"),
+      }),
+    }));
+    for (const p of providers) {
+      processes.push(p.process);
+      p.process.start();
+    }
+
+    const gadgetOptions = async (name: string, db: string) => ({
+      name,
+      databaseUrl: withDatabase(options.databaseUrl, db),
+      l2RpcUrl: info.l2!.rpcUrl,
+      babylonRpcUrl: info.babylon.rpcUrl,
+      babylonChainId: info.babylon.chainId,
+      contractAddress: info.contractAddress,
+      httpPort: await freePort(),
+      grpcPort: await freePort(),
+    });
+    const gadgetA = await gadgetOptions("gadget-a", mainDb);
+    const gadgetB = await gadgetOptions("gadget-b", mainDb);
+    const gadgets = [gadgetA, gadgetB].map((o) => ({ o, process: gadgetProcess(o, onExit, now) }));
+    let writer: ManagedProcess | undefined;
+    for (const g of gadgets) {
+      processes.push(g.process);
+      g.process.onLine((l) => {
+        if (l.msg === "acquired the writer lock") writer = g.process;
+        else if (l.msg === "writer lock connection lost; stopping writes" && writer === g.process)
+          writer = undefined;
+      });
+    }
+    say("gadgets…");
+    gadgets[0]!.process.start();
+    await gadgets[0]!.process.waitForLine((l) => l.msg === "acquired the writer lock", 120_000);
+    gadgets[1]!.process.start();
+    for (const g of gadgets)
+      surfaces.push(
+        new GadgetSurfaces({
+          httpUrl: `http://127.0.0.1:${g.o.httpPort}`,
+          grpcAddress: `127.0.0.1:${g.o.grpcPort}`,
+        }),
+      );
+
+    const slashedOnPurpose = new Set<string>();
+    let quietSince: number | null = null;
+    const babylon = new BabylonFacts(info.babylon.rpcUrl, info.contractAddress, info.bsnId);
+    const checker = new Checker({
+      l2RpcUrl: info.l2!.rpcUrl,
+      babylon,
+      slashedOnPurpose: () => slashedOnPurpose,
+      quietSince: () => quietSince,
+      livenessBoundMs: settleMs,
+      now,
+    });
+    const alive = () => surfaces.filter((_, i) => gadgets[i]!.process.running);
+    let rounds = 0;
+    const round = async () => {
+      const candidates = alive();
+      const gadget = candidates[rounds++ % Math.max(1, candidates.length)];
+      if (gadget === undefined) return;
+      try {
+        await checker.round(gadget);
+        await checker.checkSurfaces(gadget);
+      } catch (error) {
+        // A gadget killed mid-read, or a read through injected faults: the next round reads again.
+        say(`check round skipped: ${(error as Error).message.slice(0, 200)}`);
+      }
+    };
+
+    say("waiting for the first BTC-finalized block…");
+    const warmDeadline = Date.now() + 180_000;
+    while (checker.gadgetFinalized === 0n) {
+      if (Date.now() > warmDeadline) throw new Error("no block was BTC-finalized within 180 s of start");
+      await round();
+      await sleep(CHECK_INTERVAL_MS);
+    }
+
+    injectors = new Injectors({
+      adminUrl: info.adminUrl,
+      babylonRpcUrl: info.babylon.rpcUrl,
+      contractAddress: info.contractAddress,
+      contractAdminMnemonic: info.contractAdmin.mnemonic,
+      gadgets: () => ({
+        writer: writer ?? gadgets.find((g) => g.process.running)?.process,
+        standby: gadgets.find((g) => g.process !== writer && g.process.running)?.process,
+      }),
+      providers,
+      slashable: stakes.indexOf([...stakes].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))[0]!),
+      slashedOnPurpose,
+      postgresFault: async () => {
+        if (options.postgresFault === "restart") {
+          const version = (await adminSql(options.databaseUrl, "SHOW server_version_num")).rows[0]
+            .server_version_num as string;
+          await execFileP("pg_ctlcluster", [
+            "--skip-systemctl-redirect",
+            version.slice(0, 2),
+            "main",
+            "restart",
+          ]);
+          return;
+        }
+        await adminSql(
+          options.databaseUrl,
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+          [mainDb],
+        );
+      },
+      unfinalizedDepth: async () => {
+        const head = await checker.l2.head();
+        const final = maxBigint(checker.gadgetFinalized, checker.expectedFinalized);
+        // One signature interval of margin: finality may move between this read and the reorg.
+        return Math.max(0, Number(head - final) - 3);
+      },
+    });
+
+    // The fault window: faults start and end on the schedule while the checker runs.
+    say(`fault window: ${schedule.length} faults over ${minutes} min`);
+    const windowStart = Date.now();
+    const injected: ScheduledFault[] = [];
+    const recoveries: number[] = [];
+    const pendingRecovery: { target: bigint; since: number }[] = [];
+    const undos: Promise<void>[] = [];
+    const failures: string[] = [];
+    let checking = true;
+    const checkLoop = (async () => {
+      while (checking) {
+        await round();
+        for (let i = pendingRecovery.length - 1; i >= 0; i--) {
+          const r = pendingRecovery[i]!;
+          if (checker.gadgetFinalized >= r.target) {
+            recoveries.push((Date.now() - r.since) / 1000);
+            pendingRecovery.splice(i, 1);
+          }
+        }
+        await sleep(CHECK_INTERVAL_MS);
+      }
+    })();
+    for (const fault of schedule) {
+      const wait = windowStart + fault.atMs - Date.now();
+      if (wait > 0) await sleep(wait);
+      say(`+${Math.round((Date.now() - windowStart) / 1000)}s ${fault.kind} ${JSON.stringify(fault.params)}`);
+      const run = injectors.inject(fault).then(
+        async (undo) => {
+          injected.push(fault);
+          await sleep(Math.max(0, windowStart + fault.atMs + fault.durationMs - Date.now()));
+          await undo();
+          pendingRecovery.push({ target: checker.expectedFinalized, since: Date.now() });
+        },
+        (error: unknown) => {
+          failures.push(`${fault.kind}: ${(error as Error).message}`);
+          say(`fault ${fault.kind} not injected: ${(error as Error).message}`);
+        },
+      );
+      undos.push(
+        run.catch((error: unknown) => void failures.push(`${fault.kind} undo: ${(error as Error).message}`)),
+      );
+    }
+    const windowLeft = windowStart + windowMs - Date.now();
+    if (windowLeft > 0) await sleep(windowLeft);
+    await Promise.all(undos);
+    for (const p of processes) if (!p.running) p.start();
+
+    // Quiet phase: the BTC-finalized height must reach the recomputed one within the bound.
+    quietSince = now();
+    say("faults off; waiting for convergence…");
+    const settleDeadline = Date.now() + settleMs;
+    // Reached: the gadget's height at least the recomputed height of a round before (the chain moves on while
+    // one round reads it, and the gadget decides a moment after the votes land).
+    let converged = false;
+    let previousTarget = checker.expectedFinalized;
+    while (Date.now() < settleDeadline) {
+      await sleep(CHECK_INTERVAL_MS);
+      if (previousTarget > 0n && checker.gadgetFinalized >= previousTarget) {
+        converged = true;
+        break;
+      }
+      previousTarget = checker.expectedFinalized;
+    }
+    checking = false;
+    await checkLoop;
+    checker.checks["7_convergence"]++;
+    if (!converged) {
+      // The first checked block the gadget has not finalized, as both sides see it.
+      const stuck = [...checker.lastExpected.values()].find(
+        (e) =>
+          e.height > checker.gadgetFinalized && !(checker.lastVerdicts.get(e.height)?.btcFinalized ?? false),
+      );
+      const verdict = stuck === undefined ? undefined : checker.lastVerdicts.get(stuck.height);
+      checker.violations.push({
+        invariant: "7_convergence",
+        atMs: now(),
+        message: `BTC-finalized height ${checker.gadgetFinalized} did not reach the recomputed ${checker.expectedFinalized} within ${settleMs / 1000} s of faults stopping`,
+        ...(stuck === undefined
+          ? {}
+          : {
+              block: { height: String(stuck.height), hash: stuck.hash },
+              verdict: verdict === undefined ? null : serialize(verdict),
+              facts: { voters: stuck.voters, btcHeight: stuck.btcHeight, babylonHeight: stuck.babylonHeight },
+              checker: serializeTally(stuck.tally),
+            }),
+      });
+    }
+
+    // A fresh backfill of the same chain must give the writer's verdicts.
+    say("fresh backfill…");
+    const freshOptions = await gadgetOptions("gadget-fresh", freshDb);
+    const fresh = gadgetProcess(freshOptions, onExit, now);
+    processes.push(fresh);
+    fresh.start();
+    const freshSurfaces = new GadgetSurfaces({
+      httpUrl: `http://127.0.0.1:${freshOptions.httpPort}`,
+      grpcAddress: `127.0.0.1:${freshOptions.grpcPort}`,
+    });
+    extraSurfaces.push(freshSurfaces);
+    const target = checker.gadgetFinalized;
+    const backfillDeadline = Date.now() + 180_000;
+    let freshFinal = 0n;
+    while (Date.now() < backfillDeadline) {
+      freshFinal = await freshSurfaces.graphqlFinalizedHeight().catch(() => 0n);
+      if (freshFinal >= target) break;
+      await sleep(1_000);
+    }
+    const live = alive()[0];
+    if (live !== undefined) await compareWithBackfill(checker, live, freshSurfaces, target, now);
+    if (options.afterCampaign !== undefined && live !== undefined) {
+      await options.afterCampaign({
+        babylon,
+        l2RpcUrl: info.l2!.rpcUrl,
+        adminUrl: info.adminUrl,
+        providers: providers.map((p, i) => ({ ...p, stakeSat: stakes[i]! })),
+        gadget: live.endpoints,
+        now,
+      });
+    }
+
+    const faults = countByKind(injected);
+    const report: CampaignReport = {
+      seed,
+      minutes,
+      faults,
+      faultsUnavailable: Object.fromEntries(
+        FAULT_KINDS.filter((k) => k.unavailable !== undefined).map((k) => [k.key, k.unavailable!]),
+      ) as Partial<Record<FaultKey, string>>,
+      checks: checker.checks,
+      violations: checker.violations.map((v) => ({
+        ...v,
+        seed,
+        replay: `npm run chaos -- --minutes ${minutes} --seed ${seed}`,
+      })),
+      converged,
+      recovery_s: {
+        p50: percentile(recoveries, 50),
+        p99: percentile(recoveries, 99),
+        samples: recoveries.length,
+      },
+      knownDifferences: countCategories(checker),
+      knownDifferenceExamples: [...checker.knownDifferences.values()].slice(0, 5),
+      unexpectedExits,
+      finalizedHeight: String(checker.gadgetFinalized),
+      recomputedFinalizedHeight: String(checker.expectedFinalized),
+    };
+    for (const f of failures) say(`injection failure: ${f}`);
+    return report;
+  } finally {
+    await injectors?.close();
+    for (const s of [...surfaces, ...extraSurfaces]) s.close();
+    await Promise.all(processes.map((p) => p.stop()));
+    await system?.stop();
+    for (const db of [mainDb, freshDb]) {
+      await adminSql(options.databaseUrl, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => {});
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function countCategories(checker: Checker): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const d of checker.knownDifferences.values()) out[d.category] = (out[d.category] ?? 0) + 1;
+  return out;
+}
+
+/**
+ * Invariant 7's second half: the writer's verdict columns against a fresh backfill, block by block up to
+ * the writer's finalized height. A different BTC height is the known live-versus-backfill difference,
+ * reported under its own category; any other difference is a violation.
+ */
+async function compareWithBackfill(
+  checker: Checker,
+  live: GadgetSurfaces,
+  fresh: GadgetSurfaces,
+  upTo: bigint,
+  now: () => number,
+): Promise<void> {
+  const from = checker.activation;
+  const [a, b] = await Promise.all([live.blocks(from), fresh.blocks(from)]);
+  const freshBy = new Map(b.map((v) => [v.height, v]));
+  for (const v of a) {
+    if (v.height > upTo) break;
+    checker.checks["7_convergence"]++;
+    const f = freshBy.get(v.height);
+    const same =
+      f !== undefined &&
+      f.hash === v.hash &&
+      f.btcFinalized === v.btcFinalized &&
+      f.status === v.status &&
+      f.votedPower === v.votedPower &&
+      f.totalPower === v.totalPower &&
+      f.btcHeight === v.btcHeight;
+    if (same) continue;
+    if (
+      f !== undefined &&
+      f.hash === v.hash &&
+      f.btcHeight === v.btcHeight &&
+      f.btcFinalized === v.btcFinalized &&
+      f.status === v.status &&
+      f.totalPower === v.totalPower &&
+      v.votedPower !== null &&
+      f.votedPower !== null &&
+      v.votedPower < f.votedPower
+    ) {
+      checker.knownDifferences.set(`${v.height}:${v.hash}:votes`, {
+        category: "votes_after_decision",
+        height: String(v.height),
+        hash: v.hash,
+        gadgetBtcHeight: v.btcHeight,
+        checkerBtcHeight: f.btcHeight,
+        detail: { writerVoted: String(v.votedPower), backfillVoted: String(f.votedPower) },
+      });
+      continue;
+    }
+    if (f !== undefined && f.hash === v.hash && f.btcHeight !== v.btcHeight) {
+      checker.knownDifferences.set(`${v.height}:${v.hash}:backfill`, {
+        category: "btc_height_live_tip",
+        height: String(v.height),
+        hash: v.hash,
+        gadgetBtcHeight: v.btcHeight,
+        checkerBtcHeight: f.btcHeight,
+      });
+      continue;
+    }
+    checker.violations.push({
+      invariant: "7_convergence",
+      atMs: now(),
+      message: `block ${v.height}: the writer's verdict differs from a fresh backfill's`,
+      block: { height: String(v.height), hash: v.hash },
+      verdict: serialize(v),
+      facts: { backfill: f === undefined ? null : serialize(f) },
+    });
+  }
+}

@@ -1,0 +1,70 @@
+// `op-btc-finality chaos --minutes M --seed S [--json FILE] [--postgres-fault terminate|restart]` (also
+// `npm run chaos -- …`): runs one campaign, prints the report, writes it to FILE, and exits 1 on any
+// violation or when the system did not converge.
+import { writeFileSync } from "node:fs";
+import { runCampaign } from "./campaign.ts";
+import { formatReport } from "./report.ts";
+
+export class ChaosUsageError extends Error {}
+
+export interface ChaosArgs {
+  minutes: number;
+  seed: string;
+  json?: string;
+  postgresFault: "terminate" | "restart";
+}
+
+const USAGE =
+  "usage: op-btc-finality chaos --minutes M --seed S [--json FILE] [--postgres-fault terminate|restart]";
+
+export function parseChaosArgs(argv: string[]): ChaosArgs {
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (m === null) throw new ChaosUsageError(`unexpected argument ${JSON.stringify(arg)}\n${USAGE}`);
+    const value = m[2] ?? argv[++i];
+    if (value === undefined) throw new ChaosUsageError(`--${m[1]} needs a value\n${USAGE}`);
+    values.set(m[1]!, value);
+  }
+  for (const key of values.keys()) {
+    if (!["minutes", "seed", "json", "postgres-fault"].includes(key))
+      throw new ChaosUsageError(`unknown option --${key}\n${USAGE}`);
+  }
+  const minutes = Number(values.get("minutes") ?? "3");
+  if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 24 * 60)
+    throw new ChaosUsageError(
+      `--minutes: a number of minutes above 0 (at most a day), got ${values.get("minutes")}`,
+    );
+  const postgresFault = values.get("postgres-fault") ?? "terminate";
+  if (postgresFault !== "terminate" && postgresFault !== "restart")
+    throw new ChaosUsageError(`--postgres-fault: terminate or restart, got ${postgresFault}`);
+  return {
+    minutes,
+    seed: values.get("seed") ?? String(Date.now()),
+    ...(values.has("json") ? { json: values.get("json")! } : {}),
+    postgresFault,
+  };
+}
+
+export async function runChaosCommand(argv: string[]): Promise<number> {
+  let args: ChaosArgs;
+  try {
+    args = parseChaosArgs(argv);
+  } catch (error) {
+    if (!(error instanceof ChaosUsageError)) throw error;
+    process.stderr.write(`op-btc-finality chaos: ${error.message}\n`);
+    return 2;
+  }
+  const databaseUrl = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
+  const report = await runCampaign({
+    minutes: args.minutes,
+    seed: args.seed,
+    databaseUrl,
+    postgresFault: args.postgresFault,
+    progress: (line) => process.stderr.write(`${line}\n`),
+  });
+  console.log(formatReport(report));
+  if (args.json !== undefined) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
+  return report.violations.length === 0 && report.converged ? 0 : 1;
+}

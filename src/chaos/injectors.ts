@@ -1,0 +1,193 @@
+// Carries out one scheduled fault through the system's external interfaces only: signals to processes, the
+// devnet's admin API, Postgres, and the contract admin's own signed txs. Each injector returns the action
+// that ends the fault (restart, resume, unjail, …), run when the fault's duration is over.
+import { SigningCosmWasmClient } from "@cosmjs/cosmwasm";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { GasPrice } from "@cosmjs/stargate";
+import type { FaultKey } from "./fault-kinds.ts";
+import type { ScheduledFault } from "./schedule.ts";
+import type { ManagedProcess } from "./supervisor.ts";
+
+export class InjectionError extends Error {}
+
+export interface InjectionTarget {
+  adminUrl: string;
+  babylonRpcUrl: string;
+  contractAddress: string;
+  contractAdminMnemonic: string;
+  /** The writer and the standby, whichever holds the writer lock now first. */
+  gadgets(): { writer: ManagedProcess | undefined; standby: ManagedProcess | undefined };
+  providers: { process: ManagedProcess; btcPkHex: string }[];
+  /** Index of the provider the campaign may slash (its stake is the smallest). */
+  slashable: number;
+  slashedOnPurpose: Set<string>;
+  /** Ends every connection of the gadgets to their database, or restarts Postgres. */
+  postgresFault(): Promise<void>;
+  /** The unfinalized L2 suffix: blocks above max(gadget's and recomputed finalized height). */
+  unfinalizedDepth(): Promise<number>;
+}
+
+type Undo = () => Promise<void>;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function admin(url: string, path: string, body?: unknown): Promise<unknown> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(`${url}${path}`, {
+      method: body === undefined ? "GET" : "POST",
+      ...(body === undefined
+        ? {}
+        : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await res.text();
+    // 202: queued while Babylon is paused; it lands when blocks resume.
+    if (res.ok) return res.status === 202 ? null : JSON.parse(text);
+    if (res.status === 504 && attempt < 3) continue;
+    throw new InjectionError(`devnet admin ${path}: ${res.status} ${text}`);
+  }
+}
+
+export class Injectors {
+  private contractAdmin: { client: SigningCosmWasmClient; sender: string } | undefined;
+
+  constructor(private readonly t: InjectionTarget) {}
+
+  async close(): Promise<void> {
+    this.contractAdmin?.client.disconnect();
+  }
+
+  async inject(fault: ScheduledFault): Promise<Undo> {
+    const p = fault.params;
+    const t = this.t;
+    const handlers: Record<FaultKey, () => Promise<Undo>> = {
+      gadget_kill: async () => {
+        const { writer } = t.gadgets();
+        await writer?.kill();
+        return async () => writer?.start();
+      },
+      standby_kill: async () => {
+        const { standby } = t.gadgets();
+        await standby?.kill();
+        return async () => standby?.start();
+      },
+      provider_kill: async () => {
+        const target = t.providers[p.provider! % t.providers.length]!.process;
+        if (p.aroundBroadcast === 1) {
+          // Right after a batch of votes was confirmed, when the next broadcast is being prepared.
+          await target.waitForLine((l) => l.msg === "votes confirmed" || l.msg === "voted", 15_000);
+        }
+        await target.kill();
+        return async () => target.start();
+      },
+      postgres_restart: async () => {
+        await t.postgresFault();
+        return async () => {};
+      },
+      babylon_rpc_faults: async () => {
+        await admin(t.adminUrl, "/faults", {
+          errorRate: p.errorRate,
+          latencyMs: p.latencyMs,
+          dropRate: p.dropRate,
+        });
+        return async () => {
+          await admin(t.adminUrl, "/faults", { errorRate: 0, latencyMs: 0, dropRate: 0 });
+        };
+      },
+      babylon_pause: async () => {
+        await admin(t.adminUrl, "/babylon/pause", {});
+        return async () => {
+          await admin(t.adminUrl, "/babylon/resume", {});
+        };
+      },
+      l2_reorg: async () => {
+        const room = await t.unfinalizedDepth();
+        const depth = Math.min(p.depth!, room);
+        if (depth >= 1) await admin(t.adminUrl, "/l2/reorg", { depth });
+        return async () => {};
+      },
+      btc_pause: async () => {
+        await admin(t.adminUrl, "/btc/pause", {});
+        return async () => {
+          await admin(t.adminUrl, "/btc/advance", { blocks: p.burst });
+          await admin(t.adminUrl, "/btc/resume", {});
+        };
+      },
+      jail: async () => {
+        // Babylon refuses to jail a slashed provider: the next one that is not.
+        const n = t.providers.length;
+        const index = [...Array(n).keys()]
+          .map((i) => (p.provider! + i) % n)
+          .find((i) => !t.slashedOnPurpose.has(t.providers[i]!.btcPkHex));
+        if (index === undefined) return async () => {};
+        const pk = t.providers[index]!.btcPkHex;
+        await admin(t.adminUrl, "/providers/jail", { btcPkHex: pk });
+        return async () => {
+          await admin(t.adminUrl, "/providers/unjail", { btcPkHex: pk });
+        };
+      },
+      slash: async () => {
+        const pk = t.providers[t.slashable]!.btcPkHex;
+        t.slashedOnPurpose.add(pk);
+        await admin(t.adminUrl, "/providers/slash", { btcPkHex: pk });
+        return async () => {};
+      },
+      unbond: async () => {
+        const pk = t.providers[p.provider! % t.providers.length]!.btcPkHex;
+        const all = (await admin(t.adminUrl, "/delegations")) as {
+          stakingTxHash: string;
+          fps: string[];
+          amountSat: string;
+          stakingTime: number;
+          status: string;
+        }[];
+        const mine = all.filter((d) => d.fps.includes(pk) && d.status === "ACTIVE");
+        if (mine.length === 0) return async () => {};
+        const d = mine[Math.floor(p.pick! * mine.length)]!;
+        // A new delegation first, so the provider's stake is back by the time the old one stops counting.
+        await admin(t.adminUrl, "/delegations", {
+          fp: pk,
+          amountSat: d.amountSat,
+          stakingTime: d.stakingTime,
+        });
+        await admin(t.adminUrl, "/delegations/unbond", { stakingTxHash: d.stakingTxHash });
+        return async () => {};
+      },
+      allowlist_change: async () => {
+        const pk = t.providers[p.provider! % t.providers.length]!.btcPkHex;
+        await this.allowlist("remove_from_allowlist", pk);
+        return async () => this.allowlist("add_to_allowlist", pk);
+      },
+      malformed_event: async () => {
+        throw new InjectionError("malformed_event has no injector yet (see fault-kinds.ts)");
+      },
+    };
+    return handlers[fault.kind]();
+  }
+
+  /** The contract admin's own signed tx, retried through injected RPC faults. */
+  private async allowlist(op: "add_to_allowlist" | "remove_from_allowlist", pk: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (this.contractAdmin === undefined) {
+          const wallet = await DirectSecp256k1HdWallet.fromMnemonic(this.t.contractAdminMnemonic, {
+            prefix: "bbn",
+          });
+          const sender = (await wallet.getAccounts())[0]!.address;
+          const client = await SigningCosmWasmClient.connectWithSigner(this.t.babylonRpcUrl, wallet, {
+            gasPrice: GasPrice.fromString("0.002ubbn"),
+            broadcastPollIntervalMs: 100,
+          });
+          this.contractAdmin = { client, sender };
+        }
+        const { client, sender } = this.contractAdmin;
+        await client.execute(sender, this.t.contractAddress, { [op]: { fp_pubkey_hex_list: [pk] } }, "auto");
+        return;
+      } catch (error) {
+        this.contractAdmin?.client.disconnect();
+        this.contractAdmin = undefined;
+        if (attempt >= 10) throw new InjectionError(`${op} ${pk}: ${(error as Error).message}`);
+        await sleep(1_000);
+      }
+    }
+  }
+}
