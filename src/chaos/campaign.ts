@@ -7,7 +7,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import pg from "pg";
+import {
+  createDatabase,
+  dropDatabase,
+  serverMajorVersion,
+  terminateConnections,
+} from "../db/server-admin.ts";
 import { startDevnetSystem } from "../devnet/system.ts";
 import { createLogger } from "../log.ts";
 import { BabylonFacts } from "./chain-facts.ts";
@@ -69,16 +74,6 @@ function withDatabase(url: string, db: string): string {
   return u.toString();
 }
 
-async function adminSql(url: string, sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await client.query(sql, params);
-  } finally {
-    await client.end();
-  }
-}
-
 export async function runCampaign(options: CampaignOptions): Promise<CampaignReport> {
   const { seed, minutes } = options;
   const say = options.progress ?? (() => {});
@@ -99,8 +94,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   const tag = `${Date.now().toString(36)}_${process.pid}`;
   const mainDb = `obf_chaos_${tag}`;
   const freshDb = `obf_chaos_${tag}_fresh`;
-  await adminSql(options.databaseUrl, `CREATE DATABASE ${mainDb}`);
-  await adminSql(options.databaseUrl, `CREATE DATABASE ${freshDb}`);
+  await createDatabase(options.databaseUrl, mainDb);
+  await createDatabase(options.databaseUrl, freshDb);
   const dir = mkdtempSync(join(tmpdir(), "obf-chaos-"));
   const processes: ManagedProcess[] = [];
   const surfaces: GadgetSurfaces[] = [];
@@ -232,21 +227,15 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       slashedOnPurpose,
       postgresFault: async () => {
         if (options.postgresFault === "restart") {
-          const version = (await adminSql(options.databaseUrl, "SHOW server_version_num")).rows[0]
-            .server_version_num as string;
           await execFileP("pg_ctlcluster", [
             "--skip-systemctl-redirect",
-            version.slice(0, 2),
+            await serverMajorVersion(options.databaseUrl),
             "main",
             "restart",
           ]);
           return;
         }
-        await adminSql(
-          options.databaseUrl,
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-          [mainDb],
-        );
+        await terminateConnections(options.databaseUrl, mainDb);
       },
       unfinalizedDepth: async () => {
         const head = await checker.l2.head();
@@ -410,7 +399,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     await Promise.all(processes.map((p) => p.stop()));
     await system?.stop();
     for (const db of [mainDb, freshDb]) {
-      await adminSql(options.databaseUrl, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => {});
+      await dropDatabase(options.databaseUrl, db).catch(() => {});
     }
     rmSync(dir, { recursive: true, force: true });
   }

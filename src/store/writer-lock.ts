@@ -26,6 +26,10 @@ export async function acquireWriterLock(
   let announced = false;
   while (!signal.aborted) {
     const client = new pg.Client({ connectionString: url });
+    // While the lock is only being tried, a lost connection reaches us through the rejected call below; an
+    // 'error' event with no listener would end the process.
+    const whileTrying = () => {};
+    client.on("error", whileTrying);
     try {
       await client.connect();
       const rows = (
@@ -38,6 +42,7 @@ export async function acquireWriterLock(
             lost.abort();
           }
         };
+        client.removeListener("error", whileTrying);
         client.on("error", onGone);
         client.on("end", onGone);
         // A keepalive query notices a dead connection even when nothing else uses it.

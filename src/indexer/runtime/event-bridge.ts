@@ -80,7 +80,8 @@ export async function bridgeEvents(url: string, events: GadgetEvents, log: Logge
   };
   const channel = await openNotifyChannel(url, CHANNEL, {
     onPayload,
-    onError: (error) => log.warn({ err: error.message }, "event bridge connection lost"),
+    onError: (error) => log.warn({ err: error.message }, "event bridge connection lost; reconnecting"),
+    onReconnect: () => log.info("event bridge listening again"),
   });
 
   let pending: string[] = [];

@@ -1,0 +1,42 @@
+// Administration of the Postgres server itself, over a connection to its admin database: what a fault
+// campaign or a benchmark does around the gadget (databases made and dropped, connections cut), never what
+// the gadget does to its own tables.
+import pg from "pg";
+
+async function onServer(adminUrl: string, sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    return await client.query(sql, params);
+  } finally {
+    await client.end();
+  }
+}
+
+function checkName(name: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`invalid database name ${JSON.stringify(name)}`);
+  return name;
+}
+
+export async function createDatabase(adminUrl: string, name: string): Promise<void> {
+  await onServer(adminUrl, `CREATE DATABASE ${checkName(name)}`);
+}
+
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  await onServer(adminUrl, `DROP DATABASE IF EXISTS ${checkName(name)} WITH (FORCE)`);
+}
+
+/** Ends every other session on database `name`, as an operator's pg_terminate_backend does. */
+export async function terminateConnections(adminUrl: string, name: string): Promise<void> {
+  await onServer(
+    adminUrl,
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+    [name],
+  );
+}
+
+/** The server's major version, e.g. "15". */
+export async function serverMajorVersion(adminUrl: string): Promise<string> {
+  const { rows } = await onServer(adminUrl, "SHOW server_version_num");
+  return String(rows[0]?.server_version_num ?? "").slice(0, 2);
+}

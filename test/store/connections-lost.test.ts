@@ -1,0 +1,65 @@
+// Every connection the gadget holds outside Prisma's pool can be ended by the server (a restart, an operator's
+// pg_terminate_backend): the process must live on and heal (DESIGN rule 10). Found by the fault campaign: a
+// gadget exited with "terminating connection due to administrator command".
+import { describe, expect, it } from "vitest";
+import { openDatabase } from "../../src/db/database.ts";
+import { terminateConnections } from "../../src/db/server-admin.ts";
+import { silentLogger } from "../../src/log.ts";
+import { openNotifyChannel } from "../../src/store/notify.ts";
+import { acquireWriterLock } from "../../src/store/writer-lock.ts";
+import { createTestDatabaseUrl, usingPostgres } from "../helpers/database.ts";
+
+async function until(done: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const nameOf = (url: string) => new URL(url).pathname.slice(1);
+
+describe.skipIf(!usingPostgres)("connections ended by the server", () => {
+  it("the notification listener reconnects and receives again", async () => {
+    const { url, drop } = await createTestDatabaseUrl();
+    const received: string[] = [];
+    let errors = 0;
+    let reconnects = 0;
+    const channel = await openNotifyChannel(url, "obf_test", {
+      onPayload: (p) => received.push(p),
+      onError: () => errors++,
+      onReconnect: () => reconnects++,
+    });
+    try {
+      channel.send("before");
+      await until(() => received.includes("before"), "the first notification");
+      await terminateConnections(process.env.DATABASE_URL!, nameOf(url));
+      await until(() => reconnects === 1, "the listener to reconnect");
+      expect(errors).toBe(1);
+      channel.send("after");
+      await until(() => received.includes("after"), "a notification after the reconnect");
+    } finally {
+      await channel.close();
+      await drop();
+    }
+  });
+
+  it("a lost writer lock aborts the lease instead of ending the process", async () => {
+    const { url, drop } = await createTestDatabaseUrl();
+    const db = await openDatabase({ url, migrate: false, poolSize: 1 });
+    try {
+      const lease = await acquireWriterLock(db, url, silentLogger, new AbortController().signal);
+      expect(lease?.lost.aborted).toBe(false);
+      await terminateConnections(process.env.DATABASE_URL!, nameOf(url));
+      await until(() => lease?.lost.aborted === true, "the lease to be lost");
+      // The lock is free again, and can be taken by this instance or another.
+      const again = await acquireWriterLock(db, url, silentLogger, new AbortController().signal);
+      expect(again?.lost.aborted).toBe(false);
+      await again?.release();
+      await lease?.release();
+    } finally {
+      await db.close();
+      await drop();
+    }
+  });
+});
