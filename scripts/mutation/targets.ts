@@ -36,16 +36,12 @@ export const targets: readonly MutationTarget[] = [
     minScore: 90,
   },
   {
-    // The engine's verdict code as it stands in engine.ts: BTC height and power table per block and the
-    // tally (evaluate), the Babylon height of a BTC header, and the allow-list and jail state at a Babylon
-    // height. These line ranges follow the code when the staking-at-height rules move to core.
+    // The engine's verdict code: evaluate() (BTC height and power table per block, the tally, and which
+    // verdicts a concurrent commit sets aside) and the Babylon height of a BTC header. The staking history
+    // at a height is core's (src/core/finality/staking.ts), mutated with the finality target.
     name: "engine",
-    mutate: [
-      "src/indexer/engine.ts:137-164",
-      "src/indexer/engine.ts:349-364",
-      "src/indexer/engine.ts:460-487",
-    ],
-    testFiles: ["test/indexer/engine.test.ts"],
+    mutate: ["src/indexer/engine/engine.ts:80-165", "src/indexer/engine/engine.ts:253-265"],
+    testFiles: ["test/indexer/engine/engine.test.ts"],
     minScore: 90,
   },
 ];
