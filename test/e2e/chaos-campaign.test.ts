@@ -97,15 +97,19 @@ describe("fault campaign (CI: short, fixed seed)", () => {
         }
         leftOutPk = leftOut?.btcPkHex ?? "none";
         inflatedBlock = target === undefined ? "" : String(target.height);
+        // When the recomputation has placed neither the jail nor the campaign's slashing at that block yet (the
+        // jail's placement in time is an open question of the report), a counted provider's stake is counted a
+        // second time instead: power the rules do not give, all the same.
+        const extra = leftOut ?? ctx.providers[0]!;
         tampered.jailed =
-          target === undefined || leftOut === undefined
+          target === undefined
             ? []
             : await checkThrough(ctx, (nodes) => {
                 const n = nodes.find((x) => x.height === String(target.height));
                 if (n?.votedPower && n.totalPower) {
-                  if (target.voters.includes(leftOut.btcPkHex))
-                    n.votedPower = String(BigInt(n.votedPower) + leftOut.stakeSat);
-                  n.totalPower = String(BigInt(n.totalPower) + leftOut.stakeSat);
+                  if (target.voters.includes(extra.btcPkHex))
+                    n.votedPower = String(BigInt(n.votedPower) + extra.stakeSat);
+                  n.totalPower = String(BigInt(n.totalPower) + extra.stakeSat);
                 }
               });
         await admin(ctx.adminUrl, "/providers/unjail", { btcPkHex: jailed.btcPkHex });
@@ -177,7 +181,7 @@ describe("fault campaign (CI: short, fixed seed)", () => {
       messages(tampered.parent).some((m) => gap.test(m)),
       messages(tampered.parent).join("\n"),
     ).toBe(true);
-    expect(leftOutPk, "no finalized block at which the recomputation leaves a provider out").not.toBe("none");
+    expect(inflatedBlock, "no finalized block with voting power to tamper with").not.toBe("");
     // The violation about the inflated block itself (the live campaign may leave others of its own).
     const counted = (tampered.jailed ?? []).find(
       (v) =>
@@ -186,7 +190,8 @@ describe("fault campaign (CI: short, fixed seed)", () => {
     );
     expect(counted, messages(tampered.jailed).join("\n")).toBeDefined();
     // The recomputation left that provider out of the power at that block.
-    expect((counted!.facts as { counted: string[] }).counted).not.toContain(leftOutPk);
+    if (leftOutPk !== "none")
+      expect((counted!.facts as { counted: string[] }).counted).not.toContain(leftOutPk);
     expect(noQuorumTarget, "no stored checked block without quorum after the providers stopped").not.toBe(
       "none",
     );
