@@ -113,8 +113,11 @@ export class Checker {
   }
 
   private violate(v: Omit<Violation, "atMs">): void {
-    // One report per invariant and block: a stuck wrong answer is one finding, not one per round.
-    const key = `${v.invariant}:${v.block?.height ?? ""}:${v.block?.hash ?? v.message}`;
+    // One report per invariant, block and kind of finding: a stuck wrong answer is one finding, not one per
+    // round, but a block with a wrong tally that is also finalized without quorum has two (the message with
+    // its numbers blanked is the kind).
+    const kind = v.message.replace(/\d+/g, "#");
+    const key = `${v.invariant}:${v.block?.height ?? ""}:${v.block?.hash ?? ""}:${kind}`;
     if (this.reported.has(key)) return;
     this.reported.add(key);
     this.violations.push({ ...v, atMs: this.options.now() });
