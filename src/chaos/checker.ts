@@ -279,18 +279,19 @@ export class Checker {
         v.btcHeight !== e.btcHeight ||
         ((v.votedPower === null || v.votedPower <= e.tally.voted) &&
           (v.totalPower === null || v.totalPower === e.tally.total));
+      const recomputed = {
+        voters: e.voters,
+        counted: e.counted,
+        btcHeight: e.btcHeight,
+        babylonHeight: e.babylonHeight,
+      };
       if (!samePower) {
         this.violate({
           invariant: "3_quorum_and_consecutive",
           message: `block ${v.height}: the gadget's tally (voted ${v.votedPower} of ${v.totalPower}) is not the recomputed one (voted ${e.tally.voted} of ${e.tally.total} at BTC height ${e.btcHeight})`,
           block: { height: String(v.height), hash: v.hash },
           verdict: serialize(v),
-          facts: {
-            voters: e.voters,
-            counted: e.counted,
-            btcHeight: e.btcHeight,
-            babylonHeight: e.babylonHeight,
-          },
+          facts: recomputed,
           checker: serializeTally(e.tally),
         });
       }
@@ -300,12 +301,7 @@ export class Checker {
           message: `block ${v.height} is BTC-finalized without quorum by the recomputation (voted ${e.tally.voted} of ${e.tally.total} at BTC height ${e.btcHeight})`,
           block: { height: String(v.height), hash: v.hash },
           verdict: serialize(v),
-          facts: {
-            voters: e.voters,
-            counted: e.counted,
-            btcHeight: e.btcHeight,
-            babylonHeight: e.babylonHeight,
-          },
+          facts: recomputed,
           checker: serializeTally(e.tally),
         });
       }

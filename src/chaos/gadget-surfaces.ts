@@ -27,7 +27,8 @@ const BLOCKS_QUERY = `query Blocks($after: String, $gte: BigInt) {
   }
 }`;
 
-interface BlockNode {
+/** A block as the gadget's GraphQL answers it, the fields the checker reads. */
+export interface BlockNode {
   height: string;
   hash: string;
   status: string;

@@ -2,17 +2,9 @@
 // outside the engine, for the test that the campaign's checker reports them.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { BlockNode } from "../../src/chaos/gadget-surfaces.ts";
 
-export interface BlockNode {
-  height: string;
-  hash: string;
-  status: string;
-  btcFinalized: boolean;
-  checked: boolean;
-  btcHeight: number | null;
-  votedPower: string | null;
-  totalPower: string | null;
-}
+export type { BlockNode };
 
 export interface TamperProxy {
   url: string;

@@ -2,24 +2,14 @@
 // On Postgres each caller gets a database of its own, created fresh and dropped afterwards, so test files
 // running in parallel never see each other's rows.
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { type Database, openDatabase } from "../../src/db/database.ts";
+import { createDatabase, dropDatabase } from "../../src/db/server-admin.ts";
 
 export const usingPostgres = Boolean(process.env.DATABASE_URL);
 
 export interface TestDatabase extends Database {
   /** The URL of the database created for this test (Postgres only). */
   url?: string;
-}
-
-async function admin<T>(adminUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /**
@@ -30,13 +20,12 @@ export async function createTestDatabaseUrl(
   adminUrl = process.env.DATABASE_URL!,
 ): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `obf_test_${randomBytes(6).toString("hex")}`;
-  await admin(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+  await createDatabase(adminUrl, name);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () =>
-      admin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
+    drop: () => dropDatabase(adminUrl, name),
   };
 }
 
