@@ -274,9 +274,15 @@ export async function startAdminServer(
     "POST /delegations/unbond": (body) => {
       const hash = knownDelegation(body);
       const spend = body.spendHeight === undefined ? undefined : integer(body.spendHeight, "spendHeight");
-      return inNextBlock((_height, emit) =>
-        delegationSummary(staking.staking.unbond(hash, spend ?? tip(), tip(), emit), babylon),
-      );
+      // `unexpected`: spent by some tx other than the registered unbonding tx (EventUnexpectedUnbondingTx).
+      const unexpected = body.unexpected === true;
+      return inNextBlock((_height, emit) => {
+        const at = spend ?? tip();
+        const header = unexpected ? btc.header(at) : undefined;
+        if (unexpected && !header) throw new BadRequest(`spendHeight: no BTC header at ${at}`);
+        const d = staking.staking.unbond(hash, at, tip(), emit, header && { headerHashHex: header.hashHex });
+        return delegationSummary(d, babylon);
+      });
     },
 
     "POST /btc/advance": (body) => {

@@ -1,5 +1,6 @@
 // The BTC light client's main chain as Babylon reported it: contiguous from its base, a suffix replaced on a
 // BTC reorg.
+import { ProtocolError } from "../errors.ts";
 import type { Tx } from "./tx.ts";
 
 export interface BtcHeaderRow {
@@ -23,6 +24,27 @@ export async function btcHashesAt(db: Tx, heights: number[]): Promise<Map<number
     heights,
   );
   return new Map(rows.map((r) => [Number(r.height), r.hash]));
+}
+
+/**
+ * The heights of the stored headers with these hashes. A hash not stored (yet) fails the caller's commit
+ * rather than being guessed: Babylon named a block of its light client, which the header sync brings in, and
+ * any height taken in its place could count stake past its unbonding. The batch is retried after the sync.
+ */
+export async function btcHeightsOfHashes(db: Tx, hashes: string[]): Promise<Map<string, number>> {
+  if (hashes.length === 0) return new Map();
+  const rows = await db.$queryRawUnsafe<{ height: number; hash: string }[]>(
+    `SELECT height, hash FROM btc_header WHERE hash = ANY($1::text[])`,
+    hashes,
+  );
+  const out = new Map(rows.map((r) => [r.hash, Number(r.height)]));
+  const missing = hashes.filter((h) => !out.has(h));
+  if (missing.length > 0) {
+    throw new ProtocolError(
+      `BTC block ${missing[0]} named by Babylon is not among the synced BTC headers yet`,
+    );
+  }
+  return out;
 }
 
 /** Headers above `height` (all when undefined), in order: what the engine's BTC time index appends. */

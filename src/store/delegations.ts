@@ -3,6 +3,7 @@
 // Babylon's current state (the reconciler); one upsert serves both, with the conflict rule that makes the
 // row the same whichever ran first.
 import type { DelegationChangeRecord, DelegationCreatedRecord } from "../indexer/babylon/records.ts";
+import { btcHeightsOfHashes } from "./btc-headers.ts";
 import { dec, type Tx } from "./tx.ts";
 
 /**
@@ -63,8 +64,15 @@ export async function upsertDelegations(db: Tx, rows: DelegationUpsert[]): Promi
  * by one would leave, then written in one statement (a backfill meets thousands per batch). A change for a
  * delegation not (yet) indexed is kept in the history and its row is filled by the reconciler.
  */
-export async function recordDelegationChanges(db: Tx, changes: DelegationChangeRecord[]): Promise<void> {
-  if (changes.length === 0) return;
+export async function recordDelegationChanges(db: Tx, recorded: DelegationChangeRecord[]): Promise<void> {
+  if (recorded.length === 0) return;
+  // An unexpected unbonding names the spend's BTC block by hash: placed at that block's height.
+  const heights = await btcHeightsOfHashes(db, [
+    ...new Set(recorded.flatMap((x) => (x.unbondedInBtcBlock ? [x.unbondedInBtcBlock] : []))),
+  ]);
+  const changes = recorded.map((x) =>
+    x.unbondedInBtcBlock ? { ...x, unbondedAtBtcHeight: heights.get(x.unbondedInBtcBlock)! } : x,
+  );
   await db.$executeRawUnsafe(
     `INSERT INTO delegation_status_change (babylon_height, event_index, staking_tx_hash, status, btc_height)
      SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::int[]) ON CONFLICT DO NOTHING`,

@@ -60,6 +60,18 @@ const SAMPLES: { [K in BabylonEventTypeName]: Parameters<typeof encodeTypedEvent
     newState: BTCDelegationStatus.values.ACTIVE,
   },
   [BabylonEventType.SlashedFinalityProvider]: { evidence },
+  [BabylonEventType.CovenantSignatureReceived]: {
+    stakingTxHash: txHash,
+    covenantBtcPkHex: hexOf("covenant", 32),
+    covenantUnbondingSignatureHex: hexOf("covenant-sig", 64),
+  },
+  [BabylonEventType.UnexpectedUnbondingTx]: {
+    stakingTxHash: txHash,
+    spendStakeTxHash: hexOf("spend-tx", 32),
+    spendStakeTxHeaderHash: hexOf("btc-header", 32),
+    spendStakeTxBlockIndex: 7,
+  },
+  [BabylonEventType.JailedFinalityProvider]: { publicKey: hexOf("fp", 32) },
 };
 
 describe("Babylon typed events", () => {
@@ -148,6 +160,21 @@ describe("Babylon typed events", () => {
         }),
       },
       { key: "msg_index", value: "1" },
+    ]);
+  });
+
+  it("renders an unexpected unbonding as Babylon does: hashes as hex strings, the block index as a JSON number", () => {
+    const ev = encodeTypedEvent(
+      BabylonEventType.UnexpectedUnbondingTx,
+      SAMPLES[BabylonEventType.UnexpectedUnbondingTx],
+      { msgIndex: 0 },
+    );
+    expect(ev.attributes).toEqual([
+      { key: "spend_stake_tx_block_index", value: "7" },
+      { key: "spend_stake_tx_hash", value: `"${hexOf("spend-tx", 32)}"` },
+      { key: "spend_stake_tx_header_hash", value: `"${hexOf("btc-header", 32)}"` },
+      { key: "staking_tx_hash", value: `"${txHash}"` },
+      { key: "msg_index", value: "0" },
     ]);
   });
 

@@ -328,6 +328,7 @@ describe("delegation statuses at the light-client tip", () => {
     const verified = await add({ startHeight: null });
     const active = await add({});
     const early = await add({});
+    const other = await add({});
     expect([pending.status, verified.status, active.status]).toEqual(["PENDING", "VERIFIED", "ACTIVE"]);
     const start = active.startHeight as number;
     expect(active.endHeight).toBe(start + 12);
@@ -350,12 +351,38 @@ describe("delegation statuses at the light-client tip", () => {
     expect(unbond.json.status).toBe("UNBONDED");
     const spent = await statusOf(early.stakingTxHash);
     expect(spent.statusDesc).toBe("UNBONDED");
-    expect(spent.undelegationResponse?.delegatorUnbondingInfoResponse?.spendStakeTxHex).toMatch(/^02000000/);
+    // The registered unbonding tx: Babylon keeps no copy of it (an empty spend_stake_tx).
+    expect(spent.undelegationResponse?.delegatorUnbondingInfoResponse?.spendStakeTxHex).toBe("");
     const unbondEvents = (await blockEvents(BigInt(String(unbond.json.height)))).filter(
       (e) => e.type === "babylon.btcstaking.v1.EventBTCDelgationUnbondedEarly",
     );
     expect(unbondEvents.map((e) => decodeTypedEvent(e).value)).toEqual([
       expect.objectContaining({ startHeight: String(expiry - 1), newState: "UNBONDED" }),
+    ]);
+
+    // Any other spend of the staking output: unbonded all the same, reported as an unexpected unbonding tx
+    // naming the BTC block of the spend, and kept.
+    const spendHeight = devnet.btc.tip().height - 1;
+    const odd = await admin("/delegations/unbond", {
+      stakingTxHash: other.stakingTxHash,
+      spendHeight,
+      unexpected: true,
+    });
+    expect(odd.json.status).toBe("UNBONDED");
+    const oddSpent = await statusOf(other.stakingTxHash);
+    expect(oddSpent.statusDesc).toBe("UNBONDED");
+    const spendTx = oddSpent.undelegationResponse?.delegatorUnbondingInfoResponse?.spendStakeTxHex ?? "";
+    expect(spendTx).toMatch(/^02000000/);
+    const oddEvents = (await blockEvents(BigInt(String(odd.json.height)))).filter((e) =>
+      e.type.startsWith("babylon.btcstaking.v1.Event"),
+    );
+    expect(oddEvents.map((e) => decodeTypedEvent(e).value)).toEqual([
+      {
+        stakingTxHash: other.stakingTxHash,
+        spendStakeTxHash: reverseHex(toHex(sha256(sha256(Buffer.from(spendTx, "hex"))))),
+        spendStakeTxHeaderHash: devnet.btc.header(spendHeight)!.hashHex,
+        spendStakeTxBlockIndex: 1,
+      },
     ]);
 
     await admin("/btc/advance", { blocks: 1 });

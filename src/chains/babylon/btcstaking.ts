@@ -358,6 +358,30 @@ export const EventBTCDelgationUnbondedEarly = defineMessage(
 );
 export type EventBTCDelgationUnbondedEarly = MessageOf<typeof EventBTCDelgationUnbondedEarly>;
 
+/** One covenant member's signatures on a delegation (MsgAddCovenantSigs); quorum is reported separately. */
+export const EventCovenantSignatureReceived = defineMessage(
+  "babylon.btcstaking.v1.EventCovenantSignatureReceived",
+  {
+    stakingTxHash: field(1, string),
+    covenantBtcPkHex: field(2, string),
+    covenantUnbondingSignatureHex: field(3, string),
+  },
+);
+export type EventCovenantSignatureReceived = MessageOf<typeof EventCovenantSignatureReceived>;
+
+/**
+ * MsgBTCUndelegate with a spend of the staking output that is not the registered unbonding tx. Babylon
+ * emits this instead of EventBTCDelgationUnbondedEarly: the delegation is unbonded all the same. It names
+ * the BTC block holding the spend by hash (display order), not by height.
+ */
+export const EventUnexpectedUnbondingTx = defineMessage("babylon.btcstaking.v1.EventUnexpectedUnbondingTx", {
+  stakingTxHash: field(1, string),
+  spendStakeTxHash: field(2, string),
+  spendStakeTxHeaderHash: field(3, string),
+  spendStakeTxBlockIndex: field(4, uint32),
+});
+export type EventUnexpectedUnbondingTx = MessageOf<typeof EventUnexpectedUnbondingTx>;
+
 /** Carries no BTC height; an indexer takes it from the delegation's end_height and unbonding_time. */
 export const EventBTCDelegationExpired = defineMessage("babylon.btcstaking.v1.EventBTCDelegationExpired", {
   stakingTxHash: field(1, string),

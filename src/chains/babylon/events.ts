@@ -16,11 +16,13 @@ import {
   EventBTCDelegationStateUpdate,
   EventBTCDelgationUnbondedEarly,
   EventCovenantQuorumReached,
+  EventCovenantSignatureReceived,
   EventFinalityProviderCreated,
   EventFinalityProviderEdited,
   EventFinalityProviderStatusChange,
+  EventUnexpectedUnbondingTx,
 } from "./btcstaking.ts";
-import { EventSlashedFinalityProvider } from "./finality.ts";
+import { EventJailedFinalityProvider, EventSlashedFinalityProvider } from "./finality.ts";
 import type { DeepPartial, JsonValue, MessageOf } from "./proto.ts";
 
 /** Event type names (proto full names). */
@@ -35,6 +37,9 @@ export const BabylonEventType = {
   BTCDelegationExpired: EventBTCDelegationExpired.typeName,
   BTCDelegationStateUpdate: EventBTCDelegationStateUpdate.typeName,
   SlashedFinalityProvider: EventSlashedFinalityProvider.typeName,
+  CovenantSignatureReceived: EventCovenantSignatureReceived.typeName,
+  UnexpectedUnbondingTx: EventUnexpectedUnbondingTx.typeName,
+  JailedFinalityProvider: EventJailedFinalityProvider.typeName,
 } as const;
 
 const CODECS = {
@@ -48,6 +53,9 @@ const CODECS = {
   [EventBTCDelegationExpired.typeName]: EventBTCDelegationExpired,
   [EventBTCDelegationStateUpdate.typeName]: EventBTCDelegationStateUpdate,
   [EventSlashedFinalityProvider.typeName]: EventSlashedFinalityProvider,
+  [EventCovenantSignatureReceived.typeName]: EventCovenantSignatureReceived,
+  [EventUnexpectedUnbondingTx.typeName]: EventUnexpectedUnbondingTx,
+  [EventJailedFinalityProvider.typeName]: EventJailedFinalityProvider,
 } as const;
 
 export type BabylonEventTypeName = keyof typeof CODECS;

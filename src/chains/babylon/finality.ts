@@ -1,4 +1,4 @@
-// babylon.finality.v1: equivocation evidence and the slashing event x/finality emits for it.
+// babylon.finality.v1: equivocation evidence, and the slashing and jailing events x/finality emits.
 
 import {
   bip340PubKey,
@@ -36,3 +36,9 @@ export const EventSlashedFinalityProvider = defineMessage(
   },
 );
 export type EventSlashedFinalityProvider = MessageOf<typeof EventSlashedFinalityProvider>;
+
+/** x/finality jailing a provider for missing too many votes (liveness); public_key is its BTC key in hex. */
+export const EventJailedFinalityProvider = defineMessage("babylon.finality.v1.EventJailedFinalityProvider", {
+  publicKey: field(1, string),
+});
+export type EventJailedFinalityProvider = MessageOf<typeof EventJailedFinalityProvider>;

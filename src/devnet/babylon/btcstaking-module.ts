@@ -21,6 +21,7 @@ import { rejectUnknownCriticalFields } from "./unknown-fields.ts";
 /** MsgCreateFinalityProvider's fields in Babylon v3 rc.0+ (3 and 6 are gone; bsn_id moved from 6 to 8). */
 const CREATE_FP_FIELDS: ReadonlySet<number> = new Set([1, 2, 4, 5, 7, 8]);
 
+import { unbondingTxHex } from "./btc-txs.ts";
 import type { BtcLightClientModule } from "./lightclient-module.ts";
 import { paginate } from "./pagination.ts";
 import { verifyPop } from "./pop.ts";
@@ -32,7 +33,6 @@ import {
   type StakingParams,
   type StakingState,
   type TypedEmit,
-  unbondingTxHex,
 } from "./staking.ts";
 
 const ONE = 10n ** 18n;

@@ -5,15 +5,18 @@ import {
   EventBTCDelegationInclusionProofReceived,
   EventBTCDelgationUnbondedEarly,
   EventCovenantQuorumReached,
+  EventCovenantSignatureReceived,
   EventFinalityProviderCreated,
   EventFinalityProviderStatusChange,
+  EventUnexpectedUnbondingTx,
 } from "../../chains/babylon/btcstaking.ts";
 import { legacyDecFromWire } from "../../chains/babylon/cosmos.ts";
+import { EventJailedFinalityProvider } from "../../chains/babylon/finality.ts";
 import type { DeepPartial, MessageCodec } from "../../chains/babylon/proto.ts";
 import { sha256 } from "../../core/crypto/sha256.ts";
 import { AbciError } from "../chain/module.ts";
+import { hexOf, otherSpendTxHex, syntheticStakingTx, txHash, unbondingTxHex, utf8 } from "./btc-txs.ts";
 import { type DelegationStatus, delegationStatus, expiryHeight } from "./status.ts";
-import { EventCovenantSignatureReceived, EventJailedFinalityProvider } from "./v3-events.ts";
 
 /**
  * x/btcstaking state and rules for the devnet: finality providers and BTC delegations in plain Maps.
@@ -64,7 +67,10 @@ export interface Delegation {
   covenantSigs: number;
   paramsVersion: number;
   createdBabylonHeight: bigint;
-  /** Set when the staking output was spent before expiry: the BTC height of that spend. */
+  /**
+   * Set when the staking output was spent before expiry: the BTC height of that spend, and its tx when it
+   * is not the registered unbonding tx ("" when it is, as Babylon keeps it).
+   */
   unbonding?: { spendHeight: number; spendTxHex: string };
 }
 
@@ -389,8 +395,18 @@ export class BtcStaking {
     return next;
   }
 
-  /** The staking output was spent at BTC height `spendHeight` (unbonding tx or any other spend). */
-  unbond(hashHex: string, spendHeight: number, btcTip: number, emit: TypedEmit): Delegation {
+  /**
+   * The staking output was spent at BTC height `spendHeight`: by the registered unbonding tx, or, given
+   * `unexpected` (the BTC block holding the spend), by some other tx. Babylon keeps only the other spend's
+   * bytes, and reports it with EventUnexpectedUnbondingTx instead of EventBTCDelgationUnbondedEarly.
+   */
+  unbond(
+    hashHex: string,
+    spendHeight: number,
+    btcTip: number,
+    emit: TypedEmit,
+    unexpected?: { headerHashHex: string },
+  ): Delegation {
     const d = this.requireDelegation(hashHex);
     if (d.unbonding) throw new Error(`stakingTxHash: ${hashHex} is already unbonded`);
     if (!Number.isInteger(spendHeight) || spendHeight < 1 || spendHeight > btcTip) {
@@ -401,15 +417,25 @@ export class BtcStaking {
     if (d.startHeight > 0 && spendHeight < d.startHeight) {
       throw new Error(`spendHeight: ${spendHeight} is before the staking tx inclusion at ${d.startHeight}`);
     }
-    // The registered unbonding tx, unless a different tx spent the output.
-    const spendTxHex = spendTx(d.stakingTxHashHex, d.totalSat, `spend at ${spendHeight}`);
+    const spendTxHex = unexpected
+      ? otherSpendTxHex(d.stakingTxHashHex, d.totalSat, `spend at ${spendHeight}`)
+      : "";
     const next = { ...d, unbonding: { spendHeight, spendTxHex } };
     this.dels.set(d.stakingTxHashHex, next);
-    emit(EventBTCDelgationUnbondedEarly, {
-      stakingTxHash: d.stakingTxHashHex,
-      startHeight: String(spendHeight),
-      newState: "UNBONDED",
-    });
+    if (unexpected) {
+      emit(EventUnexpectedUnbondingTx, {
+        stakingTxHash: d.stakingTxHashHex,
+        spendStakeTxHash: txHash(spendTxHex),
+        spendStakeTxHeaderHash: unexpected.headerHashHex,
+        spendStakeTxBlockIndex: 1,
+      });
+    } else {
+      emit(EventBTCDelgationUnbondedEarly, {
+        stakingTxHash: d.stakingTxHashHex,
+        startHeight: String(spendHeight),
+        newState: "UNBONDED",
+      });
+    }
     return next;
   }
 
@@ -525,79 +551,4 @@ export interface StakingState {
 
 export function statusName(status: FpStatus): string {
   return `FINALITY_PROVIDER_STATUS_${status}`;
-}
-
-function utf8(text: string): Uint8Array {
-  return new TextEncoder().encode(text);
-}
-
-function hexOf(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString("hex");
-}
-
-function le(value: bigint, bytes: number): string {
-  let out = "";
-  let v = value;
-  for (let i = 0; i < bytes; i++) {
-    out += Number(v & 0xffn)
-      .toString(16)
-      .padStart(2, "0");
-    v >>= 8n;
-  }
-  return out;
-}
-
-/**
- * A well-formed (non-segwit) BTC transaction: one input spending a made-up outpoint, one P2TR output of
- * `totalSat`. The devnet has no real staking script; what matters is that hash and hex agree.
- */
-function syntheticStakingTx(n: number, totalSat: bigint, stakerPkHex: string): string {
-  const prevout = hexOf(sha256(utf8(`devnet funding ${n}`)));
-  const outputKey = hexOf(sha256(utf8(`devnet staking output ${n} ${stakerPkHex}`)));
-  return [
-    "02000000",
-    "01",
-    prevout,
-    "00000000",
-    "00",
-    "ffffffff",
-    "01",
-    le(totalSat, 8),
-    "22",
-    "5120",
-    outputKey,
-    "00000000",
-  ].join("");
-}
-
-/** A tx spending the staking output (output 0) to one P2TR output of `value`. */
-function spendTx(stakingTxHashHex: string, value: bigint, tag: string): string {
-  const prevout = Buffer.from(stakingTxHashHex, "hex").reverse().toString("hex");
-  const outputKey = hexOf(sha256(utf8(`devnet ${tag} ${stakingTxHashHex}`)));
-  return [
-    "02000000",
-    "01",
-    prevout,
-    "00000000",
-    "00",
-    "ffffffff",
-    "01",
-    le(value, 8),
-    "22",
-    "5120",
-    outputKey,
-    "00000000",
-  ].join("");
-}
-
-/** The registered unbonding tx: the stake back to the staker behind the unbonding timelock. */
-export function unbondingTxHex(stakingTxHashHex: string, totalSat: bigint): string {
-  return spendTx(stakingTxHashHex, totalSat, "unbonding");
-}
-
-/** Bitcoin txid: double-SHA256 of the serialisation, shown byte-reversed. */
-export function txHash(txHex: string): string {
-  return Buffer.from(sha256(sha256(Buffer.from(txHex, "hex"))))
-    .reverse()
-    .toString("hex");
 }

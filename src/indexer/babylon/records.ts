@@ -81,6 +81,8 @@ export interface DelegationChangeRecord {
   endHeight?: number;
   /** BTC height of an early-unbonding spend. */
   unbondedAtBtcHeight?: number;
+  /** Hash of the BTC block holding an unexpected unbonding spend (its height is looked up in btc_header). */
+  unbondedInBtcBlock?: string;
 }
 
 export interface EquivocationRecord {
@@ -339,6 +341,17 @@ export function recordsOfBlock(block: BabylonBlock, contractAddress: string): Ba
             unbondedAtBtcHeight: Number(decoded.value.startHeight),
           });
           return;
+        case BabylonEventType.UnexpectedUnbondingTx:
+          // Another tx than the registered unbonding tx spent the stake: Babylon unbonds the delegation all
+          // the same, and names the spend's BTC block by hash only.
+          out.delegationChanges.push({
+            babylonHeight: block.height,
+            eventIndex: index,
+            stakingTxHash: decoded.value.stakingTxHash.toLowerCase(),
+            status: "UNBONDED",
+            unbondedInBtcBlock: nonEmpty(decoded.value.spendStakeTxHeaderHash, "spend_stake_tx_header_hash"),
+          });
+          return;
         case BabylonEventType.BTCDelegationExpired:
           out.delegationChanges.push({
             babylonHeight: block.height,
@@ -355,6 +368,18 @@ export function recordsOfBlock(block: BabylonBlock, contractAddress: string): Ba
             status: stateName(String(decoded.value.newState)),
           });
           return;
+        case BabylonEventType.JailedFinalityProvider:
+          // x/finality's own report, in the block that jailed the provider; the status change btcstaking
+          // reports for it may come a block later, so this is the height jail history is kept at.
+          out.providerEvents.push({
+            babylonHeight: block.height,
+            eventIndex: index,
+            fpBtcPk: nonEmpty(decoded.value.publicKey, "public_key"),
+            kind: "JAILED",
+          });
+          return;
+        // EventCovenantSignatureReceived is decoded (a malformed one is reported) but changes nothing: the
+        // delegation counts from EventCovenantQuorumReached on.
         case BabylonEventType.SlashedFinalityProvider: {
           const e = decoded.value.evidence;
           if (!e) throw new Error("EventSlashedFinalityProvider without evidence");
@@ -414,4 +439,10 @@ function required(a: Map<string, string>, key: string): string {
   const v = a.get(key);
   if (v === undefined || v === "") throw new Error(`missing attribute ${key}`);
   return v;
+}
+
+/** A decoded field the record cannot do without, lowercased (hex keys and hashes are stored lowercase). */
+function nonEmpty(value: string, field: string): string {
+  if (value === "") throw new Error(`missing ${field}`);
+  return value.toLowerCase();
 }
