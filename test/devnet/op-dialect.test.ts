@@ -4,7 +4,7 @@ import { SigningCosmWasmClient } from "@cosmjs/cosmwasm";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice } from "@cosmjs/stargate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FinalityContractClient, signCommit } from "../../contracts/finality/client.ts";
+import { FinalityContractClient, signCommit, signVote } from "../../contracts/finality/client.ts";
 import { keys, merkle, randomness } from "../../src/core/crypto/index.ts";
 import { type Devnet, startDevnet } from "../../src/devnet/devnet.ts";
 
@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 describe("op-finality-gadget dialect devnet", () => {
-  it("deploys the op build and accepts a registered provider's commitment, refusing an unknown one", async () => {
+  it("deploys the op build: takes a provider's commitment and votes, refuses an unknown one, slashes nobody", async () => {
     const info = devnet.info;
     const client = new FinalityContractClient(
       signer,
@@ -63,5 +63,28 @@ describe("op-finality-gadget dialect devnet", () => {
     const committed = await client.commitPublicRandomness(commit);
     expect(committed.events.map((e) => e.type)).toContain("wasm-public_randomness_commit");
     expect(await client.lastPubRandCommit(pkHex)).toMatchObject({ start_height: 1n, num_pub_rand: 16n });
+
+    const proofs = merkle.proofs(list.pubRands);
+    const vote = (fill: number) =>
+      signVote(sk, {
+        height: 3n,
+        blockHash: new Uint8Array(32).fill(fill),
+        privRand: list.privRands[2]!,
+        pubRand: list.pubRands[2]!,
+        proof: proofs[2]!,
+      });
+    // A conflicting vote: this op build (16f6154) has no equivocation handling at all (no evidence message, no
+    // slashing self-call: its bytecode holds neither). The vote is accepted over the first and nobody is
+    // slashed, which is what a real chain running it does; equivocation is left to whoever reads the votes.
+    const first = await client.submitFinalitySignatures([vote(1)]);
+    const second = await client.submitFinalitySignatures([vote(2)]);
+    const submitted = (r: typeof first) =>
+      r.events
+        .filter((e) => e.type === "wasm-submit_finality_signature")
+        .map((e) => e.attributes.find((a) => a.key === "block_hash")?.value);
+    expect([submitted(first), submitted(second)]).toEqual([["01".repeat(32)], ["02".repeat(32)]]);
+    const types = second.events.map((e) => e.type);
+    expect(types.filter((t) => t.startsWith("babylon.") || t.includes("slash"))).toEqual([]);
+    expect(devnet.babylon.staking.staking.provider(pkHex)?.slashedBabylonHeight).toBe(0n);
   });
 });
