@@ -48,6 +48,14 @@ export const u64: Codec<bigint> = {
   schema: () => ({ type: "integer", format: "uint64", minimum: 0 }),
 };
 
+/**
+ * `codec` with a schema that says "at least `minimum`" (an interval of 0 blocks means nothing). Only the schema:
+ * parsing stays the codec's, and refusing a 0 is left to the contract, whose error texts callers rely on.
+ */
+export function atLeast<T>(codec: Codec<T>, minimum: number): Codec<T> {
+  return { ...codec, schema: () => ({ ...codec.schema(), minimum }) };
+}
+
 export const u32: Codec<number> = {
   parse(value, path) {
     const n = typeof value === "bigint" && value <= BigInt(U32_MAX) ? Number(value) : value;

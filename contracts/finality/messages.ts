@@ -3,6 +3,7 @@
 // Field names are the wire names (snake_case); u64 values are bigint, `Binary` values Uint8Array.
 
 import {
+  atLeast,
   binary,
   bool,
   byteArray,
@@ -22,6 +23,9 @@ import { type JsonValue, parseJson, stringifyJson } from "./json.ts";
 
 export type { JsonSchema } from "./codec.ts";
 export { ContractMsgError } from "./codec.ts";
+
+/** A block interval: the contract refuses 0 (and its schema says at least 1). */
+const interval = atLeast(u64, 1);
 
 export type Dialect = "rollup-bsn" | "op-finality-gadget";
 
@@ -89,10 +93,10 @@ export const instantiateMsgCodec = struct<InstantiateMsg>([
   field("admin", str),
   field("bsn_id", str),
   field("min_pub_rand", u64),
-  field("rate_limiting_interval", u64),
+  field("rate_limiting_interval", interval),
   field("max_msgs_per_interval", u32),
   field("bsn_activation_height", u64),
-  field("finality_signature_interval", u64),
+  field("finality_signature_interval", interval),
   optional("allowed_finality_providers", list(str)),
 ]);
 
@@ -151,7 +155,7 @@ export const executeMsgCodec = variants<ExecuteMsg>({
   update_config: struct<UpdateConfigMsg>([
     optional("min_pub_rand", u64),
     optional("max_msgs_per_interval", u32),
-    optional("rate_limiting_interval", u64),
+    optional("rate_limiting_interval", interval),
   ]),
 });
 
@@ -203,9 +207,9 @@ export interface ConfigResponse {
 export const configResponseCodec = struct<ConfigResponse>([
   field("bsn_id", str),
   field("min_pub_rand", u64),
-  field("rate_limiting", struct([field("max_msgs_per_interval", u32), field("block_interval", u64)])),
+  field("rate_limiting", struct([field("max_msgs_per_interval", u32), field("block_interval", interval)])),
   field("bsn_activation_height", u64),
-  field("finality_signature_interval", u64),
+  field("finality_signature_interval", interval),
 ]);
 
 export interface FinalitySigInfo {
@@ -240,7 +244,7 @@ export interface PubRandCommit {
 export const pubRandCommitCodec = struct<PubRandCommit>([
   field("start_height", u64),
   field("num_pub_rand", u64),
-  field("interval", u64),
+  field("interval", interval),
   field("babylon_epoch", u64),
   field("commitment", byteArray),
 ]);

@@ -312,6 +312,25 @@ describe("JSON Schemas", () => {
       false,
     );
     expect(schemas.query.oneOf).toHaveLength(10);
+    // Intervals are at least one block, everywhere they appear; other u64s start at 0.
+    const all = contractSchemas() as {
+      instantiate: { properties: Record<string, { minimum?: number }> };
+      responses: {
+        config: {
+          properties: Record<string, { minimum?: number; properties?: Record<string, { minimum?: number }> }>;
+          additionalProperties: boolean;
+        };
+        pub_rand_commit: { anyOf: { properties?: Record<string, { minimum?: number }> }[] };
+      };
+    };
+    const inst = all.instantiate.properties;
+    expect([inst.finality_signature_interval!.minimum, inst.rate_limiting_interval!.minimum]).toEqual([1, 1]);
+    expect(inst.bsn_activation_height!.minimum).toBe(0);
+    const config = all.responses.config;
+    expect(config.additionalProperties).toBe(false);
+    expect(config.properties.finality_signature_interval!.minimum).toBe(1);
+    expect(config.properties.rate_limiting!.properties!.block_interval!.minimum).toBe(1);
+    expect(all.responses.pub_rand_commit.anyOf[0]!.properties!.interval!.minimum).toBe(1);
     const legacy = contractSchemas("op-finality-gadget") as { query: { oneOf: unknown[] } };
     expect(legacy.query.oneOf).toHaveLength(6);
   });
