@@ -28,7 +28,7 @@ import {
 } from "../../src/core/crypto/index.ts";
 import { isValidAddress } from "../../src/devnet/chain/encoding.ts";
 import { AbciError } from "../../src/devnet/chain/module.ts";
-import { classicContractAddress } from "../../src/devnet/chain/wasm.ts";
+import { classicContractAddress } from "../../src/devnet/chain/wasm-address.ts";
 import { ContractSandbox, type SandboxBabylon } from "../../src/devnet/contract-sandbox.ts";
 
 export const CHAIN_ID = "bbn-test-5";

@@ -20,4 +20,6 @@ export { addressFromPubkey, moduleAddress } from "./encoding.ts";
 export * from "./module.ts";
 export { type Condition, matches, parseQuery } from "./query.ts";
 export { FEE_COLLECTOR, FEE_DENOM, GAS, type TxResult } from "./tx.ts";
-export { CUSTOM_MESSAGE_TYPES, classicContractAddress, WasmModule } from "./wasm.ts";
+export { WasmModule } from "./wasm.ts";
+export { classicContractAddress } from "./wasm-address.ts";
+export { CUSTOM_MESSAGE_TYPES } from "./wasm-dispatch.ts";

@@ -4,31 +4,8 @@
 // sub-messages (bank, wasm, Babylon's custom `msg_equivocation_evidence`, any) with replies. Contract
 // storage lives in byte-ordered stores whose writes are journaled, so a failed call, a failed sub-message
 // (reply_on error) or a failed tx leaves no trace.
-import { fromBech32, toBase64, toBech32, toHex } from "@cosmjs/encoding";
-import {
-  QueryAllBalancesRequest,
-  QueryAllBalancesResponse,
-  QueryBalanceRequest,
-  QueryBalanceResponse,
-} from "cosmjs-types/cosmos/bank/v1beta1/query";
+import { toBase64, toHex } from "@cosmjs/encoding";
 import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
-import {
-  QueryCodeInfoRequest,
-  QueryCodeInfoResponse,
-  QueryCodeRequest,
-  QueryCodeResponse,
-  QueryCodesResponse,
-  QueryContractHistoryRequest,
-  QueryContractHistoryResponse,
-  QueryContractInfoRequest,
-  QueryContractInfoResponse,
-  QueryContractsByCodeRequest,
-  QueryContractsByCodeResponse,
-  QueryRawContractStateRequest,
-  QueryRawContractStateResponse,
-  QuerySmartContractStateRequest,
-  QuerySmartContractStateResponse,
-} from "cosmjs-types/cosmwasm/wasm/v1/query";
 import {
   MsgClearAdmin,
   MsgClearAdminResponse,
@@ -43,21 +20,19 @@ import {
   MsgUpdateAdmin,
   MsgUpdateAdminResponse,
 } from "cosmjs-types/cosmwasm/wasm/v1/tx";
-import { AccessType, ContractCodeHistoryOperationType } from "cosmjs-types/cosmwasm/wasm/v1/types";
+import { ContractCodeHistoryOperationType } from "cosmjs-types/cosmwasm/wasm/v1/types";
 import { type JsonValue, parseJson, stringifyJson } from "../../../contracts/finality/json.ts";
-import { sha256 } from "../../core/crypto/sha256.ts";
-import { ADDRESS_PREFIX, isValidAddress, requireAddress, utf8 } from "./encoding.ts";
+import { isValidAddress, requireAddress, utf8 } from "./encoding.ts";
 import { AbciError, type BlockContext, type Coin, type Module, type MsgContext } from "./module.ts";
-import { compileCode, type PreparedCode, prepareCode } from "./wasm-code.ts";
-import {
-  answerQuery,
-  type BabylonQueries,
-  type ChainQueryResult,
-  QuerierSystemError,
-} from "./wasm-querier.ts";
+import { addressApi, classicContractAddress } from "./wasm-address.ts";
+import { prepareCode } from "./wasm-code.ts";
+import { dispatchContractMessage } from "./wasm-dispatch.ts";
+import { wasmQueries } from "./wasm-grpc.ts";
+import { answerQuery, type BabylonQueries, type ChainQueryResult } from "./wasm-querier.ts";
+import { type QuerierHost, querierBackend } from "./wasm-querier-backend.ts";
+import { type Code, type ContractEntry, exportWasmState, importWasmState, type Meta } from "./wasm-state.ts";
 import { ContractStore, StorageJournal } from "./wasm-store.ts";
 import {
-  type AddressApi,
   callEntry,
   DEFAULT_CALL_DEADLINE_MS,
   GasCounter,
@@ -67,44 +42,8 @@ import {
   withDeadline,
 } from "./wasm-vm.ts";
 
-/** Contract custom messages (BabylonMsg variants) and the Babylon type URLs they are dispatched as. */
-export const CUSTOM_MESSAGE_TYPES: Record<string, string> = {
-  msg_equivocation_evidence: "/babylon.finality.v1.MsgEquivocationEvidence",
-};
-
 /** wasmd's limit on contracts calling contracts (queries and sub-messages). */
 const MAX_CALL_DEPTH = 10;
-
-interface Code {
-  id: bigint;
-  creator: string;
-  prepared: PreparedCode;
-}
-
-interface HistoryEntry {
-  operation: ContractCodeHistoryOperationType;
-  codeId: bigint;
-  height: bigint;
-  msg: Uint8Array;
-}
-
-interface ContractEntry {
-  address: string;
-  codeId: bigint;
-  creator: string;
-  admin: string;
-  label: string;
-  createdHeight: bigint;
-  store: ContractStore;
-  history: HistoryEntry[];
-}
-
-interface Meta {
-  nextCodeId: bigint;
-  nextInstanceId: bigint;
-  codes: Map<bigint, Code>;
-  contracts: Map<string, ContractEntry>;
-}
 
 export interface WasmModuleOptions {
   /** The chain's gRPC query router: contracts' `QueryRequest::Grpc` and bank queries go through it. */
@@ -116,47 +55,11 @@ export interface WasmModuleOptions {
 }
 
 /** wasmd `BuildContractAddressClassic`: address.Module("wasm", codeID ‖ instanceID) — 32 bytes. */
-export function classicContractAddress(codeId: bigint, instanceId: bigint): string {
-  const key = new Uint8Array(16);
-  const view = new DataView(key.buffer);
-  view.setBigUint64(0, codeId);
-  view.setBigUint64(8, instanceId);
-  const typeHash = sha256(utf8("module"));
-  const payload = new Uint8Array([...typeHash, ...utf8("wasm"), 0, ...key]);
-  return toBech32(ADDRESS_PREFIX, sha256(payload));
-}
-
 function attr(key: string, value: string) {
   return { key, value, index: true };
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
-
-/** The Cosmos SDK's address checks, with the texts wasmd's API hands to a contract. */
-const addressApi: AddressApi = {
-  validate(address) {
-    const canonical = addressApi.canonicalize(address);
-    if (typeof canonical === "string") return canonical;
-    return addressApi.humanize(canonical) === address ? undefined : "address not normalized";
-  },
-  canonicalize(address) {
-    if (address.trim() === "") return "empty address string is not allowed";
-    try {
-      const { prefix, data } = fromBech32(address, 90);
-      if (prefix !== ADDRESS_PREFIX)
-        return `invalid Bech32 prefix; expected ${ADDRESS_PREFIX}, got ${prefix}`;
-      if (data.length === 0 || data.length > 255) return `address length must be between 1 and 255 bytes`;
-      return data;
-    } catch (e) {
-      // The SDK's bech32 library words the commonest failure so; other failures keep CosmJS's text.
-      const reason = address.includes("1") ? (e as Error).message : "invalid separator index -1";
-      return `decoding bech32 failed: ${reason}`;
-    }
-  },
-  humanize(canonical) {
-    return toBech32(ADDRESS_PREFIX, canonical, 90);
-  },
-};
 
 interface CallEnv {
   height: bigint;
@@ -302,81 +205,13 @@ export class WasmModule implements Module {
     },
   };
 
-  readonly queries = {
-    "/cosmwasm.wasm.v1.Query/SmartContractState": (request: Uint8Array, height: bigint): Uint8Array => {
-      const { address, queryData } = QuerySmartContractStateRequest.decode(request);
-      return QuerySmartContractStateResponse.encode({
-        data: this.querySmart(address, queryData, height),
-      }).finish();
-    },
-    "/cosmwasm.wasm.v1.Query/RawContractState": (request: Uint8Array): Uint8Array => {
-      const { address, queryData } = QueryRawContractStateRequest.decode(request);
-      const data = this.contract(address).store.get(queryData) ?? new Uint8Array();
-      return QueryRawContractStateResponse.encode({ data }).finish();
-    },
-    "/cosmwasm.wasm.v1.Query/ContractInfo": (request: Uint8Array): Uint8Array => {
-      const { address } = QueryContractInfoRequest.decode(request);
-      const e = this.contract(address);
-      return QueryContractInfoResponse.encode({
-        address: e.address,
-        contractInfo: {
-          codeId: e.codeId,
-          creator: e.creator,
-          admin: e.admin,
-          label: e.label,
-          created: { blockHeight: e.createdHeight, txIndex: 0n },
-          ibcPortId: "",
-          ibc2PortId: "",
-        },
-      }).finish();
-    },
-    "/cosmwasm.wasm.v1.Query/ContractsByCode": (request: Uint8Array): Uint8Array => {
-      const { codeId } = QueryContractsByCodeRequest.decode(request);
-      const contracts = [...this.meta.contracts.values()]
-        .filter((c) => c.codeId === codeId)
-        .map((c) => c.address);
-      return QueryContractsByCodeResponse.encode({
-        contracts,
-        pagination: { nextKey: new Uint8Array(), total: BigInt(contracts.length) },
-      }).finish();
-    },
-    "/cosmwasm.wasm.v1.Query/ContractHistory": (request: Uint8Array): Uint8Array => {
-      const { address } = QueryContractHistoryRequest.decode(request);
-      const entries = this.contract(address).history.map((h) => ({
-        operation: h.operation,
-        codeId: h.codeId,
-        updated: { blockHeight: h.height, txIndex: 0n },
-        msg: h.msg,
-      }));
-      return QueryContractHistoryResponse.encode({
-        entries,
-        pagination: { nextKey: new Uint8Array(), total: BigInt(entries.length) },
-      }).finish();
-    },
-    "/cosmwasm.wasm.v1.Query/Code": (request: Uint8Array): Uint8Array => {
-      const code = this.code(QueryCodeRequest.decode(request).codeId);
-      return QueryCodeResponse.encode({
-        codeInfo: this.codeInfo(code),
-        data: code.prepared.original,
-      }).finish();
-    },
-    "/cosmwasm.wasm.v1.Query/Codes": (): Uint8Array => {
-      const codeInfos = [...this.meta.codes.values()].map((c) => this.codeInfo(c));
-      return QueryCodesResponse.encode({
-        codeInfos,
-        pagination: { nextKey: new Uint8Array(), total: BigInt(codeInfos.length) },
-      }).finish();
-    },
-    "/cosmwasm.wasm.v1.Query/CodeInfo": (request: Uint8Array): Uint8Array => {
-      const code = this.code(QueryCodeInfoRequest.decode(request).codeId);
-      return QueryCodeInfoResponse.encode({
-        codeId: code.id,
-        creator: code.creator,
-        checksum: code.prepared.checksum,
-        instantiatePermission: { permission: AccessType.ACCESS_TYPE_EVERYBODY, addresses: [] },
-      }).finish();
-    },
-  };
+  readonly queries = wasmQueries({
+    contract: (address) => this.contract(address),
+    code: (id) => this.code(id),
+    codes: () => [...this.meta.codes.values()],
+    contracts: () => [...this.meta.contracts.values()],
+    querySmart: (address, msg, height) => this.querySmart(address, msg, height),
+  });
 
   /** Stores a code without a tx (devnet genesis) or for MsgStoreCode. */
   storeCode(wasm: Uint8Array, creator: string): Code {
@@ -474,15 +309,6 @@ export class WasmModule implements Module {
     return this.contract(address).store.size;
   }
 
-  private codeInfo(c: Code) {
-    return {
-      codeId: c.id,
-      creator: c.creator,
-      dataHash: c.prepared.checksum,
-      instantiatePermission: { permission: AccessType.ACCESS_TYPE_EVERYBODY, addresses: [] },
-    };
-  }
-
   private env(ctx: BlockContext, contractAddress: string) {
     return {
       block: {
@@ -543,6 +369,16 @@ export class WasmModule implements Module {
     (ctx as MsgContext).dispatch("/cosmos.bank.v1beta1.MsgSend", send, from);
   }
 
+  private querierHost(): QuerierHost {
+    return {
+      chainQuery: this.options.chainQuery,
+      babylon: this.options.babylon,
+      contracts: this.meta.contracts,
+      codes: this.meta.codes,
+      querySmart: (address, msg, height) => this.querySmart(address, msg, height),
+    };
+  }
+
   /** Runs an entry point on a fresh instance; its writes are undone if it fails. */
   private call(
     entry: ContractEntry,
@@ -565,7 +401,7 @@ export class WasmModule implements Module {
       readonly,
       api: addressApi,
       gas,
-      query: (request) => answerQuery(request, this.querier(height)),
+      query: (request) => answerQuery(request, querierBackend(this.querierHost(), height)),
     };
     const checkpoint = this.journal.checkpoint();
     this.depth++;
@@ -594,64 +430,6 @@ export class WasmModule implements Module {
     } finally {
       this.depth--;
     }
-  }
-
-  private querier(height: bigint) {
-    return {
-      grpc: (path: string, data: Uint8Array) => this.options.chainQuery(path, data, height),
-      balance: (address: string, denom: string) => {
-        const reply = this.chainQueryOk(
-          "/cosmos.bank.v1beta1.Query/Balance",
-          QueryBalanceRequest.encode({ address, denom }).finish(),
-          height,
-        );
-        return BigInt(QueryBalanceResponse.decode(reply).balance?.amount ?? "0");
-      },
-      allBalances: (address: string) => {
-        const reply = this.chainQueryOk(
-          "/cosmos.bank.v1beta1.Query/AllBalances",
-          QueryAllBalancesRequest.encode({ address, resolveDenom: false }).finish(),
-          height,
-        );
-        return QueryAllBalancesResponse.decode(reply).balances.map((c) => ({
-          denom: c.denom,
-          amount: BigInt(c.amount),
-        }));
-      },
-      babylon: this.options.babylon,
-      smart: (contract: string, msg: Uint8Array) => {
-        if (!this.meta.contracts.has(contract))
-          throw new QuerierSystemError({ no_such_contract: { addr: contract } });
-        return this.querySmart(contract, msg, height);
-      },
-      raw: (contract: string, key: Uint8Array) => {
-        const entry = this.meta.contracts.get(contract);
-        if (!entry) throw new QuerierSystemError({ no_such_contract: { addr: contract } });
-        return entry.store.get(key);
-      },
-      contractInfo: (contract: string): JsonValue => {
-        const c = this.meta.contracts.get(contract);
-        if (!c) throw new QuerierSystemError({ no_such_contract: { addr: contract } });
-        return {
-          code_id: c.codeId,
-          creator: c.creator,
-          admin: c.admin === "" ? null : c.admin,
-          pinned: false,
-          ibc_port: null,
-        };
-      },
-      codeInfo: (codeId: bigint): JsonValue => {
-        const c = this.meta.codes.get(codeId);
-        if (!c) throw new QuerierSystemError({ no_such_code: { code_id: codeId } });
-        return { code_id: c.id, creator: c.creator, checksum: toHex(c.prepared.checksum) };
-      },
-    };
-  }
-
-  private chainQueryOk(path: string, data: Uint8Array, height: bigint): Uint8Array {
-    const r = this.options.chainQuery(path, data, height);
-    if (r.code !== 0) throw new AbciError(r.codespace, r.code, "");
-    return r.value;
   }
 
   /**
@@ -727,7 +505,7 @@ export class WasmModule implements Module {
     const mark = msgCtx.eventMark();
     let outcome: { ok: Uint8Array } | { error: string };
     try {
-      outcome = { ok: this.dispatchMessage(entry.address, sub.msg, msgCtx) };
+      outcome = { ok: dispatchContractMessage(entry.address, sub.msg, msgCtx) };
     } catch (e) {
       if (!catches) throw e;
       this.journal.rollbackTo(checkpoint);
@@ -767,99 +545,6 @@ export class WasmModule implements Module {
     return data.length > 0 ? data : undefined;
   }
 
-  /** A CosmosMsg from a contract, dispatched as the SDK message wasmd's handler would build. */
-  private dispatchMessage(sender: string, msg: Record<string, JsonValue>, ctx: MsgContext): Uint8Array {
-    const [kind, body] = Object.entries(msg)[0] ?? [];
-    const [variant, raw] = Object.entries((body ?? {}) as Record<string, JsonValue>)[0] ?? [];
-    const args = (raw ?? {}) as Record<string, JsonValue>;
-    const binary = (v: JsonValue | undefined) => Uint8Array.from(Buffer.from(String(v ?? ""), "base64"));
-    const coins = (v: JsonValue | undefined) =>
-      ((v ?? []) as { denom: string; amount: string }[]).map((c) => ({
-        denom: c.denom,
-        amount: String(c.amount),
-      }));
-    switch (kind) {
-      case "bank":
-        if (variant === "send") {
-          const send = MsgSend.encode({
-            fromAddress: sender,
-            toAddress: String(args.to_address),
-            amount: coins(args.amount),
-          }).finish();
-          return ctx.dispatch("/cosmos.bank.v1beta1.MsgSend", send, sender);
-        }
-        break;
-      case "wasm": {
-        const dispatch = (typeUrl: string, value: Uint8Array) => ctx.dispatch(typeUrl, value, sender);
-        if (variant === "execute") {
-          return dispatch(
-            "/cosmwasm.wasm.v1.MsgExecuteContract",
-            MsgExecuteContract.encode({
-              sender,
-              contract: String(args.contract_addr),
-              msg: binary(args.msg),
-              funds: coins(args.funds),
-            }).finish(),
-          );
-        }
-        if (variant === "instantiate") {
-          return dispatch(
-            "/cosmwasm.wasm.v1.MsgInstantiateContract",
-            MsgInstantiateContract.encode({
-              sender,
-              admin: args.admin ? String(args.admin) : "",
-              codeId: BigInt(args.code_id as number),
-              label: String(args.label),
-              msg: binary(args.msg),
-              funds: coins(args.funds),
-            }).finish(),
-          );
-        }
-        if (variant === "migrate") {
-          return dispatch(
-            "/cosmwasm.wasm.v1.MsgMigrateContract",
-            MsgMigrateContract.encode({
-              sender,
-              contract: String(args.contract_addr),
-              codeId: BigInt(args.new_code_id as number),
-              msg: binary(args.msg),
-            }).finish(),
-          );
-        }
-        if (variant === "update_admin") {
-          return dispatch(
-            "/cosmwasm.wasm.v1.MsgUpdateAdmin",
-            MsgUpdateAdmin.encode({
-              sender,
-              contract: String(args.contract_addr),
-              newAdmin: String(args.admin),
-            }).finish(),
-          );
-        }
-        if (variant === "clear_admin") {
-          return dispatch(
-            "/cosmwasm.wasm.v1.MsgClearAdmin",
-            MsgClearAdmin.encode({ sender, contract: String(args.contract_addr) }).finish(),
-          );
-        }
-        break;
-      }
-      case "custom": {
-        const [name, inner] = Object.entries((body ?? {}) as Record<string, JsonValue>)[0] ?? [];
-        const typeUrl = name === undefined ? undefined : CUSTOM_MESSAGE_TYPES[name];
-        if (!typeUrl) throw new AbciError("wasm", 10, `unsupported custom message ${name}: invalid`);
-        // Babylon's wasm binding decodes the contract's JSON; the devnet hands that JSON over unchanged.
-        return ctx.dispatch(typeUrl, utf8(stringifyJson(inner ?? null)), sender);
-      }
-      case "any":
-      case "stargate": {
-        const b = body as Record<string, JsonValue>;
-        return ctx.dispatch(String(b.type_url), binary(b.value), sender);
-      }
-    }
-    throw new AbciError("wasm", 10, `unsupported message ${kind}${variant ? `.${variant}` : ""}: invalid`);
-  }
-
   /**
    * Cheap snapshot: the small metadata is copied (contract entries too: migrate and admin changes edit
    * them); contract storage is covered by the write journal, so restore() is only valid for the most
@@ -885,83 +570,11 @@ export class WasmModule implements Module {
   }
 
   exportState(): unknown {
-    return {
-      nextCodeId: this.meta.nextCodeId.toString(),
-      nextInstanceId: this.meta.nextInstanceId.toString(),
-      codes: [...this.meta.codes.values()].map((c) => ({
-        id: c.id.toString(),
-        creator: c.creator,
-        wasm: toBase64(c.prepared.original),
-      })),
-      contracts: [...this.meta.contracts.values()].map((c) => ({
-        address: c.address,
-        codeId: c.codeId.toString(),
-        creator: c.creator,
-        admin: c.admin,
-        label: c.label,
-        createdHeight: c.createdHeight.toString(),
-        history: c.history.map((h) => ({
-          operation: h.operation,
-          codeId: h.codeId.toString(),
-          height: h.height.toString(),
-          msg: toBase64(h.msg),
-        })),
-        storage: c.store.entries(),
-      })),
-    };
+    return exportWasmState(this.meta);
   }
 
   importState(state: unknown): void {
-    const s = state as {
-      nextCodeId: string;
-      nextInstanceId: string;
-      codes: { id: string; creator: string; wasm: string }[];
-      contracts: {
-        address: string;
-        codeId: string;
-        creator: string;
-        admin: string;
-        label: string;
-        createdHeight: string;
-        history: { operation: number; codeId: string; height: string; msg: string }[];
-        storage: [string, string][];
-      }[];
-    };
     this.journal.clear();
-    const codes = new Map<bigint, Code>();
-    for (const c of s.codes) {
-      const original = Uint8Array.from(Buffer.from(c.wasm, "base64"));
-      codes.set(BigInt(c.id), {
-        id: BigInt(c.id),
-        creator: c.creator,
-        prepared: { ...compileCode(original), original, checksum: sha256(original) },
-      });
-    }
-    const contracts = new Map<string, ContractEntry>();
-    for (const c of s.contracts) {
-      const store = new ContractStore(this.journal);
-      for (const [k, v] of c.storage) store.restoreRaw(k, Uint8Array.from(Buffer.from(v, "hex")));
-      contracts.set(c.address, {
-        address: c.address,
-        codeId: BigInt(c.codeId),
-        creator: c.creator,
-        admin: c.admin,
-        label: c.label,
-        createdHeight: BigInt(c.createdHeight),
-        store,
-        history: c.history.map((h) => ({
-          operation: h.operation,
-          codeId: BigInt(h.codeId),
-          height: BigInt(h.height),
-          msg: Uint8Array.from(Buffer.from(h.msg, "base64")),
-        })),
-      });
-    }
-    this.meta = {
-      nextCodeId: BigInt(s.nextCodeId),
-      nextInstanceId: BigInt(s.nextInstanceId),
-      codes,
-      contracts,
-    };
+    this.meta = importWasmState(state, this.journal);
   }
 }
