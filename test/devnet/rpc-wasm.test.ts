@@ -1,6 +1,6 @@
 // The real compiled finality contract hosted by the devnet's x/wasm, driven by UNMODIFIED CosmJS
 // (SigningCosmWasmClient): upload, instantiate, execute with auto gas, sub-messages, restart.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SigningCosmWasmClient } from "@cosmjs/cosmwasm";
@@ -331,6 +331,13 @@ describe("finality contract as a wasm contract through CosmJS", () => {
   it("keeps contract state across a restart", async () => {
     await rpc.close();
     chain.stop();
+    // The code's bytes are saved once, by checksum, beside the state; the state only names them.
+    const code = finalityContractCode();
+    const checksum = toHex(sha256(code));
+    expect(readFileSync(join(stateDir, "wasm-codes", `${checksum}.wasm`))).toEqual(Buffer.from(code));
+    const state = readFileSync(join(stateDir, "state.json"), "utf8");
+    expect(state).toContain(checksum);
+    expect(state.length).toBeLessThan(code.length / 10);
     chain = createChain({
       chainId: CHAIN_ID,
       blockIntervalMs: 100,

@@ -130,7 +130,10 @@ export class Chain {
       }
     }
     this.queryRoutes.set("/cosmos.tx.v1beta1.Service/Simulate", (request) => this.simulate(request));
-    if (options.stateDir) this.store = new ChainStore(options.stateDir);
+    if (options.stateDir) {
+      this.store = new ChainStore(options.stateDir);
+      for (const m of this.modules) m.useStateDir?.(options.stateDir);
+    }
     const loaded = this.store?.load();
     if (loaded) {
       if (loaded.state.chainId !== this.chainId) {

@@ -103,6 +103,11 @@ export interface Module {
   /** Persistence of the whole module state (JSON-serialisable, bigint as strings). */
   exportState(): unknown;
   importState(state: unknown): void;
+  /**
+   * The chain's state directory, given before any state is loaded, for what is too big to rewrite with
+   * every block's state and never changes (x/wasm's code bytes).
+   */
+  useStateDir?(dir: string): void;
 }
 
 /** A coin amount; `amount` is a non-negative integer. */

@@ -1,6 +1,8 @@
 // What x/wasm keeps: codes by id, contracts with their storage and history, and how that state is saved and
 // loaded with the rest of the devnet's chain state.
-import { toBase64 } from "@cosmjs/encoding";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { toBase64, toHex } from "@cosmjs/encoding";
 import type { ContractCodeHistoryOperationType } from "cosmjs-types/cosmwasm/wasm/v1/types";
 import { sha256 } from "../../core/crypto/sha256.ts";
 import { compileCode, type PreparedCode } from "./wasm-code.ts";
@@ -37,6 +39,42 @@ export interface Meta {
   contracts: Map<string, ContractEntry>;
 }
 
+/**
+ * Code bytes by checksum (hex). Codes never change, so saved state names them by checksum and their bytes
+ * are written once, not with every block's state.
+ */
+export interface CodeBlobs {
+  put(checksumHex: string, bytes: Uint8Array): void;
+  get(checksumHex: string): Uint8Array | undefined;
+}
+
+/** For a chain that is never saved (tests, the contract sandbox). */
+export class MemoryCodeBlobs implements CodeBlobs {
+  private readonly blobs = new Map<string, Uint8Array>();
+  put(checksumHex: string, bytes: Uint8Array): void {
+    this.blobs.set(checksumHex, bytes);
+  }
+  get(checksumHex: string): Uint8Array | undefined {
+    return this.blobs.get(checksumHex);
+  }
+}
+
+/** One `<checksum>.wasm` file per code in `dir`, written atomically the first time the code is stored. */
+export class DirCodeBlobs implements CodeBlobs {
+  constructor(private readonly dir: string) {}
+  put(checksumHex: string, bytes: Uint8Array): void {
+    const file = join(this.dir, `${checksumHex}.wasm`);
+    if (existsSync(file)) return;
+    mkdirSync(this.dir, { recursive: true });
+    writeFileSync(`${file}.tmp`, bytes);
+    renameSync(`${file}.tmp`, file);
+  }
+  get(checksumHex: string): Uint8Array | undefined {
+    const file = join(this.dir, `${checksumHex}.wasm`);
+    return existsSync(file) ? new Uint8Array(readFileSync(file)) : undefined;
+  }
+}
+
 export function exportWasmState(meta: Meta): unknown {
   return {
     nextCodeId: meta.nextCodeId.toString(),
@@ -44,7 +82,7 @@ export function exportWasmState(meta: Meta): unknown {
     codes: [...meta.codes.values()].map((c) => ({
       id: c.id.toString(),
       creator: c.creator,
-      wasm: toBase64(c.prepared.original),
+      checksum: toHex(c.prepared.checksum),
     })),
     contracts: [...meta.contracts.values()].map((c) => ({
       address: c.address,
@@ -64,11 +102,11 @@ export function exportWasmState(meta: Meta): unknown {
   };
 }
 
-export function importWasmState(state: unknown, journal: StorageJournal): Meta {
+export function importWasmState(state: unknown, journal: StorageJournal, blobs: CodeBlobs): Meta {
   const s = state as {
     nextCodeId: string;
     nextInstanceId: string;
-    codes: { id: string; creator: string; wasm: string }[];
+    codes: { id: string; creator: string; checksum: string }[];
     contracts: {
       address: string;
       codeId: string;
@@ -82,7 +120,8 @@ export function importWasmState(state: unknown, journal: StorageJournal): Meta {
   };
   const codes = new Map<bigint, Code>();
   for (const c of s.codes) {
-    const original = Uint8Array.from(Buffer.from(c.wasm, "base64"));
+    const original = blobs.get(c.checksum);
+    if (!original) throw new Error(`wasm state: no bytes stored for code ${c.id} (checksum ${c.checksum})`);
     codes.set(BigInt(c.id), {
       id: BigInt(c.id),
       creator: c.creator,

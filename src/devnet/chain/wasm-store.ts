@@ -82,6 +82,8 @@ export class ContractStore {
   private readonly values = new Map<string, Uint8Array>();
   /** Sorted hex keys of `values`. */
   private readonly keys: string[] = [];
+  /** entries() as last computed, until the next write (state is saved far more often than it changes). */
+  private exported: [string, string][] | undefined;
 
   constructor(private readonly journal: StorageJournal) {}
 
@@ -114,6 +116,7 @@ export class ContractStore {
   /** Writes without journaling (undo and state import). */
   restoreRaw(key: string, value: Uint8Array | undefined): void {
     const had = this.values.has(key);
+    this.exported = undefined;
     if (value === undefined) {
       if (!had) return;
       this.values.delete(key);
@@ -156,6 +159,7 @@ export class ContractStore {
 
   /** All entries in key order, as hex (persistence). */
   entries(): [string, string][] {
-    return this.keys.map((k) => [k, toHex(this.values.get(k)!)]);
+    this.exported ??= this.keys.map((k) => [k, toHex(this.values.get(k)!)]);
+    return this.exported;
   }
 }

@@ -4,6 +4,7 @@
 // sub-messages (bank, wasm, Babylon's custom `msg_equivocation_evidence`, any) with replies. Contract
 // storage lives in byte-ordered stores whose writes are journaled, so a failed call, a failed sub-message
 // (reply_on error) or a failed tx leaves no trace.
+import { join } from "node:path";
 import { toBase64, toHex } from "@cosmjs/encoding";
 import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import {
@@ -30,7 +31,16 @@ import { dispatchContractMessage } from "./wasm-dispatch.ts";
 import { wasmQueries } from "./wasm-grpc.ts";
 import { answerQuery, type BabylonQueries, type ChainQueryResult } from "./wasm-querier.ts";
 import { type QuerierHost, querierBackend } from "./wasm-querier-backend.ts";
-import { type Code, type ContractEntry, exportWasmState, importWasmState, type Meta } from "./wasm-state.ts";
+import {
+  type Code,
+  type CodeBlobs,
+  type ContractEntry,
+  DirCodeBlobs,
+  exportWasmState,
+  importWasmState,
+  MemoryCodeBlobs,
+  type Meta,
+} from "./wasm-state.ts";
 import { ContractStore, StorageJournal } from "./wasm-store.ts";
 import {
   callEntry,
@@ -90,6 +100,8 @@ export class WasmModule implements Module {
   private readonly journal = new StorageJournal();
   private depth = 0;
   private readonly deadlineMs: number;
+  /** Where code bytes are kept by checksum: in memory unless the chain has a state directory. */
+  private codeBlobs: CodeBlobs = new MemoryCodeBlobs();
   /** Gas of the contract calls made in the current tx (charged through MsgContext as it accrues). */
   private lastBlock: CallEnv = { height: 0n, timeNs: 0n, chainId: "" };
 
@@ -103,6 +115,13 @@ export class WasmModule implements Module {
 
   constructor(private readonly options: WasmModuleOptions) {
     this.deadlineMs = options.callDeadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
+  }
+
+  /** Code bytes go to `<dir>/wasm-codes/<checksum>.wasm`, once each; saved state names codes by checksum. */
+  useStateDir(dir: string): void {
+    const blobs = new DirCodeBlobs(join(dir, "wasm-codes"));
+    for (const c of this.meta.codes.values()) blobs.put(toHex(c.prepared.checksum), c.prepared.original);
+    this.codeBlobs = blobs;
   }
 
   beginBlock(ctx: BlockContext): void {
@@ -216,6 +235,7 @@ export class WasmModule implements Module {
   /** Stores a code without a tx (devnet genesis) or for MsgStoreCode. */
   storeCode(wasm: Uint8Array, creator: string): Code {
     const code = { id: this.meta.nextCodeId, creator, prepared: prepareCode(wasm) };
+    this.codeBlobs.put(toHex(code.prepared.checksum), code.prepared.original);
     this.meta.nextCodeId++;
     this.meta.codes.set(code.id, code);
     return code;
@@ -575,6 +595,6 @@ export class WasmModule implements Module {
 
   importState(state: unknown): void {
     this.journal.clear();
-    this.meta = importWasmState(state, this.journal);
+    this.meta = importWasmState(state, this.journal, this.codeBlobs);
   }
 }
