@@ -2,7 +2,7 @@
 // execute is all-or-nothing like a tx (its storage writes and those of its sub-messages are undone when it
 // fails); Babylon is reduced to what the finality contract asks of it (a provider lookup over gRPC, the
 // current and last finalized epoch). For contract tests, the provider's in-process harness and benches.
-import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
+import { MsgExecuteContract, MsgMigrateContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import { type JsonValue, parseJson } from "../../contracts/finality/json.ts";
 import { QueryFinalityProviderRequest, QueryFinalityProviderResponse } from "../chains/babylon/btcstaking.ts";
 import { btcstakingError } from "./babylon/staking.ts";
@@ -158,6 +158,17 @@ export class ContractSandbox {
       }
       return data;
     });
+  }
+
+  /** Migrates `contract` to stored code `codeId` as `sender` (its admin). */
+  migrate(contract: string, sender: string, codeId: bigint, msg: unknown): ExecuteOutcome {
+    const bytes = encoder.encode(JSON.stringify(msg));
+    return this.inTx(sender, (ctx) =>
+      this.wasm.messages["/cosmwasm.wasm.v1.MsgMigrateContract"](
+        MsgMigrateContract.encode({ sender, contract, codeId, msg: bytes }).finish(),
+        ctx,
+      ),
+    );
   }
 
   /** A smart query; the reply parsed losslessly (u64 above 2^53 stay exact). */

@@ -142,6 +142,54 @@ describe("the host running a contract of our own", () => {
     expect(sandbox.execute(contract, SENDER, { write: {} }).gasUsed).toBeGreaterThan(0n);
   });
 
+  it("hands migrate the replaced code's cw_migrate_version as MigrateInfo.old_migrate_version", async () => {
+    // The new code stores the MigrateInfo it is given under "k"; the old one carries a migrate version.
+    const next = await probeContract((w) =>
+      w.replace(
+        '(func (export "query")',
+        '(func (export "migrate") (param i32 i32) (param $info i32) (result i32) (call $db_write (i32.const 52) (local.get $info)) (i32.const 16))\n  (func (export "query")',
+      ),
+    );
+    const section = (name: string, text: string) => {
+      const payload = [name.length, ...new TextEncoder().encode(name), ...new TextEncoder().encode(text)];
+      return Uint8Array.from([0, payload.length, ...payload]);
+    };
+    const old = Uint8Array.from([...wasm, ...section("cw_migrate_version", "3")]);
+    const s = new ContractSandbox({ callDeadlineMs: 1_000 });
+    const addr = s.deploy(old, {}, SENDER).address;
+    const { id: plain } = s.wasm.storeCode(wasm, SENDER);
+    const { id: migrating } = s.wasm.storeCode(next, SENDER);
+    const info = () =>
+      JSON.parse(
+        new TextDecoder().decode(
+          QueryRawContractStateResponse.decode(
+            s.wasm.queries["/cosmwasm.wasm.v1.Query/RawContractState"](
+              QueryRawContractStateRequest.encode({
+                address: addr,
+                queryData: new TextEncoder().encode("k"),
+              }).finish(),
+            ),
+          ).data,
+        ),
+      );
+    s.migrate(addr, SENDER, migrating, {});
+    expect(info()).toEqual({ sender: SENDER, old_migrate_version: 3 });
+    // From a code without the section: null.
+    expect(() => s.migrate(addr, SENDER, plain, {})).toThrow(/Missing export migrate/);
+    const s2 = new ContractSandbox({ callDeadlineMs: 1_000 });
+    const addr2 = s2.deploy(wasm, {}, SENDER).address;
+    s2.migrate(addr2, SENDER, s2.wasm.storeCode(next, SENDER).id, {});
+    const raw2 = QueryRawContractStateResponse.decode(
+      s2.wasm.queries["/cosmwasm.wasm.v1.Query/RawContractState"](
+        QueryRawContractStateRequest.encode({
+          address: addr2,
+          queryData: new TextEncoder().encode("k"),
+        }).finish(),
+      ),
+    ).data;
+    expect(JSON.parse(new TextDecoder().decode(raw2))).toEqual({ sender: SENDER, old_migrate_version: null });
+  });
+
   it("refuses code needing a capability the devnet lacks, or that is not CosmWasm", async () => {
     const fresh = new ContractSandbox();
     const needsIbc = await probeContract((wat) => wat.replace('"requires_iterator"', '"requires_ibc2"'));

@@ -52,6 +52,8 @@ export interface PreparedCode {
   original: Uint8Array;
   module: WebAssembly.Module;
   entryPoints: ReadonlySet<string>;
+  /** The `cw_migrate_version` custom section (cosmwasm 2.2's `#[migrate_version]`), when the code has one. */
+  migrateVersion: bigint | undefined;
 }
 
 function createFailed(reason: string): AbciError {
@@ -213,5 +215,13 @@ export function compileCode(original: Uint8Array): Omit<PreparedCode, "checksum"
       exports.some((e) => e.name === n && e.kind === "function"),
     ),
   );
-  return { module, entryPoints };
+  return { module, entryPoints, migrateVersion: migrateVersionOf(module) };
+}
+
+/** As cosmwasm-vm reads it: the section's text as a u64, ignored when it is not one. */
+function migrateVersionOf(module: WebAssembly.Module): bigint | undefined {
+  const [section] = WebAssembly.Module.customSections(module, "cw_migrate_version");
+  if (!section) return undefined;
+  const text = new TextDecoder().decode(section);
+  return /^\d{1,20}$/.test(text) && BigInt(text) < 2n ** 64n ? BigInt(text) : undefined;
 }

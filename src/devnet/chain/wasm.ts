@@ -28,6 +28,7 @@ import { AbciError, type BlockContext, type Coin, type Module, type MsgContext }
 import { addressApi, classicContractAddress } from "./wasm-address.ts";
 import { prepareCode } from "./wasm-code.ts";
 import { dispatchContractMessage } from "./wasm-dispatch.ts";
+import { attr, emitResponseEvents } from "./wasm-events.ts";
 import { wasmQueries } from "./wasm-grpc.ts";
 import { answerQuery, type BabylonQueries, type ChainQueryResult } from "./wasm-querier.ts";
 import { type QuerierHost, querierBackend } from "./wasm-querier-backend.ts";
@@ -65,10 +66,6 @@ export interface WasmModuleOptions {
 }
 
 /** wasmd `BuildContractAddressClassic`: address.Module("wasm", codeID ‖ instanceID) — 32 bytes. */
-function attr(key: string, value: string) {
-  return { key, value, index: true };
-}
-
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 interface CallEnv {
@@ -102,7 +99,6 @@ export class WasmModule implements Module {
   private readonly deadlineMs: number;
   /** Where code bytes are kept by checksum: in memory unless the chain has a state directory. */
   private codeBlobs: CodeBlobs = new MemoryCodeBlobs();
-  /** Gas of the contract calls made in the current tx (charged through MsgContext as it accrues). */
   private lastBlock: CallEnv = { height: 0n, timeNs: 0n, chainId: "" };
 
   /** Flat costs per message on top of what the VM measures (compiling, the message itself). */
@@ -184,12 +180,17 @@ export class WasmModule implements Module {
         throw new AbciError("wasm", 11, "Missing export migrate: migrate wasm contract failed");
       }
       const previous = entry.codeId;
+      const oldVersion = this.code(previous).prepared.migrateVersion; // MigrateInfo's, CosmWasm 2.2
       entry.codeId = msg.codeId;
       try {
         const data = this.run(
           entry,
           "migrate",
-          [this.env(ctx, entry.address), msg.msg, { sender: msg.sender, old_migrate_version: null }],
+          [
+            this.env(ctx, entry.address),
+            msg.msg,
+            utf8(stringifyJson({ sender: msg.sender, old_migrate_version: oldVersion ?? null })),
+          ],
           ctx,
           "migrate",
         );
@@ -476,7 +477,7 @@ export class WasmModule implements Module {
       throw new AbciError("wasm", codes[what] ?? 5, `${result.error}: ${what} wasm contract failed`);
     }
     const response = result.ok as unknown as Response;
-    this.emitResponse(entry.address, response, ctx);
+    emitResponseEvents(entry.address, response, ctx);
     let data: Uint8Array = response.data
       ? Uint8Array.from(Buffer.from(response.data, "base64"))
       : new Uint8Array();
@@ -485,35 +486,6 @@ export class WasmModule implements Module {
       if (replyData !== undefined) data = replyData;
     }
     return data;
-  }
-
-  private emitResponse(address: string, response: Response, ctx: BlockContext): void {
-    const checked = (attributes: { key: string; value: string }[]) =>
-      attributes.map((a) => {
-        if (a.key.trim() === "")
-          throw new AbciError("wasm", 30, "Event attribute key must not be empty: invalid event");
-        if (a.key.startsWith("_"))
-          throw new AbciError(
-            "wasm",
-            30,
-            `Event attribute key ${a.key} starts with reserved prefix _: invalid event`,
-          );
-        return attr(a.key, a.value);
-      });
-    if (response.attributes.length > 0) {
-      ctx.emit({
-        type: "wasm",
-        attributes: [attr("_contract_address", address), ...checked(response.attributes)],
-      });
-    }
-    for (const event of response.events) {
-      if (event.type.trim().length < 2)
-        throw new AbciError("wasm", 30, "Event type too short: invalid event");
-      ctx.emit({
-        type: `wasm-${event.type}`,
-        attributes: [attr("_contract_address", address), ...checked(event.attributes)],
-      });
-    }
   }
 
   /** Runs one response message as wasmd's message handler does; returns reply data if a reply set it. */
