@@ -88,7 +88,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   const onExit = (e: UnexpectedExit) => {
     unexpectedExits.push(e);
     say(
-      `unexpected exit of ${e.name} (code ${e.code}, signal ${e.signal}); restarting: ${e.stderr.trim().split("\n").slice(-2).join(" | ").slice(0, 300)}`,
+      `unexpected exit of ${e.name} (code ${e.code}, signal ${e.signal}); restarting: ${e.stderr.trim().split("\n").slice(-6).join(" | ").slice(0, 800)}`,
     );
   };
   const tag = `${Date.now().toString(36)}_${process.pid}`;
