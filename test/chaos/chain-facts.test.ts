@@ -28,7 +28,11 @@ afterAll(async () => {
 
 describe("the checker's Babylon facts", () => {
   it("learns a BSN provider's slashing from Babylon's state, though no event reports it", async () => {
-    const facts = new BabylonFacts(devnet.info.babylon.rpcUrl, devnet.info.contractAddress, devnet.info.bsnId);
+    const facts = new BabylonFacts(
+      devnet.info.babylon.rpcUrl,
+      devnet.info.contractAddress,
+      devnet.info.bsnId,
+    );
     const slashed = pkOf("chaos facts: slashed");
     const honest = pkOf("chaos facts: honest");
     for (const pk of [slashed, honest]) await admin("/providers", { btcPkHex: pk, allowlist: false });
