@@ -67,6 +67,8 @@ export async function admin(url: string, path: string, body?: unknown): Promise<
 
 export class Injectors {
   private contractAdmin: { client: SigningCosmWasmClient; sender: string } | undefined;
+  /** Babylon heights of the unreadable events the operator decided to read past. */
+  private readonly skipped = new Set<string>();
 
   constructor(private readonly t: InjectionTarget) {}
 
@@ -183,7 +185,14 @@ export class Injectors {
           const deadline = Date.now() + 120_000;
           for (;;) {
             const stopped = await t.stoppedAt().catch(() => null);
-            if (stopped !== null) {
+            // Its own event: a gadget may still report an earlier one that a decision already passed.
+            const mine =
+              stopped !== null &&
+              (fault.babylonHeight === null
+                ? !this.skipped.has(stopped.babylonHeight)
+                : Number(stopped.babylonHeight) === fault.babylonHeight);
+            if (stopped !== null && mine) {
+              this.skipped.add(stopped.babylonHeight);
               fault.babylonHeight ??= Number(stopped.babylonHeight);
               fault.skipStartedAtMs = Date.now();
               await t.skipEvent(stopped);
