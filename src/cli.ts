@@ -12,6 +12,9 @@ commands:
   devnet           run the local devnet alone (--out devnet.json writes its endpoints)
   db migrate       apply pending database migrations
   provider …       the finality provider daemon (op-btc-finality provider --help)
+  babylon skip-event --height H --event TYPE
+                   read past the unreadable power-changing Babylon event ingestion stopped at
+                   (the operator's decision: the power it would change is not applied)
   chaos            a fault campaign on the devnet (--minutes M --seed S [--json FILE])
   config           print the effective configuration (secrets redacted)
   doctor           check the configuration against the database and the chains before a start
@@ -100,6 +103,25 @@ async function main(argv: string[]): Promise<void> {
           { applied: result.applied, alreadyApplied: result.alreadyApplied.length },
           "migrations up to date",
         );
+      } finally {
+        await db.close();
+      }
+      return;
+    }
+    case "babylon": {
+      if (sub !== "skip-event") fail(`unknown babylon command ${sub ?? "(none)"}; try: babylon skip-event`);
+      const { openDatabase } = await import("./db/database.ts");
+      const { skipUnreadableEvent, SkipEventRefused } = await import("./indexer/babylon/skip-event.ts");
+      const db = await openDatabase({
+        url: config.database.url || undefined,
+        dataDir: `${config.database.data_dir}/pglite`,
+        migrate: false,
+      });
+      try {
+        await skipUnreadableEvent(db.prisma, args.options, log);
+      } catch (error) {
+        if (error instanceof SkipEventRefused) fail(`babylon skip-event: ${error.message}`);
+        throw error;
       } finally {
         await db.close();
       }

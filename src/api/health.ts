@@ -4,6 +4,7 @@
 
 import type { PrismaClient } from "../db/generated/client.ts";
 import { CatchUpProgress } from "../indexer/runtime/progress.ts";
+import { readUnreadableEvent } from "../store/babylon-unreadable.ts";
 import { openIncidentCount } from "../store/blocks.ts";
 import { readCursor, readState } from "../store/state.ts";
 
@@ -78,11 +79,17 @@ export class ServiceHealth {
       }
     }
 
-    const [head, engine, incidents] = await Promise.all([
+    const [head, engine, incidents, unreadable] = await Promise.all([
       readState(prisma, "l2_head_height"),
       readCursor(prisma, "engine"),
       openIncidentCount(prisma),
+      readUnreadableEvent(prisma),
     ]);
+    if (unreadable !== undefined) {
+      reasons.push(
+        `unreadable Babylon event ${unreadable.eventType} at height ${unreadable.babylonHeight} can change voting power; evaluation stops there (${unreadable.error})`,
+      );
+    }
     let lagBlocks: bigint | null = null;
     if (head !== undefined) {
       lagBlocks = BigInt(head) - (engine?.height ?? 0n);

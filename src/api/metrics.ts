@@ -73,6 +73,17 @@ export class GadgetMetrics {
     help: "Safety incidents (reorgs below a BTC-finalized block, state disagreements) not yet resolved",
     registers: [this.registry],
   });
+  readonly babylonUnreadableEvent = new Gauge({
+    name: "finality_gadget_babylon_unreadable_event_height",
+    help: "Babylon height of an unreadable event that can change voting power, by event type: ingestion and evaluation stop there (absent when none)",
+    labelNames: ["event"] as const,
+    registers: [this.registry],
+  });
+  readonly babylonMalformedSkipped = new Gauge({
+    name: "finality_gadget_babylon_malformed_events_skipped",
+    help: "Malformed Babylon events skipped: ones that cannot change voting power, and ones an operator decided to skip",
+    registers: [this.registry],
+  });
   readonly stateDisagreementsTotal = new Counter({
     name: "finality_gadget_state_disagreements_total",
     help: "Times the reconciler found indexed state differing from Babylon's (the chain's value was taken)",

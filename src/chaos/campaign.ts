@@ -19,7 +19,7 @@ import { BabylonFacts } from "./chain-facts.ts";
 import { Checker, serialize, serializeTally } from "./checker.ts";
 import { FAULT_KINDS, type FaultKey } from "./fault-kinds.ts";
 import { type GadgetEndpoints, GadgetSurfaces } from "./gadget-surfaces.ts";
-import { Injectors } from "./injectors.ts";
+import { Injectors, type UnreadableEvent, type UnreadableFault } from "./injectors.ts";
 import { type CampaignReport, percentile } from "./report.ts";
 import { maxBigint } from "./rules.ts";
 import { buildSchedule, countByKind, type ScheduledFault } from "./schedule.ts";
@@ -28,6 +28,7 @@ import {
   gadgetProcess,
   type ManagedProcess,
   providerProcess,
+  runCli,
   type UnexpectedExit,
 } from "./supervisor.ts";
 
@@ -88,7 +89,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
   const onExit = (e: UnexpectedExit) => {
     unexpectedExits.push(e);
     say(
-      `unexpected exit of ${e.name} (code ${e.code}, signal ${e.signal}); restarting: ${e.stderr.trim().split("\n").slice(-2).join(" | ").slice(0, 300)}`,
+      `unexpected exit of ${e.name} (code ${e.code}, signal ${e.signal}); restarting: ${e.stderr.trim().split("\n").slice(-6).join(" | ").slice(0, 800)}`,
     );
   };
   const tag = `${Date.now().toString(36)}_${process.pid}`;
@@ -180,12 +181,20 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       );
 
     const slashedOnPurpose = new Set<string>();
+    const unreadable: UnreadableFault[] = [];
+    // The operator's decisions to read past unreadable events, taken again for the fresh backfill.
+    const decisions: UnreadableEvent[] = [];
+    const skipEvent = (db: string, e: UnreadableEvent) =>
+      runCli(["babylon", "skip-event", "--height", e.babylonHeight, "--event", e.eventType], {
+        DATABASE_URL: withDatabase(options.databaseUrl, db),
+      });
     let quietSince: number | null = null;
     const babylon = new BabylonFacts(info.babylon.rpcUrl, info.contractAddress, info.bsnId);
     const checker = new Checker({
       l2RpcUrl: info.l2!.rpcUrl,
       babylon,
       slashedOnPurpose: () => slashedOnPurpose,
+      unreadableEvents: () => unreadable,
       quietSince: () => quietSince,
       livenessBoundMs: settleMs,
       now,
@@ -236,6 +245,22 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
           return;
         }
         await terminateConnections(options.databaseUrl, mainDb);
+      },
+      unreadableInjected: (babylonHeight) => {
+        const fault = { babylonHeight, skipStartedAtMs: null };
+        unreadable.push(fault);
+        return fault;
+      },
+      stoppedAt: async () => {
+        for (const s of alive()) {
+          const e = await s.unreadableEvent().catch(() => null);
+          if (e !== null) return e;
+        }
+        return null;
+      },
+      skipEvent: async (e) => {
+        decisions.push(e);
+        await skipEvent(mainDb, e);
       },
       unfinalizedDepth: async () => {
         const head = await checker.l2.head();
@@ -347,9 +372,19 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     const target = checker.gadgetFinalized;
     const backfillDeadline = Date.now() + 180_000;
     let freshFinal = 0n;
+    const decided = new Set<string>();
     while (Date.now() < backfillDeadline) {
       freshFinal = await freshSurfaces.graphqlFinalizedHeight().catch(() => 0n);
       if (freshFinal >= target) break;
+      // The backfill stops at the same unreadable events: the operator takes the same decisions again.
+      const stopped = await freshSurfaces.unreadableEvent().catch(() => null);
+      const key = stopped && `${stopped.babylonHeight}:${stopped.eventType}`;
+      if (stopped !== null && !decided.has(key!)) {
+        if (decisions.some((d) => `${d.babylonHeight}:${d.eventType}` === key)) {
+          decided.add(key!);
+          await skipEvent(freshDb, stopped);
+        }
+      }
       await sleep(1_000);
     }
     const live = alive()[0];

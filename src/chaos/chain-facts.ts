@@ -129,7 +129,7 @@ export class BabylonFacts {
   readonly providers = new Map<string, ProviderFact>();
   readonly delegations = new Map<string, DelegationFact>();
   readonly equivocationSlashes: SlashEvidenceFact[] = [];
-  /** Status changes to SLASHED, by provider. */
+  /** Slashings by provider: the Babylon height of its status change, or of the state that first showed it. */
   readonly slashStatus = new Map<string, number>();
   private readonly allowlists = new Map<number, Set<string>>();
   private id = 0;
@@ -229,12 +229,14 @@ export class BabylonFacts {
     }
   }
 
-  async slashedBtcHeight(btcPkHex: string): Promise<number> {
+  /** A provider's slashing as Babylon's state has it: Babylon and BTC heights, 0 when not slashed. */
+  async slashing(btcPkHex: string): Promise<{ babylonHeight: number; btcHeight: number }> {
     const reply = decodeMessage(
       await this.abci("/babylon.btcstaking.v1.Query/FinalityProvider", encodeMessage([[1, btcPkHex]])),
     );
     const fp = repeatedMessages(reply, 1)[0];
-    return fp === undefined ? 0 : Number(uintField(fp, 7));
+    if (fp === undefined) return { babylonHeight: 0, btcHeight: 0 };
+    return { babylonHeight: Number(uintField(fp, 6)), btcHeight: Number(uintField(fp, 7)) };
   }
 
   async latestHeight(): Promise<number> {
@@ -260,9 +262,14 @@ export class BabylonFacts {
       ];
       for (const e of events) this.apply(h, e);
     }
+    // A BSN provider's slashing need not come with an event (Babylon v3 reports the status change only for
+    // its own providers), so every provider not known slashed is asked each time.
     for (const [pk, fp] of this.providers) {
-      if (this.slashStatus.has(pk) && fp.slashedBtcHeight === 0)
-        fp.slashedBtcHeight = await this.slashedBtcHeight(pk);
+      if (fp.slashedBtcHeight !== 0) continue;
+      const slashing = await this.slashing(pk);
+      if (slashing.babylonHeight === 0) continue;
+      fp.slashedBtcHeight = slashing.btcHeight;
+      if (!this.slashStatus.has(pk)) this.slashStatus.set(pk, slashing.babylonHeight);
     }
   }
 

@@ -5,6 +5,7 @@
 // and the checker's answer.
 import { type BabylonFacts, type L2BlockFact, L2Facts } from "./chain-facts.ts";
 import type { GadgetBlockVerdict, GadgetSurfaces } from "./gadget-surfaces.ts";
+import type { UnreadableFault } from "./injectors.ts";
 import {
   type BtcHeaderFact,
   babylonHeightAt,
@@ -73,6 +74,8 @@ export interface CheckerOptions {
   babylon: BabylonFacts;
   /** Providers the campaign slashed on purpose (not for their own behaviour). */
   slashedOnPurpose: () => ReadonlySet<string>;
+  /** Unreadable power-changing events put on Babylon, and whether the operator's decision has started. */
+  unreadableEvents: () => readonly UnreadableFault[];
   /** Faults off since this moment (ms since start), or null while faults run. */
   quietSince: () => number | null;
   /** How long a block the rules finalize may stay unfinalized once faults are off. */
@@ -355,6 +358,20 @@ export class Checker {
         message: `provider ${s.btcPkHex} was slashed for equivocation at Babylon height ${s.babylonHeight}`,
         facts: s,
       });
+    }
+    // Nothing finalized across an unreadable event that can change power, until the operator decides: the
+    // finalized head's timestamp stays before the event's Babylon block. (Read after this round's verdicts, so
+    // a decision not started now had not started when they were read.)
+    const top = this.l2.blocks.get(this.gadgetFinalized);
+    for (const u of this.options.unreadableEvents()) {
+      if (u.babylonHeight === null || u.skipStartedAtMs !== null || top === undefined) continue;
+      const block = babylon.blocks.find((b) => b.height === u.babylonHeight);
+      if (block !== undefined && top.timestamp >= block.time)
+        this.violate({
+          invariant: "6_no_equivocation",
+          message: `block ${top.height} (time ${top.timestamp}) is BTC-finalized across the unreadable power-changing event at Babylon height ${u.babylonHeight} (time ${block.time})`,
+          block: { height: String(top.height), hash: top.hash },
+        });
     }
     const onPurpose = this.options.slashedOnPurpose();
     for (const [pk, at] of babylon.slashStatus) {

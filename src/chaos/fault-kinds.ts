@@ -122,9 +122,8 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   {
     key: "malformed_event",
     weight: 1,
-    unavailable:
-      "needs a devnet admin route that emits an unreadable event and the ingester's fail-safe (issues 15 and 16)",
-    params: (rng) => ({ variant: rng.int(0, 2), durationMs: 1_000 }),
+    // How long the gadget stays stopped at the event before the operator's decision to read past it.
+    params: (rng) => ({ durationMs: rng.int(3_000, 10_000) }),
   },
 ];
 

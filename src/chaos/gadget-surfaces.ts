@@ -99,6 +99,14 @@ export class GadgetSurfaces {
     return BigInt(data.syncStatus.btcFinalizedHeight ?? 0);
   }
 
+  /** The unreadable power-changing Babylon event the gadget reports it is stopped at, as an operator reads it. */
+  async unreadableEvent(): Promise<{ babylonHeight: string; eventType: string } | null> {
+    const data = await this.graphql<{
+      syncStatus: { unreadableBabylonEvent: { babylonHeight: string; eventType: string } | null };
+    }>("{ syncStatus { unreadableBabylonEvent { babylonHeight eventType } } }", {});
+    return data.syncStatus.unreadableBabylonEvent;
+  }
+
   async restFinalizedHeight(): Promise<bigint> {
     const res = await fetch(`${this.endpoints.httpUrl}/v1/chainSyncStatus`, {
       signal: AbortSignal.timeout(10_000),

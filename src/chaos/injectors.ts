@@ -25,6 +25,24 @@ export interface InjectionTarget {
   postgresFault(): Promise<void>;
   /** The unfinalized L2 suffix: blocks above max(gadget's and recomputed finalized height). */
   unfinalizedDepth(): Promise<number>;
+  /** Records an unreadable event put on Babylon (its height, when the block was made at once). */
+  unreadableInjected(babylonHeight: number | null): UnreadableFault;
+  /** The unreadable event the live gadget reports it is stopped at, if any. */
+  stoppedAt(): Promise<UnreadableEvent | null>;
+  /** The operator's decision to read past it (`op-btc-finality babylon skip-event`). */
+  skipEvent(event: UnreadableEvent): Promise<void>;
+}
+
+export interface UnreadableEvent {
+  babylonHeight: string;
+  eventType: string;
+}
+
+/** An unreadable event the campaign put on Babylon; until the operator's decision starts, nothing may finalize
+ * across it (invariant 6). */
+export interface UnreadableFault {
+  babylonHeight: number | null;
+  skipStartedAtMs: number | null;
 }
 
 type Undo = () => Promise<void>;
@@ -49,6 +67,8 @@ export async function admin(url: string, path: string, body?: unknown): Promise<
 
 export class Injectors {
   private contractAdmin: { client: SigningCosmWasmClient; sender: string } | undefined;
+  /** Babylon heights of the unreadable events the operator decided to read past. */
+  private readonly skipped = new Set<string>();
 
   constructor(private readonly t: InjectionTarget) {}
 
@@ -158,7 +178,31 @@ export class Injectors {
         return async () => this.allowlist("add_to_allowlist", pk);
       },
       malformed_event: async () => {
-        throw new InjectionError("malformed_event has no injector yet (see fault-kinds.ts)");
+        const made = (await admin(t.adminUrl, "/babylon/malformed-event", {})) as { height: string } | null;
+        const fault = t.unreadableInjected(made === null ? null : Number(made.height));
+        return async () => {
+          // The operator reads which event the gadget stopped at, and decides to read past it.
+          const deadline = Date.now() + 120_000;
+          for (;;) {
+            const stopped = await t.stoppedAt().catch(() => null);
+            // Its own event: a gadget may still report an earlier one that a decision already passed.
+            const mine =
+              stopped !== null &&
+              (fault.babylonHeight === null
+                ? !this.skipped.has(stopped.babylonHeight)
+                : Number(stopped.babylonHeight) === fault.babylonHeight);
+            if (stopped !== null && mine) {
+              this.skipped.add(stopped.babylonHeight);
+              fault.babylonHeight ??= Number(stopped.babylonHeight);
+              fault.skipStartedAtMs = Date.now();
+              await t.skipEvent(stopped);
+              return;
+            }
+            if (Date.now() > deadline)
+              throw new InjectionError("no gadget reported the unreadable event within 120 s");
+            await sleep(1_000);
+          }
+        };
       },
     };
     return handlers[fault.kind]();

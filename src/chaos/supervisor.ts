@@ -1,10 +1,12 @@
 // The campaign's processes, each run the way an operator runs it (`op-btc-finality start`,
 // `op-btc-finality provider start`) so that a fault can SIGKILL it at any moment. A process that exits on
 // its own is restarted and counted: the service must not stop on a fault (DESIGN rule 10).
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 
+const execFileP = promisify(execFile);
 const BIN = fileURLToPath(new URL("../../bin/op-btc-finality.js", import.meta.url));
 
 export interface LogLine {
@@ -125,6 +127,11 @@ export class ManagedProcess {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/** Runs one short CLI command (an operator's) to its end; rejects with its stderr when it fails. */
+export async function runCli(args: string[], env: Record<string, string>): Promise<void> {
+  await execFileP(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 60_000 });
 }
 
 export async function freePort(): Promise<number> {

@@ -220,6 +220,33 @@ export async function startAdminServer(
       return inNextBlock((_height, emit) => providerSummary(staking.staking.jail(pk, false, emit), babylon));
     },
 
+    // A Babylon block with an event the gadget cannot read: an early unbonding whose BTC height is not a
+    // number (the fault campaign's `malformed_event`, and the ingester's fail-safe tests).
+    "POST /babylon/malformed-event": async (body) => {
+      const stakingTxHash = optString(body, "stakingTxHash") ?? "00".repeat(32);
+      let height = 0n;
+      const applied = staking.enqueue((ctx) => {
+        height = ctx.height;
+        ctx.emit({
+          type: "babylon.btcstaking.v1.EventBTCDelgationUnbondedEarly",
+          attributes: [
+            { key: "new_state", value: JSON.stringify("UNBONDED") },
+            { key: "staking_tx_hash", value: JSON.stringify(stakingTxHash) },
+            { key: "start_height", value: "12x" },
+          ],
+        });
+      });
+      if (chain.isPaused) {
+        applied.catch(() => {});
+        return new Reply(202, { queued: true });
+      }
+      await applied;
+      return {
+        height: String(height),
+        eventType: "babylon.btcstaking.v1.EventBTCDelgationUnbondedEarly",
+      };
+    },
+
     "POST /providers/slash": (body) => {
       const pk = knownProvider(body);
       if (staking.staking.provider(pk)!.slashedBabylonHeight > 0n)

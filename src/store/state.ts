@@ -9,6 +9,13 @@ export const STATE_KEYS = [
   "babylon_head_height",
   "babylon_head_at",
   "babylon_synced_time",
+  // the Babylon stage's fail-safe (babylon-unreadable.ts): the unreadable power-changing event it stopped at,
+  // an operator's decision to read past one, and how many power-neutral malformed events it skipped
+  "babylon_unreadable_height",
+  "babylon_unreadable_event",
+  "babylon_unreadable_error",
+  "babylon_skip_event",
+  "babylon_malformed_skipped",
   // the reconciler: the Babylon time its BTC headers are current at, the BTC tip, a first full pass done
   "btc_synced_time",
   "btc_tip_height",
@@ -104,4 +111,8 @@ export async function writeState(
     keys,
     values,
   );
+}
+
+export async function deleteStates(db: Tx, keys: readonly StateKey[]): Promise<void> {
+  await db.$executeRawUnsafe(`DELETE FROM gadget_state WHERE key = ANY($1::text[])`, [...keys]);
 }

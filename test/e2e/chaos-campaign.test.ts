@@ -23,6 +23,7 @@ function freshChecker(ctx: CampaignContext): Checker {
     l2RpcUrl: ctx.l2RpcUrl,
     babylon: ctx.babylon,
     slashedOnPurpose: () => new Set(ctx.providers.map((p) => p.btcPkHex)),
+    unreadableEvents: () => [],
     quietSince: () => null,
     livenessBoundMs: 60_000,
     now: ctx.now,

@@ -1,14 +1,22 @@
 // Scans every Babylon block from the stored cursor: `block_results` for events and `block` for the txs the
 // contract events point into. Ranges are read ahead in a worker thread (babylon-fetch/) while the previous
-// one is written, each range with its cursor in one transaction (DESIGN rule 10).
+// one is written, each range with its cursor in one transaction (DESIGN rule 10). An event it cannot read that
+// can change voting power stops it at that event's block (store/babylon-unreadable.ts).
 import { BabylonBlockReader } from "../../chains/babylon/block-reader.ts";
 import type { Logger } from "../../log.ts";
 import { commitBabylonBatch } from "../../store/babylon-batch.ts";
+import {
+  clearUnreadableEvent,
+  countSkippedMalformed,
+  isSkipDecided,
+  readUnreadableEvent,
+  recordUnreadableEvent,
+} from "../../store/babylon-unreadable.ts";
 import { readCursor, writeState } from "../../store/state.ts";
 import type { Store } from "../../store/store.ts";
 import type { StepResult } from "../runtime/loop.ts";
 import { BabylonFetcher } from "./fetch/fetcher.ts";
-import type { BabylonBlockRecords } from "./records.ts";
+import type { BabylonBlockRecords, MalformedEvent } from "./records.ts";
 
 export interface BabylonIngesterOptions {
   store: Store;
@@ -60,24 +68,66 @@ export class BabylonIngester {
     // The range fetched ahead during the previous step's write, when it starts where the cursor says.
     const ahead = this.ahead?.from === from ? this.ahead.records : undefined;
     this.ahead = undefined;
-    const records = await (ahead ?? this.fetch(from, head));
+    let records = await (ahead ?? this.fetch(from, head));
+    const blocking = await this.unreadable(records);
+    if (blocking !== undefined) {
+      // Fail safe: nothing at or after the unreadable event's block is committed, so ingestion and evaluation
+      // stop there. The blocks before it are committed as usual.
+      if (blocking.babylonHeight === from) return this.stopAt(blocking);
+      records = await this.fetcher.fetch(from, blocking.babylonHeight - 1n);
+    }
     const last = records.blocks[records.blocks.length - 1]!;
-    if (last.height < head) {
+    if (blocking === undefined && last.height < head) {
       // Fetch the next range while this one is written: backfill then runs at the pace of the slower of the two.
       const next = last.height + 1n;
       const fetching = this.fetch(next, head);
       fetching.catch(() => {}); // a failed read-ahead is simply not used
       this.ahead = { from: next, records: fetching };
     }
-    for (const bad of records.malformed) {
+    const skipped = records.malformed;
+    for (const bad of skipped) {
       this.o.log.warn(
         { babylonHeight: String(bad.babylonHeight), event: bad.eventType, err: bad.error },
-        "malformed event skipped",
+        bad.changesPower
+          ? "unreadable event skipped by the operator's decision"
+          : "malformed event skipped (it cannot change voting power)",
       );
     }
     await commitBabylonBatch(this.o.store, records, last);
+    await countSkippedMalformed(db, skipped.length);
+    const stopped = await readUnreadableEvent(db);
+    if (stopped !== undefined && last.height >= stopped.babylonHeight) {
+      await clearUnreadableEvent(db);
+      this.o.log.warn(
+        { babylonHeight: String(stopped.babylonHeight), event: stopped.eventType },
+        "ingestion is past the unreadable event; evaluation resumes",
+      );
+    }
     await this.o.onBatch?.(records, last.height, last.time);
     return "progress";
+  }
+
+  /** The first event of the records that can change voting power, cannot be read, and no operator skipped. */
+  private async unreadable(records: BabylonBlockRecords): Promise<MalformedEvent | undefined> {
+    for (const bad of records.malformed) {
+      if (!bad.changesPower) continue;
+      if (!(await isSkipDecided(this.o.store.db, bad.babylonHeight, bad.eventType))) return bad;
+    }
+    return undefined;
+  }
+
+  private async stopAt(bad: MalformedEvent): Promise<StepResult> {
+    const db = this.o.store.db;
+    const known = await readUnreadableEvent(db);
+    if (known?.babylonHeight !== bad.babylonHeight || known.eventType !== bad.eventType) {
+      await recordUnreadableEvent(db, bad);
+      this.o.log.error(
+        { babylonHeight: String(bad.babylonHeight), event: bad.eventType, err: bad.error },
+        "unreadable Babylon event that can change voting power: ingestion and evaluation stop at its block " +
+          "until a fixed gadget reads it or an operator skips it (op-btc-finality babylon skip-event)",
+      );
+    }
+    return "idle";
   }
 
   private fetch(from: bigint, head: bigint): Promise<BabylonBlockRecords> {

@@ -105,6 +105,24 @@ export interface AllowlistChange {
   removed: string[];
 }
 
+export interface MalformedEvent {
+  babylonHeight: bigint;
+  eventType: string;
+  error: string;
+  /** Whether skipping it could leave stake counted that no longer counts (or the reverse). */
+  changesPower: boolean;
+}
+
+/**
+ * Events whose loss cannot make a block finalized that the chain would not finalize: a lost vote only lowers
+ * the voted power, a lost randomness commit only loses votes. Every other event the ingester reads can.
+ */
+const POWER_NEUTRAL_EVENTS = new Set(["wasm-submit_finality_signature", "wasm-public_randomness_commit"]);
+
+export function canChangePower(eventType: string): boolean {
+  return !POWER_NEUTRAL_EVENTS.has(eventType);
+}
+
 export interface BabylonBlockRecords {
   /** Height and time of every block read: history kept by Babylon height is placed in time through them. */
   blocks: { height: bigint; time: Date }[];
@@ -118,8 +136,11 @@ export interface BabylonBlockRecords {
   allowlist: AllowlistChange[];
   /** The contract's config may have changed (update_config): re-read it. */
   contractConfigTouched: boolean;
-  /** Events that could not be decoded: logged and counted, never fatal. */
-  malformed: { babylonHeight: bigint; eventType: string; error: string }[];
+  /**
+   * Events that could not be decoded. One that can change voting power stops ingestion at its block (the
+   * ingester's fail-safe); the others (a vote, a randomness commit) are logged, counted and skipped.
+   */
+  malformed: MalformedEvent[];
 }
 
 export function emptyRecords(): BabylonBlockRecords {
@@ -413,6 +434,7 @@ export function recordsOfBlock(block: BabylonBlock, contractAddress: string): Ba
         babylonHeight: block.height,
         eventType: event.type,
         error: (error as Error).message,
+        changesPower: canChangePower(event.type),
       });
     }
   };

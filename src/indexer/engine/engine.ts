@@ -80,16 +80,17 @@ export class FinalityEngine {
   private async evaluate(bsnId: string, state: FinalityState): Promise<number> {
     const { store } = this.o;
     const db = store.db;
-    const gate = await evaluationGate(db);
-    if (gate === undefined) return 0;
-    const from = state.lastFinalized ? state.lastFinalized.height + 1n : state.activationSearchFrom;
-    const blocks = await blocksToEvaluate(db, from, gate, this.o.maxBlocksPerStep);
-    if (blocks.length === 0) return 0;
+    const indexed = await evaluationGate(db);
+    if (indexed === undefined) return 0;
     // What the verdicts are computed from: this generation's stake and BTC headers, and every vote of the
     // Babylon batches committed up to this cursor (read before the votes, so the votes read include them).
     const generation = store.generation;
-    const babylonCursor = (await readCursor(db, "babylon"))?.height ?? 0n;
     await this.loadBtcHeaders(generation);
+    const gate = settledBtcHeightGate(this.btcIndex, indexed);
+    const from = state.lastFinalized ? state.lastFinalized.height + 1n : state.activationSearchFrom;
+    const blocks = await blocksToEvaluate(db, from, gate, this.o.maxBlocksPerStep);
+    if (blocks.length === 0) return 0;
+    const babylonCursor = (await readCursor(db, "babylon"))?.height ?? 0n;
     const staking = await this.loadStaking(bsnId, generation);
 
     const heights = blocks.map((b) => b.height);
@@ -313,6 +314,22 @@ export class FinalityEngine {
     };
     return this.staking;
   }
+}
+
+/**
+ * The BTC height rule live evaluation and a backfill agree on: a block is evaluated only once a BTC header whose
+ * effective time is past the block's timestamp is known. Until then rule 2 would map it to the tip, and a header
+ * arriving later with an earlier timestamp (its effective time is then the tip's) would give a backfill a higher
+ * BTC height; once a later header is known, no header appended after it can change the answer (effective
+ * times only grow). The cost is waiting for the next BTC header. With no header known the gate is unchanged
+ * (every block is before the first header: no stake).
+ */
+function settledBtcHeightGate(index: BtcTimeIndex, gate: bigint): bigint {
+  const tip = index.tipHeight;
+  const tipTime = tip === undefined ? undefined : index.effectiveTime(tip);
+  if (tipTime === undefined) return gate;
+  const settled = BigInt(tipTime) - 1n;
+  return settled < gate ? settled : gate;
 }
 
 /** The latest L2 timestamp (seconds) whose votes and stake are fully indexed, or undefined before any. */

@@ -220,6 +220,30 @@ describe("finality engine", () => {
     const b15 = await db.prisma.l2Block.findUniqueOrThrow({ where: { hash: hash(15) } });
     expect(b15.evaluatedAt).toBeNull();
   });
+
+  it("evaluates a block only once a BTC header past its time is known, so a backfill gives it the same BTC height", async () => {
+    // Headers 100..120 only: the tip (120) has time 1_012_000, before every block of the chain.
+    await seedStaking([100]);
+    await db.prisma.$executeRawUnsafe(`DELETE FROM btc_header WHERE height > 120`);
+    await addChain(1, 12);
+    await vote(1, 10);
+    await run();
+    // Rule 2 alone would place block 10 (t = 1_030_020) at the tip, 120; it waits instead.
+    const waiting = await db.prisma.l2Block.findUniqueOrThrow({ where: { hash: hash(10) } });
+    expect(waiting.evaluatedAt).toBeNull();
+    expect(await readState(db.prisma, "finalized_height")).toBeUndefined();
+
+    // A later header arrives with an earlier timestamp than the tip's (its effective time is the tip's), then
+    // one past the block's time: the block now has the height the complete header chain gives.
+    await db.prisma.$executeRawUnsafe(`INSERT INTO btc_header VALUES (121, 'h121', 'h120', 1011000)`);
+    await run();
+    expect((await db.prisma.l2Block.findUniqueOrThrow({ where: { hash: hash(10) } })).evaluatedAt).toBeNull();
+    await db.prisma.$executeRawUnsafe(`INSERT INTO btc_header VALUES (122, 'h122', 'h121', 1030021)`);
+    await run();
+    const evaluated = await db.prisma.l2Block.findUniqueOrThrow({ where: { hash: hash(10) } });
+    expect(evaluated.btcHeight).toBe(121);
+    expect(await readState(db.prisma, "finalized_height")).toBe("10");
+  });
 });
 
 // The engine reads votes and stake, computes, then writes its verdicts. An ingester commit that lands in

@@ -1,9 +1,20 @@
 // SyncStatus: how far each chain is indexed and finalized.
+import { readUnreadableEvent, type UnreadableEvent } from "../../../store/babylon-unreadable.ts";
 import { builder } from "../builder.ts";
 import { ComponentRef, IncidentRef, type SyncStatus } from "./health.ts";
 import { BlockRef } from "./refs.ts";
 
 export const optBig = (value: string | undefined) => (value === undefined ? null : BigInt(value));
+
+const UnreadableEventRef = builder.objectRef<UnreadableEvent>("UnreadableBabylonEvent").implement({
+  description:
+    "A Babylon event the gadget cannot read that can change voting power: ingestion and evaluation stop at its block",
+  fields: (t) => ({
+    babylonHeight: t.field({ type: "BigInt", resolve: (e) => e.babylonHeight }),
+    eventType: t.exposeString("eventType"),
+    error: t.exposeString("error"),
+  }),
+});
 
 export const SyncStatusRef = builder.objectRef<SyncStatus>("SyncStatus").implement({
   fields: (t) => ({
@@ -83,6 +94,12 @@ export const SyncStatusRef = builder.objectRef<SyncStatus>("SyncStatus").impleme
     ready: t.boolean({ resolve: async (_s, _a, ctx) => (await ctx.health.readiness(ctx.prisma)).ready }),
     notReadyReasons: t.stringList({
       resolve: async (_s, _a, ctx) => (await ctx.health.readiness(ctx.prisma)).reasons,
+    }),
+    unreadableBabylonEvent: t.field({
+      type: UnreadableEventRef,
+      nullable: true,
+      description: "The unreadable power-changing Babylon event evaluation is stopped at, if any",
+      resolve: (_s, _a, ctx) => readUnreadableEvent(ctx.prisma),
     }),
     safetyIncidents: t.field({
       type: [IncidentRef],

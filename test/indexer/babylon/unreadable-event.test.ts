@@ -1,0 +1,124 @@
+// The Babylon ingester's fail-safe against the devnet: an event it cannot read that can change voting power
+// stops ingestion (and so evaluation) at its block, shows in /ready, syncStatus's source and the metrics, and is
+// passed only by an operator's explicit decision naming it; power-neutral malformed events are skipped, counted.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ServiceHealth } from "../../../src/api/health.ts";
+import { GadgetMetrics } from "../../../src/api/metrics.ts";
+import { refreshDatabaseMetrics } from "../../../src/api/metrics-db.ts";
+import { type Devnet, startDevnet } from "../../../src/devnet/devnet.ts";
+import { BabylonIngester } from "../../../src/indexer/babylon/ingester.ts";
+import { canChangePower } from "../../../src/indexer/babylon/records.ts";
+import { SkipEventRefused, skipUnreadableEvent } from "../../../src/indexer/babylon/skip-event.ts";
+import { createLogger } from "../../../src/log.ts";
+import { readUnreadableEvent } from "../../../src/store/babylon-unreadable.ts";
+import { readCursor, readState } from "../../../src/store/state.ts";
+import { Store } from "../../../src/store/store.ts";
+import { openTestDatabase, type TestDatabase } from "../../helpers/database.ts";
+
+let devnet: Devnet;
+let db: TestDatabase;
+let store: Store;
+let ingester: BabylonIngester;
+const log = createLogger("silent");
+
+beforeAll(async () => {
+  devnet = await startDevnet({ blockIntervalMs: 40, btcBlockIntervalMs: 0, accounts: 1, l2: false });
+  db = await openTestDatabase();
+  store = new Store(db.prisma);
+  ingester = new BabylonIngester({
+    store,
+    rpcUrl: devnet.info.babylon.rpcUrl,
+    contractAddress: devnet.info.contractAddress,
+    log,
+    startHeight: 1n,
+    maxBlocksPerStep: 50,
+    concurrency: 2,
+  });
+});
+
+afterAll(async () => {
+  await ingester?.close();
+  await db?.close();
+  await devnet?.stop();
+});
+
+async function malformedEvent(): Promise<{ height: bigint; eventType: string }> {
+  const res = await fetch(`${devnet.info.adminUrl}/babylon/malformed-event`, { method: "POST", body: "{}" });
+  const json = (await res.json()) as { height: string; eventType: string };
+  expect(res.status).toBe(200);
+  return { height: BigInt(json.height), eventType: json.eventType };
+}
+
+/** Steps the ingester until it has nothing more to do (or `limit` steps). */
+async function drain(limit = 200): Promise<void> {
+  for (let i = 0; i < limit; i++) if ((await ingester.step()) === "idle") return;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("an unreadable Babylon event", () => {
+  it("classes only votes and randomness commits as unable to change voting power", () => {
+    expect(canChangePower("wasm-submit_finality_signature")).toBe(false);
+    expect(canChangePower("wasm-public_randomness_commit")).toBe(false);
+    for (const type of [
+      "babylon.btcstaking.v1.EventBTCDelgationUnbondedEarly",
+      "babylon.btcstaking.v1.EventFinalityProviderStatusChange",
+      "babylon.btcstaking.v1.EventBTCDelegationCreated",
+      "wasm-add_to_allowlist",
+      "babylon.finality.v1.EventSlashedFinalityProvider",
+    ])
+      expect(canChangePower(type)).toBe(true);
+  });
+
+  it("stops ingestion at its block until an operator's decision names it, then ingestion passes it", async () => {
+    const bad = await malformedEvent();
+    await sleep(300); // a few blocks after it
+    await drain();
+    expect((await readCursor(db.prisma, "babylon"))?.height).toBe(bad.height - 1n);
+    const stopped = await readUnreadableEvent(db.prisma);
+    expect(stopped).toMatchObject({ babylonHeight: bad.height, eventType: bad.eventType });
+    expect(stopped?.error).toMatch(/start_height/);
+
+    // Steps after it stay where they are: nothing at or after the event's block is committed.
+    await sleep(200);
+    await drain();
+    expect((await readCursor(db.prisma, "babylon"))?.height).toBe(bad.height - 1n);
+
+    const ready = await new ServiceHealth().readiness(db.prisma);
+    expect(ready.ready).toBe(false);
+    expect(ready.reasons.join("\n")).toMatch(
+      new RegExp(`unreadable Babylon event ${bad.eventType} at height ${bad.height}`),
+    );
+    const metrics = new GadgetMetrics({ processMetrics: false });
+    await refreshDatabaseMetrics(db.prisma, metrics);
+    expect(
+      await metrics.registry.getSingleMetricAsString("finality_gadget_babylon_unreadable_event_height"),
+    ).toMatch(new RegExp(`event="${bad.eventType}"} ${bad.height}`));
+
+    // The decision must name the event exactly.
+    await expect(
+      skipUnreadableEvent(db.prisma, { height: String(bad.height + 1n), event: bad.eventType }, log),
+    ).rejects.toThrow(SkipEventRefused);
+    await expect(
+      skipUnreadableEvent(db.prisma, { height: String(bad.height), event: "wasm-add_to_allowlist" }, log),
+    ).rejects.toThrow(SkipEventRefused);
+    expect((await readCursor(db.prisma, "babylon"))?.height).toBe(bad.height - 1n);
+
+    await skipUnreadableEvent(db.prisma, { height: String(bad.height), event: bad.eventType }, log);
+    await drain();
+    expect((await readCursor(db.prisma, "babylon"))!.height).toBeGreaterThanOrEqual(bad.height);
+    expect(await readUnreadableEvent(db.prisma)).toBeUndefined();
+    expect(await readState(db.prisma, "babylon_malformed_skipped")).toBe("1");
+    await refreshDatabaseMetrics(db.prisma, metrics);
+    expect(
+      await metrics.registry.getSingleMetricAsString("finality_gadget_babylon_unreadable_event_height"),
+    ).not.toMatch(/event=/);
+
+    // A second unreadable event needs a decision of its own.
+    const again = await malformedEvent();
+    await sleep(200);
+    await drain();
+    expect((await readCursor(db.prisma, "babylon"))?.height).toBe(again.height - 1n);
+    expect(await readUnreadableEvent(db.prisma)).toMatchObject({ babylonHeight: again.height });
+  });
+});
