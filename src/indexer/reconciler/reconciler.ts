@@ -29,7 +29,7 @@ import {
   recordJailedAtStart,
   upsertProviders,
 } from "../../store/providers.ts";
-import { readState, writeState } from "../../store/state.ts";
+import { readCursor, readState, writeState } from "../../store/state.ts";
 import type { Store } from "../../store/store.ts";
 import type { StepResult } from "../runtime/loop.ts";
 
@@ -307,7 +307,10 @@ export class Reconciler {
     if (dels.length === 0) return false;
     const hashes = dels.map((d) => stakingTxHashOf(d.stakingTxHex));
     const indexed = new Map((await delegationStakes(store.db, hashes)).map((r) => [r.stakingTxHash, r]));
-    const btcTipHeight = (await btcTip(store.db))?.height ?? null;
+    // Babylon's state says that a delegation unbonded early, not at which BTC height: that comes from the
+    // event alone (recorded by the Babylon stage, or by the baseline for what happened before it), never from
+    // the BTC tip at the time of reading, which a backfill would place at the end of the history.
+    const eventsRead = (await readCursor(store.db, "babylon"))?.height ?? 0n;
     const rows: DelegationUpsert[] = [];
     let changed = false;
     for (const [i, d] of dels.entries()) {
@@ -316,14 +319,15 @@ export class Reconciler {
       const quorumReached = covenantQuorumReached(d, quorum);
       const unbondedEarly = u?.delegatorUnbondingInfoResponse !== undefined;
       const mine = indexed.get(hash);
-      const unbonded = mine?.unbondedAtBtcHeight ?? (unbondedEarly ? btcTipHeight : null);
+      if (unbondedEarly && mine && mine.unbondedAtBtcHeight === null && eventsRead >= babylonHeight) {
+        this.disagree(`delegation ${hash} unbonded early without an indexed event`);
+      }
       if (
         !mine ||
         mine.totalSat !== d.totalSat ||
         mine.startHeight !== d.startHeight ||
         mine.endHeight !== d.endHeight ||
-        mine.covenantQuorumReached !== quorumReached ||
-        (unbondedEarly && mine.unbondedAtBtcHeight === null)
+        mine.covenantQuorumReached !== quorumReached
       ) {
         if (mine) this.disagree(`delegation ${hash} differs from Babylon`);
         changed = true;
@@ -339,7 +343,7 @@ export class Reconciler {
         startHeight: d.startHeight,
         endHeight: d.endHeight,
         covenantQuorumReached: quorumReached,
-        unbondedAtBtcHeight: unbonded,
+        unbondedAtBtcHeight: mine?.unbondedAtBtcHeight ?? null,
         status: d.statusDesc,
         paramsVersion: d.paramsVersion,
         babylonHeight,
