@@ -2,7 +2,8 @@
 // or value ends the process with one line naming it, before anything is written.
 
 import { untilSignal } from "./cli-signal.ts";
-import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { type Config, loadConfig } from "./config.ts";
+import { ConfigError } from "./errors.ts";
 import { createLogger } from "./log.ts";
 
 const usage = `usage: op-btc-finality <command> [--config file.toml] [--section.key=value …]

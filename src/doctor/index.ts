@@ -1,6 +1,6 @@
 // The `doctor` command: runs the checks and prints one line per check; exits 1 when any failed.
 import type { Config } from "../config.ts";
-import { ConfigError } from "../config.ts";
+import { ConfigError } from "../errors.ts";
 import { formatResults, runDoctor } from "./checks.ts";
 
 export {
