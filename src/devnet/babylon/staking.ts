@@ -553,31 +553,19 @@ function le(value: bigint, bytes: number): string {
  */
 function syntheticStakingTx(n: number, totalSat: bigint, stakerPkHex: string): string {
   const prevout = hexOf(sha256(utf8(`devnet funding ${n}`)));
-  const outputKey = hexOf(sha256(utf8(`devnet staking output ${n} ${stakerPkHex}`)));
-  return [
-    "02000000",
-    "01",
+  return oneInputOneOutputTx(
     prevout,
-    "00000000",
-    "00",
-    "ffffffff",
-    "01",
-    le(totalSat, 8),
-    "22",
-    "5120",
-    outputKey,
-    "00000000",
-  ].join("");
+    totalSat,
+    hexOf(sha256(utf8(`devnet staking output ${n} ${stakerPkHex}`))),
+  );
 }
 
-/** A tx spending the staking output (output 0) to one P2TR output of `value`. */
-function spendTx(stakingTxHashHex: string, value: bigint, tag: string): string {
-  const prevout = Buffer.from(stakingTxHashHex, "hex").reverse().toString("hex");
-  const outputKey = hexOf(sha256(utf8(`devnet ${tag} ${stakingTxHashHex}`)));
+/** A version-2 tx spending output 0 of `prevoutHex` (internal byte order) to one P2TR output of `value`. */
+function oneInputOneOutputTx(prevoutHex: string, value: bigint, outputKeyHex: string): string {
   return [
     "02000000",
     "01",
-    prevout,
+    prevoutHex,
     "00000000",
     "00",
     "ffffffff",
@@ -585,9 +573,15 @@ function spendTx(stakingTxHashHex: string, value: bigint, tag: string): string {
     le(value, 8),
     "22",
     "5120",
-    outputKey,
+    outputKeyHex,
     "00000000",
   ].join("");
+}
+
+/** A tx spending the staking output (output 0) to one P2TR output of `value`. */
+function spendTx(stakingTxHashHex: string, value: bigint, tag: string): string {
+  const prevout = Buffer.from(stakingTxHashHex, "hex").reverse().toString("hex");
+  return oneInputOneOutputTx(prevout, value, hexOf(sha256(utf8(`devnet ${tag} ${stakingTxHashHex}`))));
 }
 
 /** The registered unbonding tx: the stake back to the staker behind the unbonding timelock. */
