@@ -19,8 +19,9 @@ const SPEND_HEIGHT = 6;
 let devnet: Devnet;
 let babylon: BabylonQueryClient;
 let cosmwasm: CosmWasmClient;
-/** The last Babylon height before the early delegation's unbonding. */
+/** The last Babylon height before the early delegation's unbonding, and the first after it. */
 let beforeUnbond: bigint;
+let afterUnbond: bigint;
 let unbonded: string;
 let later: string;
 
@@ -52,6 +53,7 @@ beforeAll(async () => {
     spendHeight: SPEND_HEIGHT,
   });
   expect(spent.unbondedAt).toBe(SPEND_HEIGHT);
+  afterUnbond = (await reader.latestHeight()) + 1n;
   // The BTC tip moves well past the spend before the gadget first reads Babylon, as in a backfill.
   await admin("/btc/advance", { blocks: 30 });
   const next = await admin<Summary>("/delegations", {
@@ -144,6 +146,24 @@ describe("an early unbonding's BTC height", () => {
     await ingestFrom(beforeUnbond + 1n);
     await reconciler(beforeUnbond + 1n).step(true);
     expect((await unbondedAt()).get(unbonded)).toBe(SPEND_HEIGHT);
+    expect(disagreements).toEqual([]);
+  });
+
+  it("is bounded by Babylon's BTC tip at the first indexed height when it happened before it", async () => {
+    // The event precedes the indexed range: the baseline records Babylon's BTC tip after block S - 1 (the
+    // devnet keeps no history: its "state at S - 1" is today's, so today's tip) as the height from which the
+    // delegation no longer counts, never nothing, which would count it forever.
+    const r = reconciler(afterUnbond);
+    await r.step(true);
+    await ingestFrom(afterUnbond);
+    await r.step(true);
+    const tip = (await babylon.btcTip()).height;
+    expect(await unbondedAt()).toEqual(
+      new Map([
+        [unbonded, tip],
+        [later, null],
+      ]),
+    );
     expect(disagreements).toEqual([]);
   });
 });
