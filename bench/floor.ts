@@ -4,13 +4,14 @@
 //  - fetch floor: the chain data the gadget reads, fetched with the gadget's own RPC clients, the same batch
 //    sizes and requests in flight, and no processing.
 // A backfill's time divided by a floor says how far the gadget is from what its inputs and outputs cost.
-import pg from "pg";
+import type pg from "pg";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { BabylonBlockReader } from "../src/chains/babylon/block-reader.ts";
 import { BabylonQueryClient } from "../src/chains/babylon/query-client.ts";
 import { heightChunks, mapWithConcurrency } from "../src/chains/concurrency.ts";
 import { L2Client } from "../src/chains/l2.ts";
 import { openDatabase } from "../src/db/database.ts";
+import { withClient } from "../src/db/server-admin.ts";
 import type { DevnetInfo } from "../src/devnet/devnet.ts";
 import { createTestDatabaseUrl } from "../test/helpers/database.ts";
 
@@ -32,16 +33,6 @@ export const INDEXER_TABLES = [
   "l2_block",
   "voting_power",
 ] as const;
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 async function copyOut(client: pg.Client, table: string): Promise<Buffer[]> {
   const chunks: Buffer[] = [];

@@ -4,13 +4,13 @@
 import { readdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { parseCommandLine } from "../src/cli-args.ts";
 import buildDist from "../test/helpers/build-dist.ts";
 import { recordedFigures } from "./harness.ts";
 
-const { values, positionals: wanted } = parseArgs({
+const { values, positionals: wanted } = parseCommandLine(process.argv.slice(2), {
   options: { json: { type: "string" } },
-  allowPositionals: true,
+  positionals: true,
 });
 const dir = fileURLToPath(new URL(".", import.meta.url));
 const suites = readdirSync(dir)

@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable, Writable } from "node:stream";
-import { parseArgs } from "node:util";
 import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
+import { parseCommandLine } from "../src/cli-args.ts";
 import { onStopSignal } from "../src/cli-signal.ts";
 import { createLogger } from "../src/log.ts";
 import {
@@ -169,10 +169,8 @@ async function dispatch(argv: string[], io: ProviderIo): Promise<number> {
 }
 
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
+  return parseCommandLine(argv, {
+    positionals: true,
     options: {
       home: { type: "string" },
       config: { type: "string" },

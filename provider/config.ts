@@ -4,8 +4,20 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { parse as parseToml } from "smol-toml";
 import { z } from "zod";
+import { ConfigError } from "../src/errors.ts";
+import {
+  exampleToml,
+  integer,
+  key,
+  loadLayers,
+  oneOf,
+  parseTomlText,
+  pathsOf,
+  text,
+  uint64,
+  url,
+} from "../src/toml-config.ts";
 
 export const DEFAULT_PASSPHRASE_ENV = "OBF_PROVIDER_PASSPHRASE";
 
@@ -13,103 +25,80 @@ export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
   return env["OBF_PROVIDER_HOME"] ?? join(homedir(), ".op-btc-finality", "provider");
 }
 
-const u64 = z
-  .union([z.number().int().nonnegative(), z.bigint().nonnegative()])
-  .transform((v) => BigInt(v))
-  .refine((v) => v < 1n << 64n, "must fit in uint64");
-const decimal = z.string().regex(/^\d+(\.\d{1,18})?$/, "must be a decimal such as 0.05");
+const decimal = () => text().regex(/^\d+(\.\d{1,18})?$/, "must be a decimal such as 0.05");
+// A section with every key defaulted: absent, it is its defaults.
+const section = <S extends z.ZodRawShape>(keys: S) => z.object(keys).strict();
+const defaulted = <S extends z.ZodRawShape>(keys: S) => section(keys).prefault({} as never);
 
-const schema = z
+export const providerConfigSchema = z
   .object({
-    key_name: z.string().default("default"),
-    account_key_name: z.string().default("account"),
-    bsn_id: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "must be 1-100 characters of A-Z, a-z, 0-9, _ or -"),
-    l2: z
-      .object({
-        rpc_url: z.string().url(),
-        follow: z.enum(["latest", "safe", "finalized"]).default("latest"),
-      })
-      .strict(),
-    babylon: z
-      .object({
-        rpc_url: z.string().url(),
-        chain_id: z.string().min(1),
-        gas_price: z
-          .string()
+    key_name: key(text().default("default"), "EOTS key in <home>/keys (provider keys create|import)"),
+    account_key_name: key(
+      text().default("account"),
+      "Babylon account key that signs and pays for transactions",
+    ),
+    bsn_id: key(text().regex(/^[A-Za-z0-9_-]{1,100}$/, "must be 1-100 characters of A-Z, a-z, 0-9, _ or -"), {
+      doc: "the rollup's BSN id; also the EOTS randomness chain id",
+      example: "op-stack-l2-901",
+    }),
+    l2: section({
+      rpc_url: key(url(), { doc: "OP-stack L2 execution RPC", example: "http://127.0.0.1:8545" }),
+      follow: key(oneOf(["latest", "safe", "finalized"]).default("latest"), "which L2 head to follow"),
+    }),
+    babylon: section({
+      rpc_url: key(url(), { doc: "Babylon CometBFT RPC", example: "http://127.0.0.1:26657" }),
+      chain_id: key(text().min(1), { doc: "Babylon chain id", example: "bbn-devnet-1" }),
+      gas_price: key(
+        text()
           .regex(/^\d+(\.\d+)?[a-z][a-z0-9/]*$/, "must look like 0.002ubbn")
           .default("0.002ubbn"),
-        prefix: z.string().default("bbn"),
-      })
-      .strict(),
-    contract: z.object({ address: z.string().min(1) }).strict(),
-    randomness: z
-      .object({
-        batch: u64.default(1000n),
-        look_ahead: u64.default(2000n),
-        timestamping_delay: u64.default(0n),
-      })
-      .strict()
-      .default({ batch: 1000n, look_ahead: 2000n, timestamping_delay: 0n }),
-    voting: z
-      .object({
-        start_height: u64.default(0n),
-        max_votes_per_tx: z.number().int().min(1).max(1000).default(32),
-        poll_interval_ms: z.number().int().min(50).default(1000),
-      })
-      .strict()
-      .default({ start_height: 0n, max_votes_per_tx: 32, poll_interval_ms: 1000 }),
-    server: z
-      .object({ listen: z.string().default("127.0.0.1:9464") })
-      .strict()
-      .default({ listen: "127.0.0.1:9464" }),
-    register: z
-      .object({
-        moniker: z.string().default(""),
-        identity: z.string().default(""),
-        website: z.string().default(""),
-        security_contact: z.string().default(""),
-        details: z.string().default(""),
-        commission_rate: decimal.default("0.05"),
-        commission_max_rate: decimal.default("0.20"),
-        commission_max_change_rate: decimal.default("0.01"),
-      })
-      .strict()
-      .default({
-        moniker: "",
-        identity: "",
-        website: "",
-        security_contact: "",
-        details: "",
-        commission_rate: "0.05",
-        commission_max_rate: "0.20",
-        commission_max_change_rate: "0.01",
-      }),
+        "fee per unit of gas",
+      ),
+      prefix: key(text().default("bbn"), "Bech32 prefix of Babylon addresses"),
+    }),
+    contract: section({
+      address: key(text().min(1), { doc: "the rollup-BSN finality contract", example: "bbn1..." }),
+    }),
+    randomness: defaulted({
+      batch: key(uint64().default(1000n), "values per commitment (raised to the contract's min_pub_rand)"),
+      look_ahead: key(uint64().default(2000n), "L2 heights committed beyond tip + timestamping_delay"),
+      timestamping_delay: key(uint64().default(0n), "L2 blocks it takes a commitment to be BTC-timestamped"),
+    }),
+    voting: defaulted({
+      start_height: key(uint64().default(0n), "never vote below this L2 height"),
+      max_votes_per_tx: key(integer({ min: 1, max: 1000 }).default(32), "votes batched into one transaction"),
+      poll_interval_ms: key(integer({ min: 50 }).default(1000), "how often to look for a new L2 head"),
+    }),
+    server: defaulted({
+      listen: key(text().default("127.0.0.1:9464"), '/metrics and /health; "" disables'),
+    }),
+    register: defaulted({
+      moniker: key(text().default(""), "the provider's name, shown by explorers"),
+      identity: key(text().default(""), "a Keybase identity or similar"),
+      website: key(text().default(""), "the operator's website"),
+      security_contact: key(text().default(""), "where to report a security problem"),
+      details: key(text().default(""), "free text"),
+      commission_rate: key(decimal().default("0.05"), "commission on rewards"),
+      commission_max_rate: key(decimal().default("0.20"), "highest commission the provider may ever set"),
+      commission_max_change_rate: key(decimal().default("0.01"), "largest change of commission per day"),
+    }),
   })
   .strict();
 
-export type ProviderConfig = z.infer<typeof schema>;
+export type ProviderConfig = z.output<typeof providerConfigSchema>;
 
-export class ProviderConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ProviderConfigError";
-  }
-}
+export class ProviderConfigError extends ConfigError {}
 
-export function parseProviderConfig(text: string, source: string): ProviderConfig {
-  let raw: unknown;
-  try {
-    raw = parseToml(text);
-  } catch (err) {
-    throw new ProviderConfigError(`${source}: not valid TOML: ${(err as Error).message}`);
-  }
-  const result = schema.safeParse(raw);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const key = issue.path.join(".") || "(top level)";
-    throw new ProviderConfigError(`${source}: ${key}: ${issue.message}`);
-  }
-  return result.data;
+export function parseProviderConfig(content: string, source: string): ProviderConfig {
+  const doc = parseTomlText(content, source, ProviderConfigError);
+  return loadLayers(
+    providerConfigSchema,
+    [{ source: "file", values: pathsOf(doc, providerConfigSchema.shape) }],
+    {
+      prefix: `${source}: `,
+      error: ProviderConfigError,
+    },
+  );
 }
 
 export function loadProviderConfig(path: string): ProviderConfig {
@@ -121,43 +110,8 @@ export function loadProviderConfig(path: string): ProviderConfig {
   return parseProviderConfig(readFileSync(path, "utf8"), path);
 }
 
-/** A commented template; `provider config-example` prints it and a test keeps it valid. */
-export const exampleProviderConfig = `# op-btc-finality finality provider: <home>/provider.toml
-key_name = "default"            # EOTS key in <home>/keys (provider keys create|import)
-account_key_name = "account"    # Babylon account key that signs and pays for transactions
-bsn_id = "op-stack-l2-901"      # the rollup's BSN id; also the EOTS randomness chain id
-
-[l2]
-rpc_url = "http://127.0.0.1:8545"
-follow = "latest"               # latest | safe | finalized
-
-[babylon]
-rpc_url = "http://127.0.0.1:26657"
-chain_id = "bbn-devnet-1"
-gas_price = "0.002ubbn"
-prefix = "bbn"
-
-[contract]
-address = "bbn1..."             # the rollup-BSN finality contract
-
-[randomness]
-batch = 1000                    # values per commitment (raised to the contract's min_pub_rand)
-look_ahead = 2000               # L2 heights committed beyond tip + timestamping_delay
-timestamping_delay = 0          # L2 blocks it takes a commitment to be BTC-timestamped
-
-[voting]
-start_height = 0                # never vote below this L2 height
-max_votes_per_tx = 32
-poll_interval_ms = 1000
-
-[server]
-listen = "127.0.0.1:9464"       # /metrics and /health; "" disables
-
-[register]
-moniker = "my-provider"
-website = ""
-details = ""
-commission_rate = "0.05"
-commission_max_rate = "0.20"
-commission_max_change_rate = "0.01"
-`;
+/** A commented template, generated from the schema; `provider config-example` prints it, provider.example.toml holds it. */
+export const exampleProviderConfig = exampleToml(providerConfigSchema, [
+  "op-btc-finality finality provider: <home>/provider.toml. Keys shown with a value to replace have no default;",
+  "every other key is optional and shown with its default.",
+]);

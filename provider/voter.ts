@@ -149,8 +149,6 @@ export function classifyError(err: unknown): ErrorKind {
   return "internal";
 }
 
-// ------------------------------------------------------------------------------------------------ voter
-
 export class Voter {
   private readonly o: Required<Omit<VoterOptions, "startHeight">> & { startHeight: bigint };
   private readonly sleep: (ms: number) => Promise<void>;

@@ -1,8 +1,9 @@
 // The `op-btc-finality` command. Each subcommand loads and validates the configuration first, so a bad key
 // or value ends the process with one line naming it, before anything is written.
 
+import { parseCommandLine } from "./cli-args.ts";
 import { untilSignal } from "./cli-signal.ts";
-import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { type Config, loadConfig } from "./config.ts";
 import { createLogger } from "./log.ts";
 
 const usage = `usage: op-btc-finality <command> [--config file.toml] [--section.key=value …]
@@ -20,40 +21,18 @@ commands:
   doctor           check the configuration against the database and the chains before a start
                    (--bsn-id ID, --l2-chain-id N and --provider-home DIR add what to compare)`;
 
-export interface ParsedArgs {
-  positional: string[];
-  configFile?: string;
-  flags: Record<string, string>;
-  options: Record<string, string | true>;
-}
-
-/** Splits argv into positionals, --config, config flags (--section.key=value) and plain options (--name[=value]). */
-export function parseArgs(argv: string[]): ParsedArgs {
-  const parsed: ParsedArgs = { positional: [], flags: {}, options: {} };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith("--")) {
-      parsed.positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf("=");
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    const next = argv[i + 1];
-    const takesValue = eq === -1 && next !== undefined && !next.startsWith("--");
-    const value = eq !== -1 ? arg.slice(eq + 1) : takesValue ? next : undefined;
-    if (takesValue) i++;
-    if (name === "config") {
-      if (value === undefined) throw new ConfigError("--config needs a file path");
-      parsed.configFile = value;
-    } else if (name.includes(".")) {
-      if (value === undefined) throw new ConfigError(`--${name} needs a value`);
-      parsed.flags[name] = value;
-    } else {
-      parsed.options[name] = value ?? true;
-    }
-  }
-  return parsed;
-}
+/** The options of the commands that take the configuration; `--section.key=value` flags come apart. */
+const commandLine = {
+  configFlags: true,
+  positionals: true,
+  options: {
+    config: { type: "string" },
+    help: { type: "boolean", short: "h" },
+    "bsn-id": { type: "string" },
+    "l2-chain-id": { type: "string" },
+    "provider-home": { type: "string" },
+  },
+} as const;
 
 function fail(message: string): never {
   process.stderr.write(`op-btc-finality: ${message}\n`);
@@ -61,9 +40,8 @@ function fail(message: string): never {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const args = parseArgs(argv);
-  const [command, sub] = args.positional;
-  // The devnet and the provider have options of their own; hand them their argv untouched.
+  const command = argv[0];
+  // The devnet, the provider and chaos have options of their own; hand them their argv untouched.
   if (command === "devnet") {
     const { runDevnetCommand } = await import("./devnet/devnet.ts");
     process.exitCode = await runDevnetCommand(argv.slice(1));
@@ -79,11 +57,13 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = await runChaosCommand(argv.slice(1));
     return;
   }
-  if (!command || command === "help" || args.options.help === true) {
+  const args = parseCommandLine(argv, commandLine);
+  const [, sub] = args.positionals;
+  if (!command || command === "help" || args.values.help) {
     console.log(usage);
     return;
   }
-  const config: Config = loadConfig({ file: args.configFile, flags: args.flags });
+  const config: Config = loadConfig({ file: args.values.config, flags: args.configFlags });
   const log = createLogger(config.log.level);
   switch (command) {
     case "db": {
@@ -145,7 +125,7 @@ async function main(argv: string[]): Promise<void> {
     }
     case "doctor": {
       const { runDoctorCommand } = await import("./doctor/index.ts");
-      process.exitCode = await runDoctorCommand(config, args.options);
+      process.exitCode = await runDoctorCommand(config, args.values);
       return;
     }
     case "config": {

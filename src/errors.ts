@@ -36,6 +36,13 @@ export class ProtocolError extends KindedError {
   }
 }
 
+/** A configuration value, flag or file the program cannot use; the message names the key and what it expects. */
+export class ConfigError extends KindedError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("config", message, options);
+  }
+}
+
 // Node's socket errors: the endpoint could not be reached or dropped the connection.
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EPIPE", "ETIMEDOUT", "EAI_AGAIN"]);
 

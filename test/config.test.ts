@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { ConfigError, exampleToml, loadConfig, redactConfig } from "../src/config.ts";
+import { exampleToml, loadConfig, redactConfig } from "../src/config.ts";
+import { ConfigError } from "../src/errors.ts";
 
 const run = promisify(execFile);
 const bin = new URL("../bin/op-btc-finality.js", import.meta.url).pathname;

@@ -4,12 +4,12 @@
 // its last run (`--force`: every mutant again), reported under reports/mutation/; the combined report and the
 // scores come last, and the command fails when a target that ran scores below its minimum.
 import { execFileSync } from "node:child_process";
-import { parseArgs } from "node:util";
 import { Stryker } from "@stryker-mutator/core";
+import { parseCommandLine } from "../../src/cli-args.ts";
 import { type TargetScore, targetDir, targetReportFile, writeCombinedReport } from "./report.ts";
 import { type MutationTarget, targets } from "./targets.ts";
 
-const { values } = parseArgs({
+const { values } = parseCommandLine(process.argv.slice(2), {
   options: {
     target: { type: "string", multiple: true },
     concurrency: { type: "string", default: "2" },

@@ -2,6 +2,7 @@
 // `npm run chaos -- …`): runs one campaign, prints the report, writes it to FILE, and exits 1 on any
 // violation or when the system did not converge.
 import { writeFileSync } from "node:fs";
+import { parseCommandLine, UsageError } from "../cli-args.ts";
 import { runCampaign } from "./campaign.ts";
 import { formatReport } from "./report.ts";
 
@@ -18,31 +19,32 @@ const USAGE =
   "usage: op-btc-finality chaos --minutes M --seed S [--json FILE] [--postgres-fault terminate|restart]";
 
 export function parseChaosArgs(argv: string[]): ChaosArgs {
-  const values = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (m === null) throw new ChaosUsageError(`unexpected argument ${JSON.stringify(arg)}\n${USAGE}`);
-    const value = m[2] ?? argv[++i];
-    if (value === undefined) throw new ChaosUsageError(`--${m[1]} needs a value\n${USAGE}`);
-    values.set(m[1]!, value);
+  let values: Partial<Record<"minutes" | "seed" | "json" | "postgres-fault", string>>;
+  try {
+    ({ values } = parseCommandLine(argv, {
+      options: {
+        minutes: { type: "string" },
+        seed: { type: "string" },
+        json: { type: "string" },
+        "postgres-fault": { type: "string" },
+      },
+    }));
+  } catch (error) {
+    if (error instanceof UsageError) throw new ChaosUsageError(`${error.message}\n${USAGE}`);
+    throw error;
   }
-  for (const key of values.keys()) {
-    if (!["minutes", "seed", "json", "postgres-fault"].includes(key))
-      throw new ChaosUsageError(`unknown option --${key}\n${USAGE}`);
-  }
-  const minutes = Number(values.get("minutes") ?? "3");
+  const minutes = Number(values.minutes ?? "3");
   if (!Number.isFinite(minutes) || minutes <= 0 || minutes > 24 * 60)
     throw new ChaosUsageError(
-      `--minutes: a number of minutes above 0 (at most a day), got ${values.get("minutes")}`,
+      `--minutes: a number of minutes above 0 (at most a day), got ${values.minutes}`,
     );
-  const postgresFault = values.get("postgres-fault") ?? "terminate";
+  const postgresFault = values["postgres-fault"] ?? "terminate";
   if (postgresFault !== "terminate" && postgresFault !== "restart")
     throw new ChaosUsageError(`--postgres-fault: terminate or restart, got ${postgresFault}`);
   return {
     minutes,
-    seed: values.get("seed") ?? String(Date.now()),
-    ...(values.has("json") ? { json: values.get("json")! } : {}),
+    seed: values.seed ?? String(Date.now()),
+    ...(values.json !== undefined ? { json: values.json } : {}),
     postgresFault,
   };
 }

@@ -3,14 +3,19 @@
 // the gadget does to its own tables.
 import pg from "pg";
 
-async function onServer(adminUrl: string, sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: adminUrl });
+/** Runs `fn` on a connection of its own to `url`, closed after it whatever happens. */
+export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return await client.query(sql, params);
+    return await fn(client);
   } finally {
     await client.end();
   }
+}
+
+function onServer(adminUrl: string, sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+  return withClient(adminUrl, (client) => client.query(sql, params));
 }
 
 function checkName(name: string): string {

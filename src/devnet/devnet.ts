@@ -1,13 +1,13 @@
 import { pbkdf2Sync } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { SigningCosmWasmClient } from "@cosmjs/cosmwasm";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice } from "@cosmjs/stargate";
 import { HDKey } from "@scure/bip32";
 import { finalityContractCode } from "../../contracts/finality/bytecode.ts";
 import type { Dialect } from "../../contracts/finality/messages.ts";
+import { parseCommandLine } from "../cli-args.ts";
 import { generateMnemonic, validateMnemonic } from "../core/crypto/keys.ts";
 import { type AdminServer, startAdminServer } from "./admin.ts";
 import { type Anvil, type AnvilOptions, startAnvil } from "./anvil.ts";
@@ -313,8 +313,7 @@ export async function runDevnetCommand(
   argv: string[],
   io: { log: (line: string) => void; signal?: AbortSignal } = { log: (l) => console.log(l) },
 ): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
+  const { values } = parseCommandLine(argv, {
     options: {
       out: { type: "string", default: "devnet.json" },
       "state-dir": { type: "string" },
@@ -331,7 +330,6 @@ export async function runDevnetCommand(
       interval: { type: "string" },
       dialect: { type: "string", default: "rollup-bsn" },
     },
-    strict: true,
   });
   const dialect = values.dialect;
   if (dialect !== "rollup-bsn" && dialect !== "op-finality-gadget") {

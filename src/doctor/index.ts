@@ -1,6 +1,6 @@
 // The `doctor` command: runs the checks and prints one line per check; exits 1 when any failed.
 import type { Config } from "../config.ts";
-import { ConfigError } from "../config.ts";
+import { ConfigError } from "../errors.ts";
 import { formatResults, runDoctor } from "./checks.ts";
 
 export {
@@ -11,25 +11,22 @@ export {
   runDoctor,
 } from "./checks.ts";
 
-function optionString(options: Record<string, string | true>, name: string): string | undefined {
-  const value = options[name];
-  if (value === true) throw new ConfigError(`--${name} needs a value`);
-  return value;
+export interface DoctorCommandOptions {
+  "bsn-id"?: string | undefined;
+  "l2-chain-id"?: string | undefined;
+  "provider-home"?: string | undefined;
 }
 
-export async function runDoctorCommand(
-  config: Config,
-  options: Record<string, string | true>,
-): Promise<number> {
-  const l2ChainId = optionString(options, "l2-chain-id");
+export async function runDoctorCommand(config: Config, options: DoctorCommandOptions): Promise<number> {
+  const l2ChainId = options["l2-chain-id"];
   if (l2ChainId !== undefined && !/^\d+$/.test(l2ChainId)) {
     throw new ConfigError(`--l2-chain-id must be a decimal chain id, got "${l2ChainId}"`);
   }
   const results = await runDoctor({
     config,
-    bsnId: optionString(options, "bsn-id"),
+    bsnId: options["bsn-id"],
     l2ChainId: l2ChainId === undefined ? undefined : Number(l2ChainId),
-    providerHome: optionString(options, "provider-home"),
+    providerHome: options["provider-home"],
   });
   console.log(formatResults(results));
   const failed = results.filter((r) => r.status === "fail").length;

@@ -18,22 +18,33 @@ export interface DelegationUpsert extends DelegationCreatedRecord {
   unbondedAtBtcHeight: number | null;
 }
 
+/** The status an early unbonding's event records, with the BTC height of the spend. */
+const UNBONDED = "UNBONDED";
+
 export async function upsertDelegations(db: Tx, rows: DelegationUpsert[]): Promise<void> {
   if (rows.length === 0) return;
   // Fill what the events have not told yet; never undo what they did, and never move the row's event
   // height: the result must not depend on whether the reconciler ran before or after the Babylon stage. A
-  // row from state carries no creation height: that is how the rule tells the sources apart.
+  // row from state carries no creation height: that is how the rule tells the sources apart. The BTC height
+  // of an early unbonding comes from its recorded event, also when the event was recorded before the row
+  // existed (a delegation created before the first indexed height): Babylon's state does not carry it.
+  // Where several are known (the baseline's bound, then the event), the lowest is the spend's.
   await db.$executeRawUnsafe(
     `INSERT INTO btc_delegation (staking_tx_hash, staker_addr, staker_btc_pk, total_sat, staking_time, start_height, end_height,
                                  covenant_quorum_reached, unbonded_at_btc_height, status, params_version,
                                  created_babylon_height, updated_babylon_height)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::int[], $7::int[], $8::boolean[],
-                          $9::int[], $10::text[], $11::int[], $12::bigint[], $13::bigint[])
+     SELECT r.hash, r.addr, r.staker, r.total, r.staking_time, r.start, r.end_, r.quorum,
+            least(r.unbonded, (SELECT min(c.btc_height) FROM delegation_status_change c
+                                  WHERE c.staking_tx_hash = r.hash AND c.status = '${UNBONDED}' AND c.btc_height IS NOT NULL)),
+            r.status, r.params_version, r.created, r.updated
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[], $6::int[], $7::int[], $8::boolean[],
+                 $9::int[], $10::text[], $11::int[], $12::bigint[], $13::bigint[])
+       AS r(hash, addr, staker, total, staking_time, start, end_, quorum, unbonded, status, params_version, created, updated)
      ON CONFLICT (staking_tx_hash) DO UPDATE SET
        start_height = CASE WHEN btc_delegation.start_height = 0 THEN EXCLUDED.start_height ELSE btc_delegation.start_height END,
        end_height = CASE WHEN btc_delegation.end_height = 0 THEN EXCLUDED.end_height ELSE btc_delegation.end_height END,
        covenant_quorum_reached = btc_delegation.covenant_quorum_reached OR EXCLUDED.covenant_quorum_reached,
-       unbonded_at_btc_height = coalesce(btc_delegation.unbonded_at_btc_height, EXCLUDED.unbonded_at_btc_height),
+       unbonded_at_btc_height = least(btc_delegation.unbonded_at_btc_height, EXCLUDED.unbonded_at_btc_height),
        status = CASE WHEN btc_delegation.created_babylon_height IS NULL AND EXCLUDED.created_babylon_height IS NULL
          THEN EXCLUDED.status ELSE btc_delegation.status END,
        created_babylon_height = coalesce(btc_delegation.created_babylon_height, EXCLUDED.created_babylon_height)`,
@@ -106,7 +117,8 @@ export async function recordDelegationChanges(db: Tx, recorded: DelegationChange
     f.quorum ||= x.covenantQuorumReached ?? false;
     f.start = x.startHeight ?? f.start;
     f.end = x.endHeight ?? f.end;
-    f.unbonded ??= x.unbondedAtBtcHeight ?? null;
+    const u = x.unbondedAtBtcHeight ?? null;
+    if (u !== null && (f.unbonded === null || u < f.unbonded)) f.unbonded = u;
     f.at = dec(x.babylonHeight);
     fold.set(x.stakingTxHash, f);
   }
@@ -115,7 +127,7 @@ export async function recordDelegationChanges(db: Tx, recorded: DelegationChange
     `UPDATE btc_delegation d SET status = r.status,
        covenant_quorum_reached = d.covenant_quorum_reached OR r.quorum,
        start_height = coalesce(r.start, d.start_height), end_height = coalesce(r.end_, d.end_height),
-       unbonded_at_btc_height = coalesce(d.unbonded_at_btc_height, r.unbonded),
+       unbonded_at_btc_height = least(d.unbonded_at_btc_height, r.unbonded),
        updated_babylon_height = r.at
      FROM unnest($1::text[], $2::text[], $3::boolean[], $4::int[], $5::int[], $6::int[], $7::bigint[])
        AS r(hash, status, quorum, start, end_, unbonded, at)

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -93,6 +93,11 @@ describe("provider CLI", () => {
     expect(r.out).toContain(`finality provider key "default": ${pk}`);
     expect(r.out).toContain("sign journal: 1 signed heights, highest 105");
     expect(r.out).toContain("randomness: nothing committed");
+  });
+
+  it("provider.example.toml is the template generated from the schema", () => {
+    const file = readFileSync(new URL("../../provider.example.toml", import.meta.url), "utf8");
+    expect(file).toBe(exampleProviderConfig);
   });
 
   it("the example configuration is valid, and bad keys are named", () => {

@@ -108,6 +108,35 @@ export function Hash(props: { value: string; href?: string; keep?: number }) {
   );
 }
 
+/** A scrolling table with a header row of column names; the rows are its children. */
+export function Table(props: { columns: ComponentChildren[]; testid?: string; children: ComponentChildren }) {
+  return (
+    <div class="scroll">
+      <table data-testid={props.testid}>
+        <thead>
+          <tr>
+            {props.columns.map((c, i) => (
+              <th key={i} scope="col">
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A link to a provider's page, by its moniker or the start of its key. */
+export function ProviderLink(props: { btcPk: string; moniker: string | null }) {
+  return (
+    <a href={`/providers/${props.btcPk}`} title={props.btcPk}>
+      {props.moniker || `${props.btcPk.slice(0, 12)}…`}
+    </a>
+  );
+}
+
 export function Field(props: { label: string; children: ComponentChildren }) {
   return (
     <div class="field">

@@ -57,6 +57,22 @@ export function tracked<T>(
   };
 }
 
+/** A stream of one provider's records, or every provider's without `fpBtcPk`, counted while open. */
+function ofProvider<T>(
+  ctx: GraphQLContext,
+  name: string,
+  open: (
+    prisma: GraphQLContext["prisma"],
+    events: GraphQLContext["events"],
+    shared: GraphQLContext["shared"],
+    fpBtcPk: string | undefined,
+  ) => AsyncIterableIterator<T>,
+  fpBtcPk: string | null | undefined,
+): AsyncIterableIterator<T> {
+  const fp = fpBtcPk == null ? undefined : btcPkArg("fpBtcPk", fpBtcPk);
+  return tracked(ctx, name, open(ctx.prisma, ctx.events, ctx.shared, fp));
+}
+
 builder.subscriptionType({
   fields: (t) => ({
     finalizedBlocks: t.field({
@@ -93,32 +109,13 @@ builder.subscriptionType({
       type: SignatureRef,
       args: { fpBtcPk: t.arg.string() },
       subscribe: (_r, args, ctx) =>
-        tracked(
-          ctx,
-          "finalitySignatures",
-          streams.finalitySignatures(
-            ctx.prisma,
-            ctx.events,
-            ctx.shared,
-            args.fpBtcPk == null ? undefined : btcPkArg("fpBtcPk", args.fpBtcPk),
-          ),
-        ),
+        ofProvider(ctx, "finalitySignatures", streams.finalitySignatures, args.fpBtcPk),
       resolve: (s) => s,
     }),
     equivocations: t.field({
       type: EquivocationRef,
       args: { fpBtcPk: t.arg.string() },
-      subscribe: (_r, args, ctx) =>
-        tracked(
-          ctx,
-          "equivocations",
-          streams.equivocations(
-            ctx.prisma,
-            ctx.events,
-            ctx.shared,
-            args.fpBtcPk == null ? undefined : btcPkArg("fpBtcPk", args.fpBtcPk),
-          ),
-        ),
+      subscribe: (_r, args, ctx) => ofProvider(ctx, "equivocations", streams.equivocations, args.fpBtcPk),
       resolve: (e) => e,
     }),
   }),

@@ -11,9 +11,8 @@ import {
   decodeTypedEvent,
   isBabylonTypedEvent,
 } from "../../chains/babylon/events.ts";
-import { bytes, defineMessage, field, message, repeated, string } from "../../chains/babylon/proto.ts";
+import { contractExecuteMessages, txHash as txHashOf } from "../../chains/babylon/tx.ts";
 import { bytesToHex, with0x } from "../../core/crypto/bytes.ts";
-import { sha256 } from "../../core/crypto/sha256.ts";
 
 export interface SignatureRecord {
   babylonHeight: bigint;
@@ -176,35 +175,6 @@ export function mergeRecords(into: BabylonBlockRecords, from: BabylonBlockRecord
 
 function attrs(event: AbciEventLike): Map<string, string> {
   return new Map(event.attributes.map((a) => [a.key, a.value]));
-}
-
-function txHashOf(tx: Uint8Array): string {
-  return bytesToHex(sha256(tx)).toUpperCase();
-}
-
-// Only what the record builder reads of a tx: the JSON of its wasm execute messages. Decoding skips every
-// other field (signatures, auth info, fees), which a backfill of vote txs would otherwise decode by the million.
-const AnyMessage = defineMessage("google.protobuf.Any", {
-  typeUrl: field(1, string),
-  value: field(2, bytes),
-});
-const TxBody = defineMessage("cosmos.tx.v1beta1.TxBody", { messages: repeated(1, message(AnyMessage)) });
-const TxRaw = defineMessage("cosmos.tx.v1beta1.TxRaw", { body: field(1, bytes) });
-const MsgExecuteContract = defineMessage("cosmwasm.wasm.v1.MsgExecuteContract", { msg: field(3, bytes) });
-const utf8 = new TextDecoder();
-
-/** The JSON of the contract messages in a tx, by message index (undefined where a message is something else). */
-function contractMessages(tx: Uint8Array | undefined): (Record<string, unknown> | undefined)[] {
-  if (!tx) return [];
-  try {
-    const body = TxBody.decode(TxRaw.decode(tx).body);
-    return body.messages.map((any) => {
-      if (any.typeUrl !== "/cosmwasm.wasm.v1.MsgExecuteContract") return undefined;
-      return JSON.parse(utf8.decode(MsgExecuteContract.decode(any.value).msg)) as Record<string, unknown>;
-    });
-  } catch {
-    return [];
-  }
 }
 
 function b64ToHex(value: unknown): string | null {
@@ -448,7 +418,7 @@ export function recordsOfBlock(block: BabylonBlock, contractAddress: string): Ba
     const txHash = raw ? txHashOf(raw) : null;
     let decoded: (Record<string, unknown> | undefined)[] | undefined;
     const messages = () => {
-      decoded ??= contractMessages(raw);
+      decoded ??= contractExecuteMessages(raw);
       return decoded;
     };
     for (const event of result.events) handle(event, txHash, messages);

@@ -22,15 +22,21 @@ import {
   recordStakingParams,
   upsertContractConfig,
 } from "../../store/contract.ts";
-import { type DelegationUpsert, delegationStakes, upsertDelegations } from "../../store/delegations.ts";
+import {
+  type DelegationUpsert,
+  delegationStakes,
+  recordDelegationChanges,
+  upsertDelegations,
+} from "../../store/delegations.ts";
 import {
   type ProviderUpsert,
   providerStatuses,
   recordJailedAtStart,
   upsertProviders,
 } from "../../store/providers.ts";
-import { readState, writeState } from "../../store/state.ts";
+import { readCursor, readState, writeState } from "../../store/state.ts";
 import type { Store } from "../../store/store.ts";
+import type { DelegationChangeRecord } from "../babylon/records.ts";
 import type { StepResult } from "../runtime/loop.ts";
 
 export interface ReconcilerOptions {
@@ -93,21 +99,19 @@ export class Reconciler {
 
   /**
    * Records, once, the statuses in force at the first indexed Babylon height S that no indexed event tells:
-   * which providers were jailed (Babylon's state after block S − 1) and the allow-list (the contract's
-   * at-height query for S). Everything later comes from events, so no verdict depends on "current" state.
+   * which providers were jailed and which delegations had unbonded early (Babylon's state after block S − 1),
+   * and the allow-list (the contract's at-height query for S). Everything later comes from events, so no verdict depends on "current" state.
    */
   private async recordBaseline(babylon: BabylonQueryClient, bsnId: string): Promise<void> {
     const { store, contractAddress, dialect } = this.o;
     if ((await readState(store.db, "staking_baseline_height")) !== undefined) return;
     const start = this.o.babylonStartHeight;
     const before = start - 1n;
-    // Height 0 is genesis: nothing is jailed or allow-listed before the first block.
-    const jailed =
-      before >= 1n
-        ? (await babylon.atHeight(Number(before)).allFinalityProviders(bsnId))
-            .filter((fp) => fp.jailed)
-            .map((fp) => bytesToHex(fp.btcPk).toLowerCase())
-        : [];
+    // Height 0 is genesis: nothing is jailed, unbonded or allow-listed before the first block.
+    const then = before >= 1n ? babylon.atHeight(Number(before)) : undefined;
+    const providers = then ? await then.allFinalityProviders(bsnId) : [];
+    const jailed = providers.filter((fp) => fp.jailed).map((fp) => bytesToHex(fp.btcPk).toLowerCase());
+    const unbonded = then ? await unbondedBefore(then, before, providers) : [];
     const allowed =
       dialect === "rollup-bsn" && before >= 1n
         ? (
@@ -121,8 +125,9 @@ export class Reconciler {
     await store.commit(async (c) => {
       await recordJailedAtStart(c.tx, before, jailed);
       await addAllowlisted(c.tx, allowed, 0n);
+      await recordDelegationChanges(c.tx, unbonded);
       await writeState(c.tx, { staking_baseline_height: before });
-      if (jailed.length + allowed.length > 0) {
+      if (jailed.length + allowed.length + unbonded.length > 0) {
         await reopenVerdicts(c.tx);
         c.changed("staking");
       }
@@ -307,7 +312,10 @@ export class Reconciler {
     if (dels.length === 0) return false;
     const hashes = dels.map((d) => stakingTxHashOf(d.stakingTxHex));
     const indexed = new Map((await delegationStakes(store.db, hashes)).map((r) => [r.stakingTxHash, r]));
-    const btcTipHeight = (await btcTip(store.db))?.height ?? null;
+    // Babylon's state says that a delegation unbonded early, not at which BTC height: that comes from the
+    // event alone (recorded by the Babylon stage, or by the baseline for what happened before it), never from
+    // the BTC tip at the time of reading, which a backfill would place at the end of the history.
+    const eventsRead = (await readCursor(store.db, "babylon"))?.height ?? 0n;
     const rows: DelegationUpsert[] = [];
     let changed = false;
     for (const [i, d] of dels.entries()) {
@@ -316,14 +324,15 @@ export class Reconciler {
       const quorumReached = covenantQuorumReached(d, quorum);
       const unbondedEarly = u?.delegatorUnbondingInfoResponse !== undefined;
       const mine = indexed.get(hash);
-      const unbonded = mine?.unbondedAtBtcHeight ?? (unbondedEarly ? btcTipHeight : null);
+      if (unbondedEarly && mine && mine.unbondedAtBtcHeight === null && eventsRead >= babylonHeight) {
+        this.disagree(`delegation ${hash} unbonded early without an indexed event`);
+      }
       if (
         !mine ||
         mine.totalSat !== d.totalSat ||
         mine.startHeight !== d.startHeight ||
         mine.endHeight !== d.endHeight ||
-        mine.covenantQuorumReached !== quorumReached ||
-        (unbondedEarly && mine.unbondedAtBtcHeight === null)
+        mine.covenantQuorumReached !== quorumReached
       ) {
         if (mine) this.disagree(`delegation ${hash} differs from Babylon`);
         changed = true;
@@ -339,7 +348,7 @@ export class Reconciler {
         startHeight: d.startHeight,
         endHeight: d.endHeight,
         covenantQuorumReached: quorumReached,
-        unbondedAtBtcHeight: unbonded,
+        unbondedAtBtcHeight: mine?.unbondedAtBtcHeight ?? null,
         status: d.statusDesc,
         paramsVersion: d.paramsVersion,
         babylonHeight,
@@ -353,6 +362,36 @@ export class Reconciler {
     this.o.log.warn({ what }, "indexed state disagrees with Babylon");
     this.o.onDisagreement?.(what);
   }
+}
+
+/**
+ * The delegations Babylon's state after block `before` shows unbonded early: their events precede the first
+ * indexed height, so the spend's BTC height is not known. Babylon's BTC tip after that block bounds it (a
+ * spend is reported once its block is in the light client): from there on the delegation surely no longer
+ * counts. An indexed unbonding event of the same delegation, with the spend's own height, lowers it.
+ */
+async function unbondedBefore(
+  then: BabylonQueryClient,
+  before: bigint,
+  providers: readonly { btcPk: Uint8Array }[],
+): Promise<DelegationChangeRecord[]> {
+  const hashes = new Set<string>();
+  for (const fp of providers) {
+    for (const d of await then.allFinalityProviderDelegations(bytesToHex(fp.btcPk).toLowerCase())) {
+      if (d.undelegationResponse?.delegatorUnbondingInfoResponse !== undefined)
+        hashes.add(stakingTxHashOf(d.stakingTxHex));
+    }
+  }
+  if (hashes.size === 0) return [];
+  const tip = (await then.btcTip()).height;
+  // Negative event indices: before every event of block `before`, apart from them.
+  return [...hashes].sort().map((stakingTxHash, i) => ({
+    babylonHeight: before,
+    eventIndex: -(i + 1),
+    stakingTxHash,
+    status: "UNBONDED",
+    unbondedAtBtcHeight: tip,
+  }));
 }
 
 function prevHashOf(headerHex: string): string {

@@ -1,6 +1,16 @@
 // Blocks: a paged list filtered by status and height, and one block's verdict with its audit trail (every
 // provider that had power at the block's BTC height, whether it voted, its power, its signature's Babylon tx).
-import { Badge, Field, Hash, Show, STATUS_LABEL, Time, useQuery } from "../components.tsx";
+import {
+  Badge,
+  Field,
+  Hash,
+  ProviderLink,
+  Show,
+  STATUS_LABEL,
+  Table,
+  Time,
+  useQuery,
+} from "../components.tsx";
 import { btc, num, percent, seconds } from "../format.ts";
 import { navigate, pathname, searchParams } from "../router.ts";
 
@@ -84,42 +94,27 @@ export function Blocks() {
             <p class="notice">No blocks match{status ? ` status “${STATUS_LABEL[status]}”` : ""} yet.</p>
           ) : (
             <>
-              <div class="scroll">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Height</th>
-                      <th scope="col">Hash</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Voted power</th>
-                      <th scope="col">Voters</th>
-                      <th scope="col">To finality</th>
-                      <th scope="col">Time</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {data.blocks.edges.map(({ node: b }) => (
-                      <tr key={b.hash}>
-                        <td class="num">
-                          <a href={`/blocks/${b.height}`}>{num(b.height)}</a>
-                        </td>
-                        <td>
-                          <Hash value={b.hash} href={`/blocks/${b.hash}`} keep={8} />
-                        </td>
-                        <td>
-                          <Badge status={b.status} />
-                        </td>
-                        <td class="num">{percent(b.votedPowerRatio)}</td>
-                        <td class="num">{num(b.voterCount)}</td>
-                        <td class="num">{seconds(b.timeToFinalitySeconds)}</td>
-                        <td>
-                          <Time iso={b.time} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table columns={["Height", "Hash", "Status", "Voted power", "Voters", "To finality", "Time"]}>
+                {data.blocks.edges.map(({ node: b }) => (
+                  <tr key={b.hash}>
+                    <td class="num">
+                      <a href={`/blocks/${b.height}`}>{num(b.height)}</a>
+                    </td>
+                    <td>
+                      <Hash value={b.hash} href={`/blocks/${b.hash}`} keep={8} />
+                    </td>
+                    <td>
+                      <Badge status={b.status} />
+                    </td>
+                    <td class="num">{percent(b.votedPowerRatio)}</td>
+                    <td class="num">{num(b.voterCount)}</td>
+                    <td class="num">{seconds(b.timeToFinalitySeconds)}</td>
+                    <td>
+                      <Time iso={b.time} />
+                    </td>
+                  </tr>
+                ))}
+              </Table>
               <nav class="pager" aria-label="Pages">
                 {after && <a href={listUrl(withoutAfter(params))}>Newest</a>}
                 {data.blocks.pageInfo.hasNextPage && data.blocks.pageInfo.endCursor && (
@@ -303,41 +298,27 @@ function VoteTable(props: {
         if (rows.length === 0)
           return <p class="notice">No provider had voting power at BTC height {block.btcHeight}.</p>;
         return (
-          <div class="scroll">
-            <table data-testid="vote-table">
-              <thead>
-                <tr>
-                  <th scope="col">Provider</th>
-                  <th scope="col">Voted</th>
-                  <th scope="col">Power</th>
-                  <th scope="col">Babylon tx</th>
+          <Table columns={["Provider", "Voted", "Power", "Babylon tx"]} testid="vote-table">
+            {rows.map((p) => {
+              const v = votes.get(p.btcPk);
+              return (
+                <tr key={p.btcPk} data-provider={p.btcPk}>
+                  <td>
+                    <ProviderLink btcPk={p.btcPk} moniker={p.description.moniker} />
+                  </td>
+                  <td>
+                    {v ? (
+                      <span class="badge s-finalized">voted</span>
+                    ) : (
+                      <span class="badge s-pending">no vote</span>
+                    )}
+                  </td>
+                  <td class="num">{btc(p.votingPowerAt)}</td>
+                  <td>{v ? <Hash value={v.txHash} keep={8} /> : "—"}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {rows.map((p) => {
-                  const v = votes.get(p.btcPk);
-                  return (
-                    <tr key={p.btcPk} data-provider={p.btcPk}>
-                      <td>
-                        <a href={`/providers/${p.btcPk}`} title={p.btcPk}>
-                          {p.description.moniker || `${p.btcPk.slice(0, 12)}…`}
-                        </a>
-                      </td>
-                      <td>
-                        {v ? (
-                          <span class="badge s-finalized">voted</span>
-                        ) : (
-                          <span class="badge s-pending">no vote</span>
-                        )}
-                      </td>
-                      <td class="num">{btc(p.votingPowerAt)}</td>
-                      <td>{v ? <Hash value={v.txHash} keep={8} /> : "—"}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            })}
+          </Table>
         );
       }}
     </Show>

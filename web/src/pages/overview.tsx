@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import type uPlot from "uplot";
 import { connection, query, subscribe } from "../api.ts";
-import { Badge, Chart, ErrorBox, Field, STATUS_LABEL, Time, useQuery } from "../components.tsx";
+import { Badge, Chart, ErrorBox, Field, STATUS_LABEL, Table, Time, useQuery } from "../components.tsx";
 import { num, seconds } from "../format.ts";
 
 interface Status {
@@ -245,32 +245,20 @@ export function Overview() {
       />
       <section aria-labelledby="health-title">
         <h2 id="health-title">Ingesters</h2>
-        <div class="scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Component</th>
-                <th scope="col">State</th>
-                <th scope="col">Last progress</th>
-                <th scope="col">Detail</th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.components.map((c) => (
-                <tr key={c.name}>
-                  <td>{c.name}</td>
-                  <td>
-                    <span class={`badge h-${c.state.toLowerCase()}`}>{c.state}</span>
-                  </td>
-                  <td>
-                    <Time iso={c.lastProgressAt} />
-                  </td>
-                  <td>{c.detail ?? ""}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={["Component", "State", "Last progress", "Detail"]}>
+          {s.components.map((c) => (
+            <tr key={c.name}>
+              <td>{c.name}</td>
+              <td>
+                <span class={`badge h-${c.state.toLowerCase()}`}>{c.state}</span>
+              </td>
+              <td>
+                <Time iso={c.lastProgressAt} />
+              </td>
+              <td>{c.detail ?? ""}</td>
+            </tr>
+          ))}
+        </Table>
       </section>
     </>
   );

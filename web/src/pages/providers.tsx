@@ -2,7 +2,7 @@
 // randomness commitments (and how far ahead they reach), delegations, equivocation evidence and power over time.
 import { useMemo } from "preact/hooks";
 import type uPlot from "uplot";
-import { Badge, Chart, Field, Hash, Show, Time, useQuery } from "../components.tsx";
+import { Badge, Chart, Field, Hash, ProviderLink, Show, Table, Time, useQuery } from "../components.tsx";
 import { btc, commission, num, percent } from "../format.ts";
 import { pathname } from "../router.ts";
 
@@ -42,38 +42,31 @@ export function Providers() {
           data.finalityProviders.edges.length === 0 ? (
             <p class="notice">No finality provider is registered for this BSN yet.</p>
           ) : (
-            <div class="scroll">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Provider</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Voting power</th>
-                    <th scope="col">Participation (last {WINDOW} checked)</th>
-                    <th scope="col">Highest vote</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.finalityProviders.edges.map(({ node: p }) => (
-                    <tr key={p.btcPk}>
-                      <td>
-                        <a href={`/providers/${p.btcPk}`} title={p.btcPk}>
-                          {p.description.moniker || `${p.btcPk.slice(0, 12)}…`}
-                        </a>
-                      </td>
-                      <td>
-                        <Badge status={p.status} />
-                      </td>
-                      <td class="num">{btc(p.votingPower)}</td>
-                      <td class="num">
-                        {percent(p.participation.rate)} ({num(p.participation.missedBlocks)} missed)
-                      </td>
-                      <td class="num">{num(p.highestVotedHeight)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              columns={[
+                "Provider",
+                "Status",
+                "Voting power",
+                `Participation (last ${WINDOW} checked)`,
+                "Highest vote",
+              ]}
+            >
+              {data.finalityProviders.edges.map(({ node: p }) => (
+                <tr key={p.btcPk}>
+                  <td>
+                    <ProviderLink btcPk={p.btcPk} moniker={p.description.moniker} />
+                  </td>
+                  <td>
+                    <Badge status={p.status} />
+                  </td>
+                  <td class="num">{btc(p.votingPower)}</td>
+                  <td class="num">
+                    {percent(p.participation.rate)} ({num(p.participation.missedBlocks)} missed)
+                  </td>
+                  <td class="num">{num(p.highestVotedHeight)}</td>
+                </tr>
+              ))}
+            </Table>
           )
         }
       </Show>
@@ -252,63 +245,38 @@ export function ProviderView() {
             {commits.length === 0 ? (
               <p class="muted">None yet: the provider cannot vote until it commits public randomness.</p>
             ) : (
-              <div class="scroll">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">From height</th>
-                      <th scope="col">To height</th>
-                      <th scope="col">Values</th>
-                      <th scope="col">Babylon height</th>
-                      <th scope="col">Tx</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {commits.map((c) => (
-                      <tr key={c.txHash + c.startHeight}>
-                        <td class="num">{num(c.startHeight)}</td>
-                        <td class="num">{num(c.endHeight)}</td>
-                        <td class="num">{num(c.numPubRand)}</td>
-                        <td class="num">{num(c.babylonHeight)}</td>
-                        <td>
-                          <Hash value={c.txHash} keep={8} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table columns={["From height", "To height", "Values", "Babylon height", "Tx"]}>
+                {commits.map((c) => (
+                  <tr key={c.txHash + c.startHeight}>
+                    <td class="num">{num(c.startHeight)}</td>
+                    <td class="num">{num(c.endHeight)}</td>
+                    <td class="num">{num(c.numPubRand)}</td>
+                    <td class="num">{num(c.babylonHeight)}</td>
+                    <td>
+                      <Hash value={c.txHash} keep={8} />
+                    </td>
+                  </tr>
+                ))}
+              </Table>
             )}
             <h2>Delegations</h2>
             {p.delegations.edges.length === 0 ? (
               <p class="muted">No BTC delegation to this provider.</p>
             ) : (
-              <div class="scroll">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Staking tx</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Amount</th>
-                      <th scope="col">BTC heights</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {p.delegations.edges.map(({ node: d }) => (
-                      <tr key={d.stakingTxHash}>
-                        <td>
-                          <Hash value={d.stakingTxHash} keep={8} />
-                        </td>
-                        <td>{d.status}</td>
-                        <td class="num">{btc(d.totalSat)}</td>
-                        <td class="num">
-                          {num(d.startHeight)} – {num(d.endHeight)}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table columns={["Staking tx", "Status", "Amount", "BTC heights"]}>
+                {p.delegations.edges.map(({ node: d }) => (
+                  <tr key={d.stakingTxHash}>
+                    <td>
+                      <Hash value={d.stakingTxHash} keep={8} />
+                    </td>
+                    <td>{d.status}</td>
+                    <td class="num">{btc(d.totalSat)}</td>
+                    <td class="num">
+                      {num(d.startHeight)} – {num(d.endHeight)}
+                    </td>
+                  </tr>
+                ))}
+              </Table>
             )}
             <p class="muted">
               Latest vote: {p.votes.edges[0] ? <Time iso={p.votes.edges[0].node.babylonTime} /> : "none"}
