@@ -31,6 +31,8 @@ const commandLine = {
     "bsn-id": { type: "string" },
     "l2-chain-id": { type: "string" },
     "provider-home": { type: "string" },
+    height: { type: "string" },
+    event: { type: "string" },
   },
 } as const;
 
@@ -98,7 +100,7 @@ async function main(argv: string[]): Promise<void> {
         migrate: false,
       });
       try {
-        await skipUnreadableEvent(db.prisma, args.options, log);
+        await skipUnreadableEvent(db.prisma, { height: args.values.height, event: args.values.event }, log);
       } catch (error) {
         if (error instanceof SkipEventRefused) fail(`babylon skip-event: ${error.message}`);
         throw error;

@@ -9,7 +9,7 @@ export class SkipEventRefused extends Error {}
 
 export async function skipUnreadableEvent(
   db: Tx,
-  options: Record<string, string | true>,
+  options: { height?: string; event?: string },
   log: Logger,
 ): Promise<void> {
   const height = options.height;
