@@ -1,6 +1,6 @@
 // Per-request context and its DataLoaders: every field that reaches across tables (a block's votes, a vote's
 // provider, a provider's power) asks a loader, and the loader answers all parents of one level with a single
-// query, so a page of N blocks costs a fixed number of queries, not N. Loaders do not cache: a subscription
+// store read, so a page of N blocks costs a fixed number of queries, not N. Loaders do not cache: a subscription
 // context lives for hours and must not serve a block's status from when it started.
 import DataLoader from "dataloader";
 import type {
@@ -11,6 +11,10 @@ import type {
 } from "../../db/generated/client.ts";
 import type { GadgetEvents } from "../../indexer/runtime/events.ts";
 import type { Logger } from "../../log.ts";
+import { blocksByHash, canonicalBlocksAt } from "../../store/reads/blocks.ts";
+import { providersOfDelegations } from "../../store/reads/delegations.ts";
+import { currentPowers, powerTables, providersByPk } from "../../store/reads/providers.ts";
+import { highestVotedHeights, votesOfBlocks } from "../../store/reads/signatures.ts";
 import type { FinalityReader, TransactionLocator } from "../finality.ts";
 import type { ServiceHealth } from "../health.ts";
 import type { GadgetMetrics } from "../metrics.ts";
@@ -68,17 +72,13 @@ function byKey<T, K>(rows: readonly T[], keyOf: (row: T) => K): Map<K, T> {
 export function createLoaders(prisma: PrismaClient) {
   return {
     blockByHash: new DataLoader<string, L2Block | null>(async (hashes) => {
-      const rows = await prisma.l2Block.findMany({ where: { hash: { in: unique(hashes) } } });
-      const map = byKey(rows, (r) => r.hash);
+      const map = byKey(await blocksByHash(prisma, unique(hashes)), (r) => r.hash);
       return hashes.map((h) => map.get(h) ?? null);
     }, noCache),
 
     canonicalBlockByHeight: new DataLoader<bigint, L2Block | null, string>(
       async (heights) => {
-        const rows = await prisma.l2Block.findMany({
-          where: { canonical: true, height: { in: unique(heights) } },
-        });
-        const map = byKey(rows, (r) => r.height);
+        const map = byKey(await canonicalBlocksAt(prisma, unique(heights)), (r) => r.height);
         return heights.map((h) => map.get(h) ?? null);
       },
       { ...noCache, cacheKeyFn: (h) => h.toString() },
@@ -86,82 +86,47 @@ export function createLoaders(prisma: PrismaClient) {
 
     /** Key: `${height}:${blockHash}`. */
     votesOfBlock: new DataLoader<string, FinalitySignature[]>(async (keys) => {
-      const pairs = unique(keys).map((k) => {
+      const blocks = unique(keys).map((k) => {
         const [height, hash] = k.split(":");
-        return { height: BigInt(height!), blockHash: hash! };
+        return { height: BigInt(height!), hash: hash! };
       });
-      const rows = await prisma.finalitySignature.findMany({
-        where: {
-          height: { in: unique(pairs.map((p) => p.height)) },
-          blockHash: { in: unique(pairs.map((p) => p.blockHash)) },
-        },
-        orderBy: [{ babylonHeight: "asc" }, { txHash: "asc" }, { msgIndex: "asc" }],
-      });
-      const groups = new Map<string, FinalitySignature[]>();
-      for (const row of rows) {
-        const key = `${row.height}:${row.blockHash}`;
-        const group = groups.get(key);
-        if (group) group.push(row);
-        else groups.set(key, [row]);
-      }
+      const groups = await votesOfBlocks(prisma, blocks);
       return keys.map((k) => groups.get(k) ?? []);
     }, noCache),
 
     providerByPk: new DataLoader<string, FinalityProvider | null>(async (pks) => {
-      const rows = await prisma.finalityProvider.findMany({ where: { btcPk: { in: unique(pks) } } });
-      const map = byKey(rows, (r) => r.btcPk);
+      const map = byKey(await providersByPk(prisma, unique(pks)), (r) => r.btcPk);
       return pks.map((pk) => map.get(pk) ?? null);
     }, noCache),
 
     /** Power at the newest BTC height the engine computed a table for ("now"); 0 when absent from it. */
     currentPower: new DataLoader<string, bigint>(async (pks) => {
-      const latest = await prisma.votingPower.aggregate({ _max: { btcHeight: true } });
-      const btcHeight = latest._max.btcHeight;
-      if (btcHeight === null) return pks.map(() => 0n);
-      const rows = await prisma.votingPower.findMany({ where: { btcHeight, fpBtcPk: { in: unique(pks) } } });
-      const map = byKey(rows, (r) => r.fpBtcPk);
-      return pks.map((pk) => map.get(pk)?.power ?? 0n);
+      const powers = await currentPowers(prisma, unique(pks));
+      return pks.map((pk) => powers.get(pk) ?? 0n);
     }, noCache),
 
     /** Key: `${btcHeight}:${fpBtcPk}`; null when the engine has no table for that BTC height. */
     powerAt: new DataLoader<string, bigint | null>(async (keys) => {
-      const parsed = unique(keys).map((k) => {
-        const [h, pk] = k.split(":");
-        return { btcHeight: Number(h), fpBtcPk: pk! };
-      });
-      const heights = unique(parsed.map((p) => p.btcHeight));
-      const [rows, tables] = await Promise.all([
-        prisma.votingPower.findMany({
-          where: { btcHeight: { in: heights }, fpBtcPk: { in: unique(parsed.map((p) => p.fpBtcPk)) } },
-        }),
-        prisma.votingPower.groupBy({ by: ["btcHeight"], where: { btcHeight: { in: heights } } }),
-      ]);
-      const known = new Set(tables.map((t) => t.btcHeight));
-      const map = byKey(rows, (r) => `${r.btcHeight}:${r.fpBtcPk}`);
+      const parsed = unique(keys).map((k) => k.split(":"));
+      const tables = await powerTables(
+        prisma,
+        unique(parsed.map(([h]) => Number(h))),
+        unique(parsed.map(([, pk]) => pk!)),
+      );
       return keys.map((k) => {
-        const row = map.get(k);
-        if (row) return row.power;
-        return known.has(Number(k.split(":")[0])) ? 0n : null;
+        const power = tables.power.get(k);
+        if (power !== undefined) return power;
+        return tables.heights.has(Number(k.split(":")[0])) ? 0n : null;
       });
     }, noCache),
 
     highestVotedHeight: new DataLoader<string, bigint | null>(async (pks) => {
-      const rows = await prisma.finalitySignature.groupBy({
-        by: ["fpBtcPk"],
-        where: { fpBtcPk: { in: unique(pks) } },
-        _max: { height: true },
-      });
-      const map = new Map(rows.map((r) => [r.fpBtcPk, r._max.height]));
-      return pks.map((pk) => map.get(pk) ?? null);
+      const heights = await highestVotedHeights(prisma, unique(pks));
+      return pks.map((pk) => heights.get(pk) ?? null);
     }, noCache),
 
     providersOfDelegation: new DataLoader<string, string[]>(async (hashes) => {
-      const rows = await prisma.delegationProvider.findMany({
-        where: { stakingTxHash: { in: unique(hashes) } },
-        orderBy: { fpBtcPk: "asc" },
-      });
-      const groups = new Map<string, string[]>();
-      for (const r of rows) groups.set(r.stakingTxHash, [...(groups.get(r.stakingTxHash) ?? []), r.fpBtcPk]);
+      const groups = await providersOfDelegations(prisma, unique(hashes));
       return hashes.map((h) => groups.get(h) ?? []);
     }, noCache),
   };

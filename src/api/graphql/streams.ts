@@ -9,6 +9,13 @@ import type {
   GadgetEventMap,
   GadgetEvents,
 } from "../../indexer/runtime/events.ts";
+import {
+  canonicalBlocksAt,
+  finalizedAfter,
+  finalizedBlockByHash,
+  finalizedEnd,
+} from "../../store/reads/blocks.ts";
+import { latestEquivocation, signatureByKey } from "../../store/reads/signatures.ts";
 import { Channel } from "./channel.ts";
 import type { SharedLoads } from "./context.ts";
 
@@ -31,18 +38,6 @@ function pump<I, O>(inbox: Channel<I>, out: Channel<O>, produce: () => Promise<v
   return out;
 }
 
-async function finalizedBetween(prisma: PrismaClient, after: bigint, upTo?: bigint): Promise<L2Block[]> {
-  return prisma.l2Block.findMany({
-    where: {
-      canonical: true,
-      status: "FINALIZED",
-      height: upTo === undefined ? { gt: after } : { gt: after, lte: upTo },
-    },
-    orderBy: { height: "asc" },
-    take: CATCH_UP_BATCH,
-  });
-}
-
 /**
  * Every block as it becomes BTC-finalized, ascending, none skipped, none repeated. With `fromHeight` the
  * stream first replays finalized blocks above it (the last height a resuming client saw); without it, it
@@ -61,7 +56,7 @@ export function finalizedBlocks(
   // Yields finalized blocks above `last` up to `upTo` (or all of them), in batches.
   const catchUp = async (upTo?: bigint) => {
     for (;;) {
-      const rows = await finalizedBetween(prisma, last, upTo);
+      const rows = await finalizedAfter(prisma, last, upTo, CATCH_UP_BATCH);
       for (const row of rows) {
         if (out.closed) return;
         await out.push(row);
@@ -73,12 +68,7 @@ export function finalizedBlocks(
 
   return pump(inbox, out, async () => {
     if (fromHeight === undefined) {
-      const newest = await prisma.l2Block.findFirst({
-        where: { canonical: true, status: "FINALIZED" },
-        orderBy: { height: "desc" },
-        select: { height: true },
-      });
-      last = newest?.height ?? -1n;
+      last = (await finalizedEnd(prisma, "newest"))?.height ?? -1n;
     } else {
       last = fromHeight;
       await catchUp();
@@ -99,9 +89,7 @@ export function finalizedBlocks(
 }
 
 function loadFinalized(prisma: PrismaClient, shared: SharedLoads, event: BlockFinalizedEvent) {
-  return shared.once(event, () =>
-    prisma.l2Block.findFirst({ where: { hash: event.hash, canonical: true, status: "FINALIZED" } }),
-  );
+  return shared.once(event, () => finalizedBlockByHash(prisma, event.hash));
 }
 
 export interface BlockStatusUpdate {
@@ -121,7 +109,7 @@ export function blockStatus(
   const inbox = listen(events, "blockStatus");
   const out = new Channel<BlockStatusUpdate>();
   return pump(inbox, out, async () => {
-    const current = await prisma.l2Block.findFirst({ where: { canonical: true, height } });
+    const [current = null] = await canonicalBlocksAt(prisma, [height]);
     if (current !== null) {
       await out.push({
         height: current.height,
@@ -161,14 +149,10 @@ export function finalitySignatures(
     for await (const event of inbox) {
       if (fpBtcPk !== undefined && event.fpBtcPk !== fpBtcPk) continue;
       const row = await shared.once(event, () =>
-        prisma.finalitySignature.findUnique({
-          where: {
-            babylonHeight_txHash_msgIndex: {
-              babylonHeight: event.babylonHeight,
-              txHash: event.txHash,
-              msgIndex: event.msgIndex,
-            },
-          },
+        signatureByKey(prisma, {
+          babylonHeight: event.babylonHeight,
+          txHash: event.txHash,
+          msgIndex: event.msgIndex,
         }),
       );
       if (row !== null) await out.push(row);
@@ -189,9 +173,10 @@ export function equivocations(
     for await (const event of inbox) {
       if (fpBtcPk !== undefined && event.fpBtcPk !== fpBtcPk) continue;
       const row = await shared.once(event, () =>
-        prisma.equivocation.findFirst({
-          where: { babylonHeight: event.babylonHeight, fpBtcPk: event.fpBtcPk, height: event.height },
-          orderBy: { eventIndex: "desc" },
+        latestEquivocation(prisma, {
+          babylonHeight: event.babylonHeight,
+          fpBtcPk: event.fpBtcPk,
+          height: event.height,
         }),
       );
       if (row !== null) await out.push(row);

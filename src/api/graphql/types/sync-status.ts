@@ -1,4 +1,5 @@
 // SyncStatus: how far each chain is indexed and finalized.
+import { openIncidents } from "../../../store/reads/blocks.ts";
 import { builder } from "../builder.ts";
 import { ComponentRef, IncidentRef, type SyncStatus } from "./health.ts";
 import { BlockRef } from "./refs.ts";
@@ -87,12 +88,7 @@ export const SyncStatusRef = builder.objectRef<SyncStatus>("SyncStatus").impleme
     safetyIncidents: t.field({
       type: [IncidentRef],
       description: "Open safety incidents",
-      resolve: (_s, _a, ctx) =>
-        ctx.prisma.safetyIncident.findMany({
-          where: { resolvedAt: null },
-          orderBy: { id: "asc" },
-          take: 100,
-        }),
+      resolve: (_s, _a, ctx) => openIncidents(ctx.prisma, 100),
     }),
   }),
 });
