@@ -6,6 +6,7 @@ import type { BlockRef } from "../core/finality/consecutive.ts";
 import { normalizeBlockHash, rangeFinalizedPrefix, type StoredBlockStatus } from "../core/finality/range.ts";
 import type { PrismaClient } from "../db/generated/client.ts";
 import { blocksByHash, canonicalStatusesBetween, finalizedEnd } from "../store/reads/blocks.ts";
+import type { FinalizedBlocks } from "../store/reads/finalized-cache.ts";
 import { readCursor, readState, readStates, type StateKey } from "../store/state.ts";
 import { BLOCK_NOT_FOUND_MESSAGE, NOT_ACTIVATED_MESSAGE, QueryError } from "./errors.ts";
 
@@ -56,7 +57,13 @@ export function parseTransactionHash(hash: string | null | undefined): `0x${stri
 }
 
 export class FinalityReader {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** Set once a block is known finalized: activation cannot move after that (rule 5 chains back to it). */
+  private settledActivation: bigint | undefined;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly finalized?: FinalizedBlocks,
+  ) {}
 
   state<K extends StateKey>(keys: readonly K[]): Promise<Map<K, string>> {
     return readStates(this.prisma, keys);
@@ -64,8 +71,11 @@ export class FinalityReader {
 
   /** Rule 7: the persisted activation timestamp, or the reference's not-activated error. */
   async activatedTimestamp(): Promise<bigint> {
+    if (this.settledActivation !== undefined) return this.settledActivation;
+    const settled = this.finalized?.seenAny === true;
     const value = await readState(this.prisma, "activated_timestamp");
     if (value === undefined) throw new QueryError("not_activated", NOT_ACTIVATED_MESSAGE);
+    if (settled) this.settledActivation = BigInt(value);
     return BigInt(value);
   }
 
@@ -89,7 +99,7 @@ export class FinalityReader {
     await this.activatedTimestamp();
     const first = blocks[0]!.height;
     const last = blocks[blocks.length - 1]!.height;
-    const rows = await canonicalStatusesBetween(this.prisma, first, last);
+    const rows = await canonicalStatusesBetween(this.prisma, first, last, this.finalized);
     const byHeight = new Map<bigint, StoredBlockStatus>();
     for (const row of rows) {
       byHeight.set(row.height, { hash: row.hash.slice(2), btcFinalized: row.status === "FINALIZED" });
@@ -102,7 +112,7 @@ export class FinalityReader {
   }
 
   async isFinalizedByHash(hash: string): Promise<boolean> {
-    const [row] = await blocksByHash(this.prisma, [`0x${normalizeBlockHash(hash)}`]);
+    const [row] = await blocksByHash(this.prisma, [`0x${normalizeBlockHash(hash)}`], this.finalized);
     return row?.canonical === true && row.status === "FINALIZED";
   }
 
@@ -175,7 +185,7 @@ export class FinalityReader {
   }
 
   private async canonicalStatus(height: bigint): Promise<StoredBlockStatus | undefined> {
-    const [row] = await canonicalStatusesBetween(this.prisma, height, height);
+    const [row] = await canonicalStatusesBetween(this.prisma, height, height, this.finalized);
     return row === undefined
       ? undefined
       : { hash: row.hash.slice(2), btcFinalized: row.status === "FINALIZED" };

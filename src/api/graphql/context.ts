@@ -13,8 +13,10 @@ import type { GadgetEvents } from "../../indexer/runtime/events.ts";
 import type { Logger } from "../../log.ts";
 import { blocksByHash, canonicalBlocksAt } from "../../store/reads/blocks.ts";
 import { providersOfDelegations } from "../../store/reads/delegations.ts";
+import type { FinalizedBlocks } from "../../store/reads/finalized-cache.ts";
 import { currentPowers, powerTables, providersByPk } from "../../store/reads/providers.ts";
 import { highestVotedHeights, votesOfBlocks } from "../../store/reads/signatures.ts";
+import { readStates, type StateKey } from "../../store/state.ts";
 import type { FinalityReader, TransactionLocator } from "../finality.ts";
 import type { ServiceHealth } from "../health.ts";
 import type { GadgetMetrics } from "../metrics.ts";
@@ -29,6 +31,8 @@ export interface ApiServices {
   locateTransaction?: TransactionLocator | undefined;
   /** Loads a row once for every subscriber of the same event (fan-out to thousands of subscribers). */
   shared: SharedLoads;
+  /** BTC-finalized blocks already read: they never change, so every request may reuse them. */
+  finalized: FinalizedBlocks;
   log: Logger;
 }
 
@@ -69,16 +73,16 @@ function byKey<T, K>(rows: readonly T[], keyOf: (row: T) => K): Map<K, T> {
   return new Map(rows.map((r) => [keyOf(r), r]));
 }
 
-export function createLoaders(prisma: PrismaClient) {
+export function createLoaders(prisma: PrismaClient, finalized?: FinalizedBlocks) {
   return {
     blockByHash: new DataLoader<string, L2Block | null>(async (hashes) => {
-      const map = byKey(await blocksByHash(prisma, unique(hashes)), (r) => r.hash);
+      const map = byKey(await blocksByHash(prisma, unique(hashes), finalized), (r) => r.hash);
       return hashes.map((h) => map.get(h) ?? null);
     }, noCache),
 
     canonicalBlockByHeight: new DataLoader<bigint, L2Block | null, string>(
       async (heights) => {
-        const map = byKey(await canonicalBlocksAt(prisma, unique(heights)), (r) => r.height);
+        const map = byKey(await canonicalBlocksAt(prisma, unique(heights), finalized), (r) => r.height);
         return heights.map((h) => map.get(h) ?? null);
       },
       { ...noCache, cacheKeyFn: (h) => h.toString() },
@@ -125,6 +129,12 @@ export function createLoaders(prisma: PrismaClient) {
       return pks.map((pk) => heights.get(pk) ?? null);
     }, noCache),
 
+    /** Rows of gadget_state; absent keys are undefined. */
+    state: new DataLoader<StateKey, string | undefined>(async (keys) => {
+      const values = await readStates(prisma, unique(keys));
+      return keys.map((k) => values.get(k));
+    }, noCache),
+
     providersOfDelegation: new DataLoader<string, string[]>(async (hashes) => {
       const groups = await providersOfDelegations(prisma, unique(hashes));
       return hashes.map((h) => groups.get(h) ?? []);
@@ -135,5 +145,5 @@ export function createLoaders(prisma: PrismaClient) {
 export type Loaders = ReturnType<typeof createLoaders>;
 
 export function createContext(services: ApiServices): GraphQLContext {
-  return { ...services, loaders: createLoaders(services.prisma) };
+  return { ...services, loaders: createLoaders(services.prisma, services.finalized) };
 }

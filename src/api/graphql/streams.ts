@@ -3,6 +3,7 @@
 // answered is then skipped by height. finalizedBlocks also fills any gap between events from the database,
 // so a subscriber gets every finalized height in order exactly once, whatever the publisher batches.
 import type { Equivocation, FinalitySignature, L2Block, PrismaClient } from "../../db/generated/client.ts";
+import { SlowConsumerError } from "../../errors.ts";
 import type {
   BlockFinalizedEvent,
   BlockStatusEvent,
@@ -16,24 +17,38 @@ import {
   finalizedEnd,
 } from "../../store/reads/blocks.ts";
 import { latestEquivocation, signatureByKey } from "../../store/reads/signatures.ts";
-import { Channel } from "./channel.ts";
+import { Channel, HIGH_WATER } from "./channel.ts";
 import type { SharedLoads } from "./context.ts";
 
 const CATCH_UP_BATCH = 500;
 
-function listen<K extends keyof GadgetEventMap>(events: GadgetEvents, name: K): Channel<GadgetEventMap[K]> {
-  const inbox = new Channel<GadgetEventMap[K]>();
+/** Events a subscriber may have waiting (beyond the 256 rows its output holds) before it is dropped. */
+export const SUBSCRIBER_BUFFER = 1_000;
+
+function listen<K extends keyof GadgetEventMap>(
+  events: GadgetEvents,
+  name: K,
+  capacity: number,
+): Channel<GadgetEventMap[K]> {
+  const inbox = new Channel<GadgetEventMap[K]>(capacity);
   const unsubscribe = events.subscribe(name, (event) => inbox.offer(event));
   inbox.onClose(unsubscribe);
   return inbox;
 }
 
-/** Runs `produce` feeding `out`; ends `inbox` when the consumer leaves and `out` when the producer fails. */
+/**
+ * Runs `produce` feeding `out`; ends `inbox` when the consumer leaves and `out` when the producer fails. A
+ * consumer dropped for falling behind gets the error at once, not after the rows still buffered for it.
+ */
 function pump<I, O>(inbox: Channel<I>, out: Channel<O>, produce: () => Promise<void>): Channel<O> {
   out.onClose(() => inbox.close());
+  // The producer may be waiting for room in `out`, not reading the inbox: fail `out` from here.
+  inbox.onClose(() => {
+    if (inbox.error instanceof SlowConsumerError) out.fail(inbox.error);
+  });
   produce().then(
     () => out.close(),
-    (error: unknown) => out.close(error),
+    (error: unknown) => (error instanceof SlowConsumerError ? out.fail(error) : out.close(error)),
   );
   return out;
 }
@@ -43,14 +58,34 @@ function pump<I, O>(inbox: Channel<I>, out: Channel<O>, produce: () => Promise<v
  * stream first replays finalized blocks above it (the last height a resuming client saw); without it, it
  * starts after the newest finalized block at subscription time.
  */
+/**
+ * The finalizedBlocks inbox. It fills gaps from the database, so a burst of events (a commit that finalizes
+ * thousands of blocks) is coalesced to the newest one. Only a consumer that has stopped reading — its output
+ * full and its inbox too — is dropped.
+ */
+function listenFinalized(
+  events: GadgetEvents,
+  out: Channel<L2Block>,
+  capacity: number,
+): Channel<BlockFinalizedEvent> {
+  const inbox = new Channel<BlockFinalizedEvent>(capacity);
+  const unsubscribe = events.subscribe("blockFinalized", (event) => {
+    if (inbox.backlog >= capacity && out.backlog < HIGH_WATER) inbox.coalesce(event);
+    else inbox.offer(event);
+  });
+  inbox.onClose(unsubscribe);
+  return inbox;
+}
+
 export function finalizedBlocks(
   prisma: PrismaClient,
   events: GadgetEvents,
   shared: SharedLoads,
   fromHeight: bigint | undefined,
+  capacity = SUBSCRIBER_BUFFER,
 ): AsyncIterableIterator<L2Block> {
-  const inbox = listen(events, "blockFinalized");
   const out = new Channel<L2Block>();
+  const inbox = listenFinalized(events, out, capacity);
   let last: bigint;
 
   // Yields finalized blocks above `last` up to `upTo` (or all of them), in batches.
@@ -105,8 +140,9 @@ export function blockStatus(
   prisma: PrismaClient,
   events: GadgetEvents,
   height: bigint,
+  capacity = SUBSCRIBER_BUFFER,
 ): AsyncIterableIterator<BlockStatusUpdate> {
-  const inbox = listen(events, "blockStatus");
+  const inbox = listen(events, "blockStatus", capacity);
   const out = new Channel<BlockStatusUpdate>();
   return pump(inbox, out, async () => {
     const [current = null] = await canonicalBlocksAt(prisma, [height]);
@@ -142,8 +178,9 @@ export function finalitySignatures(
   events: GadgetEvents,
   shared: SharedLoads,
   fpBtcPk: string | undefined,
+  capacity = SUBSCRIBER_BUFFER,
 ): AsyncIterableIterator<FinalitySignature> {
-  const inbox = listen(events, "finalitySignature");
+  const inbox = listen(events, "finalitySignature", capacity);
   const out = new Channel<FinalitySignature>();
   return pump(inbox, out, async () => {
     for await (const event of inbox) {
@@ -166,8 +203,9 @@ export function equivocations(
   events: GadgetEvents,
   shared: SharedLoads,
   fpBtcPk: string | undefined,
+  capacity = SUBSCRIBER_BUFFER,
 ): AsyncIterableIterator<Equivocation> {
-  const inbox = listen(events, "equivocation");
+  const inbox = listen(events, "equivocation", capacity);
   const out = new Channel<Equivocation>();
   return pump(inbox, out, async () => {
     for await (const event of inbox) {

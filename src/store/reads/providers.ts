@@ -1,8 +1,9 @@
 // The API's reads of finality providers, their voting power and their randomness commitments.
 import type { FinalityProvider, Prisma, PrismaClient, PubRandCommit } from "../../db/generated/client.ts";
+import type { Tx } from "../tx.ts";
 import type { PageQuery } from "./page.ts";
 
-export type ProviderReader = Pick<PrismaClient, "finalityProvider" | "votingPower" | "pubRandCommit">;
+export type ProviderReader = Pick<PrismaClient, "finalityProvider" | "pubRandCommit"> & Tx;
 
 export function providersByPk(db: ProviderReader, pks: readonly string[]): Promise<FinalityProvider[]> {
   return db.finalityProvider.findMany({ where: { btcPk: { in: [...pks] } } });
@@ -21,11 +22,12 @@ export async function currentPowers(
   db: ProviderReader,
   pks: readonly string[],
 ): Promise<Map<string, bigint>> {
-  const latest = await db.votingPower.aggregate({ _max: { btcHeight: true } });
-  const btcHeight = latest._max.btcHeight;
-  if (btcHeight === null) return new Map();
-  const rows = await db.votingPower.findMany({ where: { btcHeight, fpBtcPk: { in: [...pks] } } });
-  return new Map(rows.map((r) => [r.fpBtcPk, r.power]));
+  const rows = await db.$queryRawUnsafe<{ pk: string; power: bigint }[]>(
+    `SELECT fp_btc_pk AS pk, power FROM voting_power
+     WHERE btc_height = (SELECT max(btc_height) FROM voting_power) AND fp_btc_pk = ANY($1::text[])`,
+    [...pks],
+  );
+  return new Map(rows.map((r) => [r.pk, BigInt(r.power)]));
 }
 
 export interface PowerTables {
@@ -41,14 +43,21 @@ export async function powerTables(
   btcHeights: readonly number[],
   pks: readonly string[],
 ): Promise<PowerTables> {
-  const [rows, tables] = await Promise.all([
-    db.votingPower.findMany({ where: { btcHeight: { in: [...btcHeights] }, fpBtcPk: { in: [...pks] } } }),
-    db.votingPower.groupBy({ by: ["btcHeight"], where: { btcHeight: { in: [...btcHeights] } } }),
-  ]);
-  return {
-    power: new Map(rows.map((r) => [`${r.btcHeight}:${r.fpBtcPk}`, r.power])),
-    heights: new Set(tables.map((t) => t.btcHeight)),
-  };
+  // Per asked height: whether a table exists, and the asked providers' rows in it (none → no power there).
+  const rows = await db.$queryRawUnsafe<{ h: number; pk: string | null; power: bigint | null }[]>(
+    `SELECT t.h, vp.fp_btc_pk AS pk, vp.power
+     FROM unnest($1::int[]) AS t(h)
+     JOIN LATERAL (SELECT 1 FROM voting_power WHERE btc_height = t.h LIMIT 1) known ON true
+     LEFT JOIN voting_power vp ON vp.btc_height = t.h AND vp.fp_btc_pk = ANY($2::text[])`,
+    [...btcHeights],
+    [...pks],
+  );
+  const tables: PowerTables = { power: new Map(), heights: new Set() };
+  for (const r of rows) {
+    tables.heights.add(Number(r.h));
+    if (r.pk !== null && r.power !== null) tables.power.set(`${r.h}:${r.pk}`, BigInt(r.power));
+  }
+  return tables;
 }
 
 export function pubRandCommitPage(

@@ -1,5 +1,6 @@
 // The API's reads of finality signatures and equivocations.
 import type { Equivocation, FinalitySignature, Prisma, PrismaClient } from "../../db/generated/client.ts";
+import type { Tx } from "../tx.ts";
 import type { PageQuery } from "./page.ts";
 
 export type SignatureReader = Pick<PrismaClient, "finalitySignature" | "equivocation">;
@@ -34,17 +35,15 @@ export function signaturePage(
 }
 
 /** Each provider's highest voted L2 height; absent before its first vote. */
-export async function highestVotedHeights(
-  db: SignatureReader,
-  pks: readonly string[],
-): Promise<Map<string, bigint>> {
-  const rows = await db.finalitySignature.groupBy({
-    by: ["fpBtcPk"],
-    where: { fpBtcPk: { in: [...pks] } },
-    _max: { height: true },
-  });
+export async function highestVotedHeights(db: Tx, pks: readonly string[]): Promise<Map<string, bigint>> {
+  // One index probe per provider (fp_btc_pk, height): the lateral max, not a scan of the group.
+  const rows = await db.$queryRawUnsafe<{ pk: string; height: bigint | null }[]>(
+    `SELECT pk, (SELECT max(height) FROM finality_signature WHERE fp_btc_pk = pk) AS height
+     FROM unnest($1::text[]) AS pk`,
+    [...pks],
+  );
   const heights = new Map<string, bigint>();
-  for (const r of rows) if (r._max.height !== null) heights.set(r.fpBtcPk, r._max.height);
+  for (const r of rows) if (r.height !== null) heights.set(r.pk, BigInt(r.height));
   return heights;
 }
 
