@@ -49,9 +49,35 @@ export type {
   PubRandCommit,
 } from "../../db/generated/client.ts";
 
-/** Rows loaded once per published event object and shared by every subscriber that receives it. */
+/**
+ * Rows loaded once per published event object and shared by every subscriber that receives it; and reads
+ * many subscribers make at the same moment (10,000 resuming from the same height) made once while in flight.
+ */
 export class SharedLoads {
   private readonly memo = new WeakMap<object, Promise<unknown>>();
+  private readonly inFlight = new Map<string, { started: number; result: Promise<unknown> }>();
+  private clock = 0;
+
+  /** A point in time for `joined`: take it once the caller's bus listener is attached. */
+  now(): number {
+    return ++this.clock;
+  }
+
+  /**
+   * One read per key at a time. A caller shares a read in flight only if it started after `since` (so it
+   * sees everything committed before the caller's listener was attached); otherwise it starts a new one.
+   */
+  joined<T>(key: string, since: number, load: () => Promise<T>): Promise<T> {
+    const running = this.inFlight.get(key);
+    if (running !== undefined && running.started > since) return running.result as Promise<T>;
+    const entry = { started: this.now(), result: load() as Promise<unknown> };
+    this.inFlight.set(key, entry);
+    entry.result.then(
+      () => this.inFlight.get(key) === entry && this.inFlight.delete(key),
+      () => this.inFlight.get(key) === entry && this.inFlight.delete(key),
+    );
+    return entry.result as Promise<T>;
+  }
 
   once<T>(event: object, load: () => Promise<T>): Promise<T> {
     let p = this.memo.get(event) as Promise<T> | undefined;

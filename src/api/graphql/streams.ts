@@ -86,12 +86,16 @@ export function finalizedBlocks(
 ): AsyncIterableIterator<L2Block> {
   const out = new Channel<L2Block>();
   const inbox = listenFinalized(events, out, capacity);
+  // Reads other subscribers started after this point see all this one needs: they may be shared.
+  const attached = shared.now();
   let last: bigint;
 
   // Yields finalized blocks above `last` up to `upTo` (or all of them), in batches.
   const catchUp = async (upTo?: bigint) => {
     for (;;) {
-      const rows = await finalizedAfter(prisma, last, upTo, CATCH_UP_BATCH);
+      const rows = await shared.joined(`finalizedAfter:${last}:${upTo}`, attached, () =>
+        finalizedAfter(prisma, last, upTo, CATCH_UP_BATCH),
+      );
       for (const row of rows) {
         if (out.closed) return;
         await out.push(row);
@@ -103,7 +107,8 @@ export function finalizedBlocks(
 
   return pump(inbox, out, async () => {
     if (fromHeight === undefined) {
-      last = (await finalizedEnd(prisma, "newest"))?.height ?? -1n;
+      last =
+        (await shared.joined("finalizedEnd", attached, () => finalizedEnd(prisma, "newest")))?.height ?? -1n;
     } else {
       last = fromHeight;
       await catchUp();
