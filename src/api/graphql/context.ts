@@ -49,13 +49,20 @@ export type {
   PubRandCommit,
 } from "../../db/generated/client.ts";
 
+interface Flight {
+  started: number;
+  result: Promise<unknown>;
+}
+
+const ignore = () => {};
+
 /**
  * Rows loaded once per published event object and shared by every subscriber that receives it; and reads
  * many subscribers make at the same moment (10,000 resuming from the same height) made once while in flight.
  */
 export class SharedLoads {
   private readonly memo = new WeakMap<object, Promise<unknown>>();
-  private readonly inFlight = new Map<string, { started: number; result: Promise<unknown> }>();
+  private readonly flights = new Map<string, { running?: Flight; queued?: Promise<unknown> }>();
   private clock = 0;
 
   /** A point in time for `joined`: take it once the caller's bus listener is attached. */
@@ -64,19 +71,35 @@ export class SharedLoads {
   }
 
   /**
-   * One read per key at a time. A caller shares a read in flight only if it started after `since` (so it
-   * sees everything committed before the caller's listener was attached); otherwise it starts a new one.
+   * At most one read per key runs, and one waits. A caller shares the running read only if it began after
+   * `since` (so it sees everything committed before the caller's listener was attached); otherwise it joins
+   * the next read, which starts when the running one ends. 10,000 subscribers resuming together cost two reads.
    */
   joined<T>(key: string, since: number, load: () => Promise<T>): Promise<T> {
-    const running = this.inFlight.get(key);
-    if (running !== undefined && running.started > since) return running.result as Promise<T>;
-    const entry = { started: this.now(), result: load() as Promise<unknown> };
-    this.inFlight.set(key, entry);
-    entry.result.then(
-      () => this.inFlight.get(key) === entry && this.inFlight.delete(key),
-      () => this.inFlight.get(key) === entry && this.inFlight.delete(key),
-    );
-    return entry.result as Promise<T>;
+    let flight = this.flights.get(key);
+    if (flight === undefined) {
+      flight = {};
+      this.flights.set(key, flight);
+    }
+    const f = flight;
+    if (f.running === undefined) return this.run(key, f, load) as Promise<T>;
+    if (f.running.started > since) return f.running.result as Promise<T>;
+    f.queued ??= f.running.result.then(ignore, ignore).then(() => {
+      f.queued = undefined;
+      return this.run(key, f, load);
+    });
+    return f.queued as Promise<T>;
+  }
+
+  private run(key: string, f: { running?: Flight; queued?: Promise<unknown> }, load: () => Promise<unknown>) {
+    const running: Flight = { started: this.now(), result: load() };
+    f.running = running;
+    const done = () => {
+      if (f.running === running) f.running = undefined;
+      if (f.running === undefined && f.queued === undefined) this.flights.delete(key);
+    };
+    running.result.then(done, done);
+    return running.result;
   }
 
   once<T>(event: object, load: () => Promise<T>): Promise<T> {
