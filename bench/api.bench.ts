@@ -2,7 +2,9 @@
 // otherwise) and the real servers on free ports:
 //  - QueryBlockRangeBabylonFinalized over 1,000 blocks through the gRPC client (p50, p99);
 //  - an explorer's GraphQL query mix at fixed concurrency (requests/s, p99);
-//  - finalizedBlocks fan-out to 1,000 graphql-ws subscribers (publish → delivery latency p50, p99).
+//  - finalizedBlocks fan-out to 10,000 graphql-ws subscribers (publish → delivery latency p50, p99, and the
+//    memory each subscriber costs: RSS and heap growth over the subscribed set ÷ subscribers, client and
+//    server together since both run in this process). BENCH_SUBSCRIBERS sets a smaller count (CI).
 import { createHash } from "node:crypto";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
@@ -20,8 +22,8 @@ const BLOCKS = 5_000n;
 const FINALIZED = 4_000n;
 const CONCURRENCY = 16;
 const MIX_SECONDS = 5;
-const SUBSCRIBERS = 1_000;
-const SOCKETS = 20;
+const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 10_000);
+const SOCKETS = Math.max(1, Math.round(SUBSCRIBERS / 50));
 const FANOUT_EVENTS = 20;
 
 const hex = (seed: string) => createHash("sha256").update(seed).digest("hex");
@@ -215,6 +217,7 @@ async function fanoutBench(
   const clients = Array.from({ length: SOCKETS }, () =>
     createClient({ url: wsUrl, webSocketImpl: WebSocket }),
   );
+  const before = process.memoryUsage();
   const published = new Map<bigint, number>();
   const latencies: number[] = [];
   let delivered = 0;
@@ -244,10 +247,13 @@ async function fanoutBench(
   }
   // Every subscription counts itself in the API's gauge once its bus listener is attached.
   const waitStart = performance.now();
-  while ((await openSubscriptions(metrics)) < SUBSCRIBERS && performance.now() - waitStart < 60_000) {
+  while ((await openSubscriptions(metrics)) < SUBSCRIBERS && performance.now() - waitStart < 300_000) {
     await new Promise((r) => setTimeout(r, 100));
   }
   const setupMs = performance.now() - waitStart;
+  const after = process.memoryUsage();
+  const rssPerSub = (after.rss - before.rss) / SUBSCRIBERS / 1024;
+  const heapPerSub = (after.heapUsed - before.heapUsed) / SUBSCRIBERS / 1024;
   for (let k = 0n; k < BigInt(FANOUT_EVENTS); k++) {
     const h = firstLive + k;
     const finalizedAt = new Date();
@@ -269,7 +275,7 @@ async function fanoutBench(
       timestamp: 1_700_000_000n + h * 2n,
       finalizedAt,
     });
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 500));
   }
   const deadline = performance.now() + 30_000;
   while (delivered < SUBSCRIBERS * FANOUT_EVENTS && performance.now() < deadline) {
@@ -281,8 +287,14 @@ async function fanoutBench(
   record("api.fanout_subscribers", SUBSCRIBERS);
   record("api.fanout_delivered_ratio", delivered / (SUBSCRIBERS * FANOUT_EVENTS));
   record("api.fanout_p99_ms", s.p99);
+  record("api.fanout_rss_kib_per_subscriber", rssPerSub);
+  record("api.fanout_heap_kib_per_subscriber", heapPerSub);
   printLine(
     `finalizedBlocks fan-out, ${SUBSCRIBERS} subscribers on ${SOCKETS} sockets`,
     `${delivered}/${SUBSCRIBERS * FANOUT_EVENTS} delivered (subscribed in ${(setupMs / 1000).toFixed(1)} s), latency p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms`,
+  );
+  printLine(
+    "  memory per subscriber (client + server)",
+    `RSS ${rssPerSub.toFixed(1)} KiB, heap ${heapPerSub.toFixed(1)} KiB`,
   );
 }

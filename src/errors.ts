@@ -1,7 +1,7 @@
 // Errors by what failed, not by what their message says: a loop, a metric or an operator decides from
 // `kind`. Errors thrown by libraries (viem, CosmJS, node-postgres, Prisma) are placed by their type or code.
 
-export type ErrorKind = "rpc" | "database" | "reorg" | "config" | "protocol";
+export type ErrorKind = "rpc" | "database" | "reorg" | "config" | "protocol" | "slow_consumer";
 
 /** An error whose kind the project decided where it was thrown. */
 export class KindedError extends Error {
@@ -40,6 +40,13 @@ export class ProtocolError extends KindedError {
 export class ConfigError extends KindedError {
   constructor(message: string, options?: { cause?: unknown }) {
     super("config", message, options);
+  }
+}
+
+/** A subscriber fell too far behind its stream and was dropped, so that it slows no one else. */
+export class SlowConsumerError extends KindedError {
+  constructor(message: string) {
+    super("slow_consumer", message);
   }
 }
 

@@ -5,6 +5,8 @@
 import type { BlockRef } from "../core/finality/consecutive.ts";
 import { normalizeBlockHash, rangeFinalizedPrefix, type StoredBlockStatus } from "../core/finality/range.ts";
 import type { PrismaClient } from "../db/generated/client.ts";
+import { blocksByHash, canonicalStatusesBetween, finalizedEnd } from "../store/reads/blocks.ts";
+import type { FinalizedBlocks } from "../store/reads/finalized-cache.ts";
 import { readCursor, readState, readStates, type StateKey } from "../store/state.ts";
 import { BLOCK_NOT_FOUND_MESSAGE, NOT_ACTIVATED_MESSAGE, QueryError } from "./errors.ts";
 
@@ -55,7 +57,13 @@ export function parseTransactionHash(hash: string | null | undefined): `0x${stri
 }
 
 export class FinalityReader {
-  constructor(private readonly prisma: PrismaClient) {}
+  /** Set once a block is known finalized: activation cannot move after that (rule 5 chains back to it). */
+  private settledActivation: bigint | undefined;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly finalized?: FinalizedBlocks,
+  ) {}
 
   state<K extends StateKey>(keys: readonly K[]): Promise<Map<K, string>> {
     return readStates(this.prisma, keys);
@@ -63,8 +71,11 @@ export class FinalityReader {
 
   /** Rule 7: the persisted activation timestamp, or the reference's not-activated error. */
   async activatedTimestamp(): Promise<bigint> {
+    if (this.settledActivation !== undefined) return this.settledActivation;
+    const settled = this.finalized?.seenAny === true;
     const value = await readState(this.prisma, "activated_timestamp");
     if (value === undefined) throw new QueryError("not_activated", NOT_ACTIVATED_MESSAGE);
+    if (settled) this.settledActivation = BigInt(value);
     return BigInt(value);
   }
 
@@ -88,10 +99,7 @@ export class FinalityReader {
     await this.activatedTimestamp();
     const first = blocks[0]!.height;
     const last = blocks[blocks.length - 1]!.height;
-    const rows = await this.prisma.l2Block.findMany({
-      where: { canonical: true, height: { gte: first, lte: last } },
-      select: { height: true, hash: true, status: true },
-    });
+    const rows = await canonicalStatusesBetween(this.prisma, first, last, this.finalized);
     const byHeight = new Map<bigint, StoredBlockStatus>();
     for (const row of rows) {
       byHeight.set(row.height, { hash: row.hash.slice(2), btcFinalized: row.status === "FINALIZED" });
@@ -104,21 +112,14 @@ export class FinalityReader {
   }
 
   async isFinalizedByHash(hash: string): Promise<boolean> {
-    const row = await this.prisma.l2Block.findUnique({
-      where: { hash: `0x${normalizeBlockHash(hash)}` },
-      select: { canonical: true, status: true },
-    });
+    const [row] = await blocksByHash(this.prisma, [`0x${normalizeBlockHash(hash)}`], this.finalized);
     return row?.canonical === true && row.status === "FINALIZED";
   }
 
   /** The newest BTC-finalized canonical block, or `undefined` when none is. */
   async latestFinalized(): Promise<BlockInfo | undefined> {
-    const row = await this.prisma.l2Block.findFirst({
-      where: { canonical: true, status: "FINALIZED" },
-      orderBy: { height: "desc" },
-      select: { hash: true, height: true, timestamp: true },
-    });
-    return row ?? undefined;
+    const row = await finalizedEnd(this.prisma, "newest");
+    return row === null ? undefined : { hash: row.hash, height: row.height, timestamp: row.timestamp };
   }
 
   async requireLatestFinalized(): Promise<BlockInfo> {
@@ -131,11 +132,7 @@ export class FinalityReader {
     const [state, latest, earliest] = await Promise.all([
       this.state(["l2_head_height", "l2_finalized_height"]),
       this.latestFinalized(),
-      this.prisma.l2Block.findFirst({
-        where: { canonical: true, status: "FINALIZED" },
-        orderBy: { height: "asc" },
-        select: { height: true },
-      }),
+      finalizedEnd(this.prisma, "oldest"),
     ]);
     const head = await this.l2HeadHeight(state);
     return {
@@ -162,10 +159,7 @@ export class FinalityReader {
     const receipt = await locate(hash);
     if (receipt === null) throw new QueryError("not_found", `transaction ${hash} not found`);
     const [block, state] = await Promise.all([
-      this.prisma.l2Block.findUnique({
-        where: { hash: receipt.blockHash.toLowerCase() },
-        select: { canonical: true, status: true, timestamp: true },
-      }),
+      blocksByHash(this.prisma, [receipt.blockHash.toLowerCase()]).then(([row]) => row),
       this.state(["l2_safe_height", "l2_finalized_height"]),
     ]);
     const height = receipt.blockNumber;
@@ -191,10 +185,9 @@ export class FinalityReader {
   }
 
   private async canonicalStatus(height: bigint): Promise<StoredBlockStatus | undefined> {
-    const row = await this.prisma.l2Block.findFirst({
-      where: { canonical: true, height },
-      select: { hash: true, status: true },
-    });
-    return row === null ? undefined : { hash: row.hash.slice(2), btcFinalized: row.status === "FINALIZED" };
+    const [row] = await canonicalStatusesBetween(this.prisma, height, height, this.finalized);
+    return row === undefined
+      ? undefined
+      : { hash: row.hash.slice(2), btcFinalized: row.status === "FINALIZED" };
   }
 }

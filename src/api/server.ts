@@ -6,6 +6,7 @@ import { WebSocketServer } from "ws";
 import type { Database } from "../db/database.ts";
 import type { GadgetEvents } from "../indexer/runtime/events.ts";
 import type { Logger } from "../log.ts";
+import { FinalizedBlocks } from "../store/reads/finalized-cache.ts";
 import { FinalityReader, type TransactionLocator } from "./finality.ts";
 import { SharedLoads } from "./graphql/context.ts";
 import type { QueryLimits } from "./graphql/limits.ts";
@@ -52,7 +53,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     throw new Error(`api.max_page_size must be a positive integer (got ${config.maxPageSize})`);
   }
   const metrics = options.metrics ?? new GadgetMetrics();
-  const reader = new FinalityReader(db.prisma);
+  const finalized = new FinalizedBlocks();
+  const reader = new FinalityReader(db.prisma, finalized);
   const yoga = createGadgetYoga(
     {
       prisma: db.prisma,
@@ -64,6 +66,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
       maxPageSize: config.maxPageSize,
       locateTransaction: options.locateTransaction,
       shared: new SharedLoads(),
+      finalized,
     },
     options.limits,
   );

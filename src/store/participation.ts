@@ -5,15 +5,6 @@
 import type { MissedRule } from "../core/finality/missed.ts";
 import { dec, type Tx } from "./tx.ts";
 
-/** The provider's highest voted L2 height; undefined before its first vote. */
-export async function highestVotedHeight(db: Tx, fpBtcPk: string): Promise<bigint | undefined> {
-  const [row] = await db.$queryRawUnsafe<{ height: bigint | null }[]>(
-    `SELECT max(height) AS height FROM finality_signature WHERE fp_btc_pk = $1`,
-    fpBtcPk,
-  );
-  return row?.height === null || row?.height === undefined ? undefined : BigInt(row.height);
-}
-
 /**
  * Checked canonical heights in [from, to], newest first, where the provider had power and did not vote, and
  * that the rule says are `which`.

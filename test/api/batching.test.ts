@@ -75,7 +75,8 @@ describe("GraphQL batching", () => {
     const large = await gql<{ blocks: { edges: unknown[] } }>(api, query, { n: 30 });
     expect(large.errors).toBeUndefined();
     expect(large.data!.blocks.edges).toHaveLength(30);
-    expect(calls, JSON.stringify(calls)).toHaveLength(smallCalls);
+    // At most as many: finalized parents the first page read are served from the finalized-block cache.
+    expect(calls.length, JSON.stringify(calls)).toBeLessThanOrEqual(smallCalls);
     expect(calls.length).toBeLessThanOrEqual(10);
   });
 });

@@ -1,6 +1,6 @@
 // Per-request context and its DataLoaders: every field that reaches across tables (a block's votes, a vote's
 // provider, a provider's power) asks a loader, and the loader answers all parents of one level with a single
-// query, so a page of N blocks costs a fixed number of queries, not N. Loaders do not cache: a subscription
+// store read, so a page of N blocks costs a fixed number of queries, not N. Loaders do not cache: a subscription
 // context lives for hours and must not serve a block's status from when it started.
 import DataLoader from "dataloader";
 import type {
@@ -11,6 +11,12 @@ import type {
 } from "../../db/generated/client.ts";
 import type { GadgetEvents } from "../../indexer/runtime/events.ts";
 import type { Logger } from "../../log.ts";
+import { blocksByHash, canonicalBlocksAt } from "../../store/reads/blocks.ts";
+import { providersOfDelegations } from "../../store/reads/delegations.ts";
+import type { FinalizedBlocks } from "../../store/reads/finalized-cache.ts";
+import { currentPowers, powerTables, providersByPk } from "../../store/reads/providers.ts";
+import { highestVotedHeights, votesOfBlocks } from "../../store/reads/signatures.ts";
+import { readStates, type StateKey } from "../../store/state.ts";
 import type { FinalityReader, TransactionLocator } from "../finality.ts";
 import type { ServiceHealth } from "../health.ts";
 import type { GadgetMetrics } from "../metrics.ts";
@@ -25,6 +31,8 @@ export interface ApiServices {
   locateTransaction?: TransactionLocator | undefined;
   /** Loads a row once for every subscriber of the same event (fan-out to thousands of subscribers). */
   shared: SharedLoads;
+  /** BTC-finalized blocks already read: they never change, so every request may reuse them. */
+  finalized: FinalizedBlocks;
   log: Logger;
 }
 
@@ -41,9 +49,58 @@ export type {
   PubRandCommit,
 } from "../../db/generated/client.ts";
 
-/** Rows loaded once per published event object and shared by every subscriber that receives it. */
+interface Flight {
+  started: number;
+  result: Promise<unknown>;
+}
+
+const ignore = () => {};
+
+/**
+ * Rows loaded once per published event object and shared by every subscriber that receives it; and reads
+ * many subscribers make at the same moment (10,000 resuming from the same height) made once while in flight.
+ */
 export class SharedLoads {
   private readonly memo = new WeakMap<object, Promise<unknown>>();
+  private readonly flights = new Map<string, { running?: Flight; queued?: Promise<unknown> }>();
+  private clock = 0;
+
+  /** A point in time for `joined`: take it once the caller's bus listener is attached. */
+  now(): number {
+    return ++this.clock;
+  }
+
+  /**
+   * At most one read per key runs, and one waits. A caller shares the running read only if it began after
+   * `since` (so it sees everything committed before the caller's listener was attached); otherwise it joins
+   * the next read, which starts when the running one ends. 10,000 subscribers resuming together cost two reads.
+   */
+  joined<T>(key: string, since: number, load: () => Promise<T>): Promise<T> {
+    let flight = this.flights.get(key);
+    if (flight === undefined) {
+      flight = {};
+      this.flights.set(key, flight);
+    }
+    const f = flight;
+    if (f.running === undefined) return this.run(key, f, load) as Promise<T>;
+    if (f.running.started > since) return f.running.result as Promise<T>;
+    f.queued ??= f.running.result.then(ignore, ignore).then(() => {
+      f.queued = undefined;
+      return this.run(key, f, load);
+    });
+    return f.queued as Promise<T>;
+  }
+
+  private run(key: string, f: { running?: Flight; queued?: Promise<unknown> }, load: () => Promise<unknown>) {
+    const running: Flight = { started: this.now(), result: load() };
+    f.running = running;
+    const done = () => {
+      if (f.running === running) f.running = undefined;
+      if (f.running === undefined && f.queued === undefined) this.flights.delete(key);
+    };
+    running.result.then(done, done);
+    return running.result;
+  }
 
   once<T>(event: object, load: () => Promise<T>): Promise<T> {
     let p = this.memo.get(event) as Promise<T> | undefined;
@@ -65,20 +122,16 @@ function byKey<T, K>(rows: readonly T[], keyOf: (row: T) => K): Map<K, T> {
   return new Map(rows.map((r) => [keyOf(r), r]));
 }
 
-export function createLoaders(prisma: PrismaClient) {
+export function createLoaders(prisma: PrismaClient, finalized?: FinalizedBlocks) {
   return {
     blockByHash: new DataLoader<string, L2Block | null>(async (hashes) => {
-      const rows = await prisma.l2Block.findMany({ where: { hash: { in: unique(hashes) } } });
-      const map = byKey(rows, (r) => r.hash);
+      const map = byKey(await blocksByHash(prisma, unique(hashes), finalized), (r) => r.hash);
       return hashes.map((h) => map.get(h) ?? null);
     }, noCache),
 
     canonicalBlockByHeight: new DataLoader<bigint, L2Block | null, string>(
       async (heights) => {
-        const rows = await prisma.l2Block.findMany({
-          where: { canonical: true, height: { in: unique(heights) } },
-        });
-        const map = byKey(rows, (r) => r.height);
+        const map = byKey(await canonicalBlocksAt(prisma, unique(heights), finalized), (r) => r.height);
         return heights.map((h) => map.get(h) ?? null);
       },
       { ...noCache, cacheKeyFn: (h) => h.toString() },
@@ -86,82 +139,53 @@ export function createLoaders(prisma: PrismaClient) {
 
     /** Key: `${height}:${blockHash}`. */
     votesOfBlock: new DataLoader<string, FinalitySignature[]>(async (keys) => {
-      const pairs = unique(keys).map((k) => {
+      const blocks = unique(keys).map((k) => {
         const [height, hash] = k.split(":");
-        return { height: BigInt(height!), blockHash: hash! };
+        return { height: BigInt(height!), hash: hash! };
       });
-      const rows = await prisma.finalitySignature.findMany({
-        where: {
-          height: { in: unique(pairs.map((p) => p.height)) },
-          blockHash: { in: unique(pairs.map((p) => p.blockHash)) },
-        },
-        orderBy: [{ babylonHeight: "asc" }, { txHash: "asc" }, { msgIndex: "asc" }],
-      });
-      const groups = new Map<string, FinalitySignature[]>();
-      for (const row of rows) {
-        const key = `${row.height}:${row.blockHash}`;
-        const group = groups.get(key);
-        if (group) group.push(row);
-        else groups.set(key, [row]);
-      }
+      const groups = await votesOfBlocks(prisma, blocks);
       return keys.map((k) => groups.get(k) ?? []);
     }, noCache),
 
     providerByPk: new DataLoader<string, FinalityProvider | null>(async (pks) => {
-      const rows = await prisma.finalityProvider.findMany({ where: { btcPk: { in: unique(pks) } } });
-      const map = byKey(rows, (r) => r.btcPk);
+      const map = byKey(await providersByPk(prisma, unique(pks)), (r) => r.btcPk);
       return pks.map((pk) => map.get(pk) ?? null);
     }, noCache),
 
     /** Power at the newest BTC height the engine computed a table for ("now"); 0 when absent from it. */
     currentPower: new DataLoader<string, bigint>(async (pks) => {
-      const latest = await prisma.votingPower.aggregate({ _max: { btcHeight: true } });
-      const btcHeight = latest._max.btcHeight;
-      if (btcHeight === null) return pks.map(() => 0n);
-      const rows = await prisma.votingPower.findMany({ where: { btcHeight, fpBtcPk: { in: unique(pks) } } });
-      const map = byKey(rows, (r) => r.fpBtcPk);
-      return pks.map((pk) => map.get(pk)?.power ?? 0n);
+      const powers = await currentPowers(prisma, unique(pks));
+      return pks.map((pk) => powers.get(pk) ?? 0n);
     }, noCache),
 
     /** Key: `${btcHeight}:${fpBtcPk}`; null when the engine has no table for that BTC height. */
     powerAt: new DataLoader<string, bigint | null>(async (keys) => {
-      const parsed = unique(keys).map((k) => {
-        const [h, pk] = k.split(":");
-        return { btcHeight: Number(h), fpBtcPk: pk! };
-      });
-      const heights = unique(parsed.map((p) => p.btcHeight));
-      const [rows, tables] = await Promise.all([
-        prisma.votingPower.findMany({
-          where: { btcHeight: { in: heights }, fpBtcPk: { in: unique(parsed.map((p) => p.fpBtcPk)) } },
-        }),
-        prisma.votingPower.groupBy({ by: ["btcHeight"], where: { btcHeight: { in: heights } } }),
-      ]);
-      const known = new Set(tables.map((t) => t.btcHeight));
-      const map = byKey(rows, (r) => `${r.btcHeight}:${r.fpBtcPk}`);
+      const parsed = unique(keys).map((k) => k.split(":"));
+      const tables = await powerTables(
+        prisma,
+        unique(parsed.map(([h]) => Number(h))),
+        unique(parsed.map(([, pk]) => pk!)),
+      );
       return keys.map((k) => {
-        const row = map.get(k);
-        if (row) return row.power;
-        return known.has(Number(k.split(":")[0])) ? 0n : null;
+        const power = tables.power.get(k);
+        if (power !== undefined) return power;
+        return tables.heights.has(Number(k.split(":")[0])) ? 0n : null;
       });
     }, noCache),
 
     highestVotedHeight: new DataLoader<string, bigint | null>(async (pks) => {
-      const rows = await prisma.finalitySignature.groupBy({
-        by: ["fpBtcPk"],
-        where: { fpBtcPk: { in: unique(pks) } },
-        _max: { height: true },
-      });
-      const map = new Map(rows.map((r) => [r.fpBtcPk, r._max.height]));
-      return pks.map((pk) => map.get(pk) ?? null);
+      const heights = await highestVotedHeights(prisma, unique(pks));
+      return pks.map((pk) => heights.get(pk) ?? null);
+    }, noCache),
+
+    /** Rows of gadget_state; absent keys are undefined. */
+    state: new DataLoader<StateKey, string | undefined>(async (keys) => {
+      const values = await readStates(prisma, unique(keys));
+      return keys.map((k) => values.get(k));
     }, noCache),
 
     providersOfDelegation: new DataLoader<string, string[]>(async (hashes) => {
-      const rows = await prisma.delegationProvider.findMany({
-        where: { stakingTxHash: { in: unique(hashes) } },
-        orderBy: { fpBtcPk: "asc" },
-      });
-      const groups = new Map<string, string[]>();
-      for (const r of rows) groups.set(r.stakingTxHash, [...(groups.get(r.stakingTxHash) ?? []), r.fpBtcPk]);
+      const groups = await providersOfDelegations(prisma, unique(hashes));
       return hashes.map((h) => groups.get(h) ?? []);
     }, noCache),
   };
@@ -170,5 +194,5 @@ export function createLoaders(prisma: PrismaClient) {
 export type Loaders = ReturnType<typeof createLoaders>;
 
 export function createContext(services: ApiServices): GraphQLContext {
-  return { ...services, loaders: createLoaders(services.prisma) };
+  return { ...services, loaders: createLoaders(services.prisma, services.finalized) };
 }

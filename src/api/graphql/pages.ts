@@ -1,5 +1,7 @@
 // Filters and keyset-paginated page queries of the list fields (pagination.ts does the paging).
-import type { Prisma } from "../../db/generated/client.ts";
+import { delegationPage } from "../../store/reads/delegations.ts";
+import { pubRandCommitPage } from "../../store/reads/providers.ts";
+import { signaturePage } from "../../store/reads/signatures.ts";
 import { builder } from "./builder.ts";
 import type { GraphQLContext } from "./context.ts";
 import { type ConnectionArgs, keysetPage, pageRequest, type SortKey } from "./pagination.ts";
@@ -47,9 +49,7 @@ export function delegationsPage(
   if (filter.stakerAddr != null) where.stakerAddr = filter.stakerAddr;
   if (filter.stakerBtcPk != null) where.stakerBtcPk = filter.stakerBtcPk.toLowerCase();
   if (filter.status != null) where.status = filter.status;
-  return keysetPage(page, DELEGATION_KEYS, where, (q) =>
-    ctx.prisma.btcDelegation.findMany(q as Prisma.BtcDelegationFindManyArgs),
-  );
+  return keysetPage(page, DELEGATION_KEYS, where, (q) => delegationPage(ctx.prisma, q));
 }
 
 export interface SignatureFilter {
@@ -87,9 +87,7 @@ export function signaturesPage(
   if (filter.heightGte != null) height.gte = filter.heightGte;
   if (filter.heightLte != null) height.lte = filter.heightLte;
   if (Object.keys(height).length > 0) where.height = height;
-  return keysetPage(page, keys, where, (q) =>
-    ctx.prisma.finalitySignature.findMany(q as Prisma.FinalitySignatureFindManyArgs),
-  );
+  return keysetPage(page, keys, where, (q) => signaturePage(ctx.prisma, q));
 }
 
 export const PUBRAND_KEYS: SortKey[] = [
@@ -100,7 +98,7 @@ export const PUBRAND_KEYS: SortKey[] = [
 export function pubRandPage(ctx: GraphQLContext, args: ConnectionArgs, fpBtcPk: string | undefined) {
   const page = pageRequest(args, PUBRAND_KEYS, ctx.maxPageSize);
   return keysetPage(page, PUBRAND_KEYS, fpBtcPk === undefined ? {} : { fpBtcPk }, (q) =>
-    ctx.prisma.pubRandCommit.findMany(q as Prisma.PubRandCommitFindManyArgs),
+    pubRandCommitPage(ctx.prisma, q),
   );
 }
 

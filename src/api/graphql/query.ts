@@ -1,7 +1,9 @@
 // The root Query type.
 
-import type { Prisma } from "../../db/generated/client.ts";
 import type { BlockStatus } from "../../db/generated/enums.ts";
+import { blockPage, finalizedEnd } from "../../store/reads/blocks.ts";
+import { providersOf } from "../../store/reads/providers.ts";
+import { equivocationPage } from "../../store/reads/signatures.ts";
 import { readCursors } from "../../store/state.ts";
 import { QueryError } from "../errors.ts";
 import { parseTransactionHash } from "../finality.ts";
@@ -50,10 +52,7 @@ builder.queryType({
             "activated_height",
           ]),
           readCursors(ctx.prisma),
-          ctx.prisma.l2Block.findFirst({
-            where: { canonical: true, status: "FINALIZED" },
-            orderBy: { height: "desc" },
-          }),
+          finalizedEnd(ctx.prisma, "newest"),
         ]);
         const head = state.has("l2_head_height")
           ? BigInt(state.get("l2_head_height")!)
@@ -105,9 +104,7 @@ builder.queryType({
         if (w.heightGte != null) height.gte = nonNegative("where.heightGte", w.heightGte);
         if (w.heightLte != null) height.lte = nonNegative("where.heightLte", w.heightLte);
         if (Object.keys(height).length > 0) where.height = height;
-        return keysetPage(page, keys, where, (q) =>
-          ctx.prisma.l2Block.findMany(q as Prisma.L2BlockFindManyArgs),
-        );
+        return keysetPage(page, keys, where, (q) => blockPage(ctx.prisma, q));
       },
     }),
 
@@ -129,10 +126,7 @@ builder.queryType({
         // Providers number in the hundreds: rank them all (status and power are derived), page by offset.
         const keys: SortKey[] = [{ field: "offset", type: "int", direction: "asc" }];
         const page = pageRequest(args, keys, ctx.maxPageSize);
-        const all = await ctx.prisma.finalityProvider.findMany({
-          where: args.where?.bsnId != null ? { bsnId: args.where.bsnId } : {},
-          orderBy: { btcPk: "asc" },
-        });
+        const all = await providersOf(ctx.prisma, args.where?.bsnId ?? undefined);
         const [powers, statuses] = await Promise.all([
           Promise.all(all.map((p) => ctx.loaders.currentPower.load(p.btcPk))),
           Promise.all(all.map((p) => providerStatus(p, ctx))),
@@ -185,9 +179,7 @@ builder.queryType({
         if (w.heightGte != null) height.gte = w.heightGte;
         if (w.heightLte != null) height.lte = w.heightLte;
         if (Object.keys(height).length > 0) where.height = height;
-        return keysetPage(page, EQUIVOCATION_KEYS, where, (q) =>
-          ctx.prisma.equivocation.findMany(q as Prisma.EquivocationFindManyArgs),
-        );
+        return keysetPage(page, EQUIVOCATION_KEYS, where, (q) => equivocationPage(ctx.prisma, q));
       },
     }),
 

@@ -3,44 +3,54 @@
 // answered is then skipped by height. finalizedBlocks also fills any gap between events from the database,
 // so a subscriber gets every finalized height in order exactly once, whatever the publisher batches.
 import type { Equivocation, FinalitySignature, L2Block, PrismaClient } from "../../db/generated/client.ts";
+import { SlowConsumerError } from "../../errors.ts";
 import type {
   BlockFinalizedEvent,
   BlockStatusEvent,
   GadgetEventMap,
   GadgetEvents,
 } from "../../indexer/runtime/events.ts";
-import { Channel } from "./channel.ts";
+import {
+  canonicalBlocksAt,
+  finalizedAfter,
+  finalizedBlockByHash,
+  finalizedEnd,
+} from "../../store/reads/blocks.ts";
+import { latestEquivocation, signatureByKey } from "../../store/reads/signatures.ts";
+import { Channel, HIGH_WATER } from "./channel.ts";
 import type { SharedLoads } from "./context.ts";
 
 const CATCH_UP_BATCH = 500;
 
-function listen<K extends keyof GadgetEventMap>(events: GadgetEvents, name: K): Channel<GadgetEventMap[K]> {
-  const inbox = new Channel<GadgetEventMap[K]>();
+/** Events a subscriber may have waiting (beyond the 256 rows its output holds) before it is dropped. */
+export const SUBSCRIBER_BUFFER = 1_000;
+
+function listen<K extends keyof GadgetEventMap>(
+  events: GadgetEvents,
+  name: K,
+  capacity: number,
+): Channel<GadgetEventMap[K]> {
+  const inbox = new Channel<GadgetEventMap[K]>(capacity);
   const unsubscribe = events.subscribe(name, (event) => inbox.offer(event));
   inbox.onClose(unsubscribe);
   return inbox;
 }
 
-/** Runs `produce` feeding `out`; ends `inbox` when the consumer leaves and `out` when the producer fails. */
+/**
+ * Runs `produce` feeding `out`; ends `inbox` when the consumer leaves and `out` when the producer fails. A
+ * consumer dropped for falling behind gets the error at once, not after the rows still buffered for it.
+ */
 function pump<I, O>(inbox: Channel<I>, out: Channel<O>, produce: () => Promise<void>): Channel<O> {
   out.onClose(() => inbox.close());
+  // The producer may be waiting for room in `out`, not reading the inbox: fail `out` from here.
+  inbox.onClose(() => {
+    if (inbox.error instanceof SlowConsumerError) out.fail(inbox.error);
+  });
   produce().then(
     () => out.close(),
-    (error: unknown) => out.close(error),
+    (error: unknown) => (error instanceof SlowConsumerError ? out.fail(error) : out.close(error)),
   );
   return out;
-}
-
-async function finalizedBetween(prisma: PrismaClient, after: bigint, upTo?: bigint): Promise<L2Block[]> {
-  return prisma.l2Block.findMany({
-    where: {
-      canonical: true,
-      status: "FINALIZED",
-      height: upTo === undefined ? { gt: after } : { gt: after, lte: upTo },
-    },
-    orderBy: { height: "asc" },
-    take: CATCH_UP_BATCH,
-  });
 }
 
 /**
@@ -48,20 +58,44 @@ async function finalizedBetween(prisma: PrismaClient, after: bigint, upTo?: bigi
  * stream first replays finalized blocks above it (the last height a resuming client saw); without it, it
  * starts after the newest finalized block at subscription time.
  */
+/**
+ * The finalizedBlocks inbox. It fills gaps from the database, so a burst of events (a commit that finalizes
+ * thousands of blocks) is coalesced to the newest one. Only a consumer that has stopped reading — its output
+ * full and its inbox too — is dropped.
+ */
+function listenFinalized(
+  events: GadgetEvents,
+  out: Channel<L2Block>,
+  capacity: number,
+): Channel<BlockFinalizedEvent> {
+  const inbox = new Channel<BlockFinalizedEvent>(capacity);
+  const unsubscribe = events.subscribe("blockFinalized", (event) => {
+    if (inbox.backlog >= capacity && out.backlog < HIGH_WATER) inbox.coalesce(event);
+    else inbox.offer(event);
+  });
+  inbox.onClose(unsubscribe);
+  return inbox;
+}
+
 export function finalizedBlocks(
   prisma: PrismaClient,
   events: GadgetEvents,
   shared: SharedLoads,
   fromHeight: bigint | undefined,
+  capacity = SUBSCRIBER_BUFFER,
 ): AsyncIterableIterator<L2Block> {
-  const inbox = listen(events, "blockFinalized");
   const out = new Channel<L2Block>();
+  const inbox = listenFinalized(events, out, capacity);
+  // Reads other subscribers started after this point see all this one needs: they may be shared.
+  const attached = shared.now();
   let last: bigint;
 
   // Yields finalized blocks above `last` up to `upTo` (or all of them), in batches.
   const catchUp = async (upTo?: bigint) => {
     for (;;) {
-      const rows = await finalizedBetween(prisma, last, upTo);
+      const rows = await shared.joined(`finalizedAfter:${last}:${upTo}`, attached, () =>
+        finalizedAfter(prisma, last, upTo, CATCH_UP_BATCH),
+      );
       for (const row of rows) {
         if (out.closed) return;
         await out.push(row);
@@ -73,12 +107,8 @@ export function finalizedBlocks(
 
   return pump(inbox, out, async () => {
     if (fromHeight === undefined) {
-      const newest = await prisma.l2Block.findFirst({
-        where: { canonical: true, status: "FINALIZED" },
-        orderBy: { height: "desc" },
-        select: { height: true },
-      });
-      last = newest?.height ?? -1n;
+      last =
+        (await shared.joined("finalizedEnd", attached, () => finalizedEnd(prisma, "newest")))?.height ?? -1n;
     } else {
       last = fromHeight;
       await catchUp();
@@ -99,9 +129,7 @@ export function finalizedBlocks(
 }
 
 function loadFinalized(prisma: PrismaClient, shared: SharedLoads, event: BlockFinalizedEvent) {
-  return shared.once(event, () =>
-    prisma.l2Block.findFirst({ where: { hash: event.hash, canonical: true, status: "FINALIZED" } }),
-  );
+  return shared.once(event, () => finalizedBlockByHash(prisma, event.hash));
 }
 
 export interface BlockStatusUpdate {
@@ -117,11 +145,12 @@ export function blockStatus(
   prisma: PrismaClient,
   events: GadgetEvents,
   height: bigint,
+  capacity = SUBSCRIBER_BUFFER,
 ): AsyncIterableIterator<BlockStatusUpdate> {
-  const inbox = listen(events, "blockStatus");
+  const inbox = listen(events, "blockStatus", capacity);
   const out = new Channel<BlockStatusUpdate>();
   return pump(inbox, out, async () => {
-    const current = await prisma.l2Block.findFirst({ where: { canonical: true, height } });
+    const [current = null] = await canonicalBlocksAt(prisma, [height]);
     if (current !== null) {
       await out.push({
         height: current.height,
@@ -154,21 +183,18 @@ export function finalitySignatures(
   events: GadgetEvents,
   shared: SharedLoads,
   fpBtcPk: string | undefined,
+  capacity = SUBSCRIBER_BUFFER,
 ): AsyncIterableIterator<FinalitySignature> {
-  const inbox = listen(events, "finalitySignature");
+  const inbox = listen(events, "finalitySignature", capacity);
   const out = new Channel<FinalitySignature>();
   return pump(inbox, out, async () => {
     for await (const event of inbox) {
       if (fpBtcPk !== undefined && event.fpBtcPk !== fpBtcPk) continue;
       const row = await shared.once(event, () =>
-        prisma.finalitySignature.findUnique({
-          where: {
-            babylonHeight_txHash_msgIndex: {
-              babylonHeight: event.babylonHeight,
-              txHash: event.txHash,
-              msgIndex: event.msgIndex,
-            },
-          },
+        signatureByKey(prisma, {
+          babylonHeight: event.babylonHeight,
+          txHash: event.txHash,
+          msgIndex: event.msgIndex,
         }),
       );
       if (row !== null) await out.push(row);
@@ -182,16 +208,18 @@ export function equivocations(
   events: GadgetEvents,
   shared: SharedLoads,
   fpBtcPk: string | undefined,
+  capacity = SUBSCRIBER_BUFFER,
 ): AsyncIterableIterator<Equivocation> {
-  const inbox = listen(events, "equivocation");
+  const inbox = listen(events, "equivocation", capacity);
   const out = new Channel<Equivocation>();
   return pump(inbox, out, async () => {
     for await (const event of inbox) {
       if (fpBtcPk !== undefined && event.fpBtcPk !== fpBtcPk) continue;
       const row = await shared.once(event, () =>
-        prisma.equivocation.findFirst({
-          where: { babylonHeight: event.babylonHeight, fpBtcPk: event.fpBtcPk, height: event.height },
-          orderBy: { eventIndex: "desc" },
+        latestEquivocation(prisma, {
+          babylonHeight: event.babylonHeight,
+          fpBtcPk: event.fpBtcPk,
+          height: event.height,
         }),
       );
       if (row !== null) await out.push(row);

@@ -5,6 +5,7 @@ import type { OperationResult } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { WebSocketServer } from "ws";
+import { SlowConsumerError } from "../../errors.ts";
 import { QueryError } from "../errors.ts";
 import { renderLocalGraphiql } from "../web.ts";
 import { type ApiServices, createContext, type GraphQLContext } from "./context.ts";
@@ -56,6 +57,12 @@ export function createGadgetYoga(services: ApiServices, limits: QueryLimits = DE
             nodes: error instanceof GraphQLError ? error.nodes : undefined,
             path: error instanceof GraphQLError ? error.path : undefined,
             extensions: { code: QUERY_ERROR_CODES[original.kind] },
+          });
+        }
+        if (original instanceof SlowConsumerError) {
+          return new GraphQLError(original.message, {
+            path: error instanceof GraphQLError ? error.path : undefined,
+            extensions: { code: "SUBSCRIBER_TOO_SLOW" },
           });
         }
         if (error instanceof GraphQLError && (original === undefined || original instanceof GraphQLError)) {

@@ -6,12 +6,10 @@ import {
   missedRule,
 } from "../../../core/finality/missed.ts";
 import {
-  highestVotedHeight,
   type ParticipationCounts,
   participation,
   unvotedCheckedHeights,
 } from "../../../store/participation.ts";
-import { readState } from "../../../store/state.ts";
 import { builder } from "../builder.ts";
 import type { FinalityProvider, GraphQLContext } from "../context.ts";
 import { delegationsPage, pubRandPage, signaturesPage } from "../pages.ts";
@@ -49,9 +47,10 @@ export const ParticipationRef = builder.objectRef<ParticipationCounts>("Particip
 
 /** The missed/pending rule for one provider now: the finalized height and its highest vote. */
 async function missedRuleOf(ctx: GraphQLContext, fpBtcPk: string, graceSeconds: number): Promise<MissedRule> {
+  // Through the request's loaders: participation and missed heights asked together share both reads.
   const [finalized, voted] = await Promise.all([
-    readState(ctx.prisma, "finalized_height"),
-    highestVotedHeight(ctx.prisma, fpBtcPk),
+    ctx.loaders.state.load("finalized_height"),
+    ctx.loaders.highestVotedHeight.load(fpBtcPk),
   ]);
   try {
     return missedRule({

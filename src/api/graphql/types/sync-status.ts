@@ -1,5 +1,6 @@
 // SyncStatus: how far each chain is indexed and finalized.
 import { readUnreadableEvent, type UnreadableEvent } from "../../../store/babylon-unreadable.ts";
+import { openIncidents } from "../../../store/reads/blocks.ts";
 import { builder } from "../builder.ts";
 import { ComponentRef, IncidentRef, type SyncStatus } from "./health.ts";
 import { BlockRef } from "./refs.ts";
@@ -104,12 +105,7 @@ export const SyncStatusRef = builder.objectRef<SyncStatus>("SyncStatus").impleme
     safetyIncidents: t.field({
       type: [IncidentRef],
       description: "Open safety incidents",
-      resolve: (_s, _a, ctx) =>
-        ctx.prisma.safetyIncident.findMany({
-          where: { resolvedAt: null },
-          orderBy: { id: "asc" },
-          take: 100,
-        }),
+      resolve: (_s, _a, ctx) => openIncidents(ctx.prisma, 100),
     }),
   }),
 });

@@ -1,0 +1,125 @@
+// The API's reads of L2 blocks (and of the incidents the engine records on them). Model reads through
+// Prisma's client: the rows are the generated `L2Block` type the query surfaces print. Reads given a
+// FinalizedBlocks cache answer finalized blocks from it and remember the finalized rows they read.
+import type { L2Block, Prisma, PrismaClient, SafetyIncident } from "../../db/generated/client.ts";
+import type { FinalizedBlocks } from "./finalized-cache.ts";
+import type { PageQuery } from "./page.ts";
+
+export type BlockReader = Pick<PrismaClient, "l2Block">;
+
+/** The stored blocks with these hashes; finalized ones from `cache` when it has them. */
+export async function blocksByHash(
+  db: BlockReader,
+  hashes: readonly string[],
+  cache?: FinalizedBlocks,
+): Promise<L2Block[]> {
+  const { hits, misses } = split(hashes, (h) => cache?.byHash(h));
+  if (misses.length === 0) return hits;
+  const rows = await db.l2Block.findMany({ where: { hash: { in: misses } } });
+  cache?.remember(rows);
+  return [...hits, ...rows];
+}
+
+/** The canonical blocks at these heights; finalized ones from `cache` when it has them. */
+export async function canonicalBlocksAt(
+  db: BlockReader,
+  heights: readonly bigint[],
+  cache?: FinalizedBlocks,
+): Promise<L2Block[]> {
+  const { hits, misses } = split(heights, (h) => cache?.atHeight(h));
+  if (misses.length === 0) return hits;
+  const rows = await db.l2Block.findMany({ where: { canonical: true, height: { in: misses } } });
+  cache?.remember(rows);
+  return [...hits, ...rows];
+}
+
+function split<K>(keys: readonly K[], cached: (key: K) => L2Block | undefined) {
+  const hits: L2Block[] = [];
+  const misses: K[] = [];
+  for (const key of keys) {
+    const row = cached(key);
+    if (row === undefined) misses.push(key);
+    else hits.push(row);
+  }
+  return { hits, misses };
+}
+
+export function blockPage(db: BlockReader, q: PageQuery<Prisma.L2BlockWhereInput>): Promise<L2Block[]> {
+  return db.l2Block.findMany(q);
+}
+
+/** The newest (or oldest) BTC-finalized canonical block. */
+export async function finalizedEnd(
+  db: BlockReader,
+  end: "newest" | "oldest",
+  cache?: FinalizedBlocks,
+): Promise<L2Block | null> {
+  const row = await db.l2Block.findFirst({
+    where: { canonical: true, status: "FINALIZED" },
+    orderBy: { height: end === "newest" ? "desc" : "asc" },
+  });
+  if (row !== null) cache?.remember([row]);
+  return row;
+}
+
+export interface CanonicalStatus {
+  height: bigint;
+  hash: string;
+  status: L2Block["status"];
+}
+
+/**
+ * Hash and status of every canonical block with a height in [from, to]. The finalized prefix the cache knows
+ * is answered from it; only the heights above are read.
+ */
+export async function canonicalStatusesBetween(
+  db: BlockReader,
+  from: bigint,
+  to: bigint,
+  cache?: FinalizedBlocks,
+): Promise<CanonicalStatus[]> {
+  const known: CanonicalStatus[] = [];
+  let next = from;
+  for (let hash = cache?.finalizedHashAt(next); hash !== undefined && next <= to; ) {
+    known.push({ height: next, hash, status: "FINALIZED" });
+    next++;
+    hash = cache?.finalizedHashAt(next);
+  }
+  if (next > to) return known;
+  const rows = await db.l2Block.findMany({
+    where: { canonical: true, height: { gte: next, lte: to } },
+    select: { height: true, hash: true, status: true },
+  });
+  for (const row of rows) if (row.status === "FINALIZED") cache?.rememberHash(row.height, row.hash);
+  return [...known, ...rows];
+}
+
+/** BTC-finalized canonical blocks above `after` (up to `upTo`), ascending, at most `limit`. */
+export function finalizedAfter(
+  db: BlockReader,
+  after: bigint,
+  upTo: bigint | undefined,
+  limit: number,
+): Promise<L2Block[]> {
+  return db.l2Block.findMany({
+    where: {
+      canonical: true,
+      status: "FINALIZED",
+      height: upTo === undefined ? { gt: after } : { gt: after, lte: upTo },
+    },
+    orderBy: { height: "asc" },
+    take: limit,
+  });
+}
+
+/** The block with this hash if it is canonical and BTC-finalized. */
+export function finalizedBlockByHash(db: BlockReader, hash: string): Promise<L2Block | null> {
+  return db.l2Block.findFirst({ where: { hash, canonical: true, status: "FINALIZED" } });
+}
+
+export function openIncidents(
+  db: Pick<PrismaClient, "safetyIncident">,
+  limit: number,
+): Promise<SafetyIncident[]> {
+  return db.safetyIncident.findMany({ where: { resolvedAt: null }, orderBy: { id: "asc" }, take: limit });
+}
