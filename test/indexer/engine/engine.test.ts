@@ -1,5 +1,5 @@
 // The finality engine over a real database (Postgres or PGlite), fed with rows as the ingesters write them.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { finalityGrid } from "../../../src/core/finality/index.ts";
 import { emptyRecords, type SignatureRecord } from "../../../src/indexer/babylon/records.ts";
 import { FinalityEngine } from "../../../src/indexer/engine/engine.ts";
@@ -114,13 +114,23 @@ async function run() {
   for (let i = 0; i < 10; i++) if ((await engine.step()) === "idle") return;
 }
 
-beforeEach(async () => {
+// One database for the file, emptied before each test: making and migrating one per test took most of the
+// file's time, and the mutation run (npm run mutate) runs these tests once per mutant.
+beforeAll(async () => {
   db = await openTestDatabase();
+});
+afterAll(async () => db.close());
+beforeEach(async () => {
+  const tables = await db.prisma.$queryRawUnsafe<{ name: string }[]>(
+    `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'`,
+  );
+  await db.prisma.$executeRawUnsafe(
+    `TRUNCATE ${tables.map((t) => `"${t.name}"`).join(", ")} RESTART IDENTITY CASCADE`,
+  );
   events = new GadgetEvents();
   store = new Store(db.prisma, events);
   engine = new FinalityEngine({ store, log: silentLogger, maxBlocksPerStep: 1000 });
 });
-afterEach(async () => db.close());
 
 describe("finality engine", () => {
   it("finalizes checked blocks with quorum consecutively, and the blocks between them", async () => {
@@ -345,7 +355,11 @@ describe("finality engine racing the Babylon ingester", () => {
   /** Runs `commit` once, right after the engine's first read of votes returns. */
   function commitDuringEvaluation(commit: () => Promise<void>) {
     const prisma = db.prisma as unknown as { $queryRawUnsafe: (...args: unknown[]) => Promise<unknown> };
-    const original = prisma.$queryRawUnsafe.bind(prisma);
+    const unpatched = prisma.$queryRawUnsafe;
+    const original = unpatched.bind(prisma);
+    onTestFinished(() => {
+      prisma.$queryRawUnsafe = unpatched;
+    });
     let done = false;
     prisma.$queryRawUnsafe = async (...args: unknown[]) => {
       const result = await original(...args);
