@@ -58,6 +58,7 @@ async function mutate(target: MutationTarget, concurrency: number): Promise<void
     clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
     thresholds: { high: target.minScore, low: target.minScore - 10, break: null },
     concurrency,
+    timeoutMS: target.timeoutMS ?? 5_000,
     ignorePatterns: ["data", "tmp", "bench", "web"],
   }).runMutationTest();
 }
