@@ -8,7 +8,7 @@ import { silentLogger } from "../../../src/log.ts";
 import { commitBabylonBatch } from "../../../src/store/babylon-batch.ts";
 import { insertL2Blocks } from "../../../src/store/blocks.ts";
 import { recordJailedAtStart } from "../../../src/store/providers.ts";
-import { readState, writeState } from "../../../src/store/state.ts";
+import { readCursor, readState, writeState } from "../../../src/store/state.ts";
 import { Store } from "../../../src/store/store.ts";
 import { openTestDatabase, type TestDatabase } from "../../helpers/database.ts";
 
@@ -462,6 +462,7 @@ describe("finality engine at the edges of the indexed history", () => {
       { height: 15n, hash: hash(15), status: "PENDING", votedPower: 200n, totalPower: 300n },
     ]);
     expect((await block(15)).voterCount).toBe(2);
+    expect((await readCursor(db.prisma, "engine"))?.height).toBe(15n);
   });
 
   it("reads the statuses in force before the first Babylon block for a BTC header older than every one", async () => {
