@@ -58,6 +58,7 @@ async function mutate(target: MutationTarget, concurrency: number): Promise<void
     clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
     thresholds: { high: target.minScore, low: target.minScore - 10, break: null },
     concurrency,
+    timeoutMS: target.timeoutMS ?? 5_000,
     ignorePatterns: ["data", "tmp", "bench", "web"],
   }).runMutationTest();
 }
@@ -77,6 +78,13 @@ const concurrency = Number(values.concurrency);
 if (!Number.isInteger(concurrency) || concurrency < 1)
   throw new Error(`--concurrency must be a positive integer`);
 const chosen = selectedTargets();
+const withoutPostgres = chosen.filter((t) => t.needsPostgres && !process.env.DATABASE_URL);
+if (withoutPostgres.length) {
+  throw new Error(
+    `target ${withoutPostgres.map((t) => t.name).join(", ")} needs Postgres: set DATABASE_URL ` +
+      "(e.g. postgres://postgres@127.0.0.1:5432/postgres; each test makes a database of its own there)",
+  );
+}
 if (chosen.length === 0) console.log("no mutation target is affected by the change");
 for (const target of chosen) {
   console.log(`\n=== mutation target ${target.name}: ${target.mutate.join(" ")} ===`);

@@ -23,8 +23,20 @@ function checkName(name: string): string {
   return name;
 }
 
-export async function createDatabase(adminUrl: string, name: string): Promise<void> {
-  await onServer(adminUrl, `CREATE DATABASE ${checkName(name)}`);
+/** Creates database `name`, empty or as a copy of database `template` (which must have no sessions). */
+export async function createDatabase(adminUrl: string, name: string, template?: string): Promise<void> {
+  const copy = template === undefined ? "" : ` TEMPLATE ${checkName(template)}`;
+  await onServer(adminUrl, `CREATE DATABASE ${checkName(name)}${copy}`);
+}
+
+export async function databaseExists(adminUrl: string, name: string): Promise<boolean> {
+  const { rowCount } = await onServer(adminUrl, "SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+  return rowCount === 1;
+}
+
+/** Renames a database; fails when `to` exists, so of two renames to one name exactly one succeeds. */
+export async function renameDatabase(adminUrl: string, from: string, to: string): Promise<void> {
+  await onServer(adminUrl, `ALTER DATABASE ${checkName(from)} RENAME TO ${checkName(to)}`);
 }
 
 export async function dropDatabase(adminUrl: string, name: string): Promise<void> {

@@ -44,6 +44,7 @@ describe("missed checked heights", () => {
       expect(() => checkGraceSeconds(bad)).toThrow(GracePeriodError);
       expect(() => missedRule({ ...base, graceSeconds: bad })).toThrow(/grace period must be an integer/);
     }
+    expect(() => checkGraceSeconds(-1)).toThrow(expect.objectContaining({ name: "GracePeriodError" }));
     expect(checkGraceSeconds(MAX_MISSED_GRACE_SECONDS)).toBe(MAX_MISSED_GRACE_SECONDS);
   });
 });

@@ -1,5 +1,5 @@
 // The finality engine over a real database (Postgres or PGlite), fed with rows as the ingesters write them.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { finalityGrid } from "../../../src/core/finality/index.ts";
 import { emptyRecords, type SignatureRecord } from "../../../src/indexer/babylon/records.ts";
 import { FinalityEngine } from "../../../src/indexer/engine/engine.ts";
@@ -8,7 +8,7 @@ import { silentLogger } from "../../../src/log.ts";
 import { commitBabylonBatch } from "../../../src/store/babylon-batch.ts";
 import { insertL2Blocks } from "../../../src/store/blocks.ts";
 import { recordJailedAtStart } from "../../../src/store/providers.ts";
-import { readState, writeState } from "../../../src/store/state.ts";
+import { readCursor, readState, writeState } from "../../../src/store/state.ts";
 import { Store } from "../../../src/store/store.ts";
 import { openTestDatabase, type TestDatabase } from "../../helpers/database.ts";
 
@@ -57,15 +57,15 @@ async function seedStaking(powers: number[], opts: { slashed?: number[] } = {}) 
   await writeState(p, { babylon_synced_time: 9e12, btc_synced_time: 9e12, staking_params_synced: 1 });
 }
 
-async function addChain(from: number, to: number, fork = 0, parentFork = fork) {
+/** L2 blocks from..to; block h at t = 1_030_000 + h*2 (BTC height ~150) unless `start` moves the clock. */
+async function addChain(from: number, to: number, fork = 0, parentFork = fork, start = 1_030_000) {
   const blocks = [];
   for (let h = from; h <= to; h++) {
     blocks.push({
       height: BigInt(h),
       hash: hash(h, fork),
       parentHash: hash(h - 1, h === from ? parentFork : fork),
-      // L2 block h at t = 1_000_000 + 30_000 + h*2: BTC height ~150
-      timestamp: BigInt(1_030_000 + h * 2),
+      timestamp: BigInt(start + h * 2),
     });
   }
   await insertL2Blocks(db.prisma, blocks, finalityGrid(10n, 5n));
@@ -86,6 +86,21 @@ async function vote(fpIndex: number, height: number, fork = 0) {
   );
 }
 
+const allow = (fpIndex: number, added: number, removed?: number) =>
+  db.prisma.$executeRawUnsafe(
+    `INSERT INTO allowlist_entry (fp_btc_pk, added_at_babylon, removed_at_babylon) VALUES ($1, $2::bigint, $3::bigint)`,
+    fp(fpIndex),
+    String(added),
+    removed === undefined ? null : String(removed),
+  );
+const jail = (fpIndex: number, babylonHeight: number, kind = "JAILED") =>
+  db.prisma.$executeRawUnsafe(
+    `INSERT INTO finality_provider_event (babylon_height, event_index, fp_btc_pk, kind) VALUES ($1::bigint, 0, $2, $3)`,
+    String(babylonHeight),
+    fp(fpIndex),
+    kind,
+  );
+
 async function statuses(from: number, to: number): Promise<string[]> {
   const rows = await db.prisma.$queryRawUnsafe<{ status: string }[]>(
     `SELECT status::text FROM l2_block WHERE canonical AND height BETWEEN $1::bigint AND $2::bigint ORDER BY height`,
@@ -99,13 +114,23 @@ async function run() {
   for (let i = 0; i < 10; i++) if ((await engine.step()) === "idle") return;
 }
 
-beforeEach(async () => {
+// One database for the file, emptied before each test: making and migrating one per test took most of the
+// file's time, and the mutation run (npm run mutate) runs these tests once per mutant.
+beforeAll(async () => {
   db = await openTestDatabase();
+});
+afterAll(async () => db.close());
+beforeEach(async () => {
+  const tables = await db.prisma.$queryRawUnsafe<{ name: string }[]>(
+    `SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> '_prisma_migrations'`,
+  );
+  await db.prisma.$executeRawUnsafe(
+    `TRUNCATE ${tables.map((t) => `"${t.name}"`).join(", ")} RESTART IDENTITY CASCADE`,
+  );
   events = new GadgetEvents();
   store = new Store(db.prisma, events);
   engine = new FinalityEngine({ store, log: silentLogger, maxBlocksPerStep: 1000 });
 });
-afterEach(async () => db.close());
 
 describe("finality engine", () => {
   it("finalizes checked blocks with quorum consecutively, and the blocks between them", async () => {
@@ -258,20 +283,6 @@ describe("finality engine: allow-list and jailing placed in time", () => {
     await vote(1, 10);
     await vote(2, 10);
   }
-  const allow = (fpIndex: number, added: number, removed?: number) =>
-    db.prisma.$executeRawUnsafe(
-      `INSERT INTO allowlist_entry (fp_btc_pk, added_at_babylon, removed_at_babylon) VALUES ($1, $2::bigint, $3::bigint)`,
-      fp(fpIndex),
-      String(added),
-      removed === undefined ? null : String(removed),
-    );
-  const jail = (fpIndex: number, babylonHeight: number, kind = "JAILED") =>
-    db.prisma.$executeRawUnsafe(
-      `INSERT INTO finality_provider_event (babylon_height, event_index, fp_btc_pk, kind) VALUES ($1::bigint, 0, $2, $3)`,
-      String(babylonHeight),
-      fp(fpIndex),
-      kind,
-    );
   const powers = async () => {
     const block = await db.prisma.l2Block.findUniqueOrThrow({ where: { hash: hash(10) } });
     return [block.status, block.votedPower, block.totalPower];
@@ -368,7 +379,11 @@ describe("finality engine racing the Babylon ingester", () => {
   /** Runs `commit` once, right after the engine's first read of votes returns. */
   function commitDuringEvaluation(commit: () => Promise<void>) {
     const prisma = db.prisma as unknown as { $queryRawUnsafe: (...args: unknown[]) => Promise<unknown> };
-    const original = prisma.$queryRawUnsafe.bind(prisma);
+    const unpatched = prisma.$queryRawUnsafe;
+    const original = unpatched.bind(prisma);
+    onTestFinished(() => {
+      prisma.$queryRawUnsafe = unpatched;
+    });
     let done = false;
     prisma.$queryRawUnsafe = async (...args: unknown[]) => {
       const result = await original(...args);
@@ -410,5 +425,111 @@ describe("finality engine racing the Babylon ingester", () => {
     expect(await statuses(10, 10)).toEqual(["PENDING"]);
     const block = await db.prisma.l2Block.findUniqueOrThrow({ where: { hash: hash(10) } });
     expect([block.votedPower, block.totalPower]).toEqual([100n, 200n]);
+  });
+});
+
+// The edges of the indexed history: blocks older than every BTC header, headers older than every Babylon
+// block, an allow-list that has emptied, and a table already computed.
+describe("finality engine at the edges of the indexed history", () => {
+  const block = (height: number) => db.prisma.l2Block.findUniqueOrThrow({ where: { hash: hash(height) } });
+
+  it("gives a block older than the first BTC header no voting power, and tells subscribers so", async () => {
+    await seedStaking([100, 100, 100]);
+    await allow(1, 5); // a status that changes with the Babylon height: the engine asks Babylon heights
+    await addChain(1, 12, 0, 0, 990_000); // before BTC header 100 (t = 1_000_000)
+    await vote(1, 10);
+    const published: unknown[] = [];
+    events.subscribe("blockStatus", (e) => published.push(e));
+    await run();
+    const b = await block(10);
+    expect([b.status, b.btcHeight, b.votedPower, b.totalPower, b.voterCount]).toEqual([
+      "NO_VOTING_POWER",
+      null,
+      0n,
+      0n,
+      0,
+    ]);
+    expect(published).toEqual([
+      { height: 10n, hash: hash(10), status: "NO_VOTING_POWER", votedPower: 0n, totalPower: 0n },
+    ]);
+    expect(await db.prisma.votingPower.count()).toBe(0);
+  });
+
+  it("evaluates nothing until Babylon, the BTC light client and the staking parameters have all been read", async () => {
+    await seedStaking([100]);
+    await addChain(1, 12);
+    await vote(1, 10);
+    for (const key of ["babylon_synced_time", "btc_synced_time", "staking_params_synced"]) {
+      const [{ value }] = await db.prisma.$queryRawUnsafe<[{ value: string }]>(
+        `DELETE FROM gadget_state WHERE key = $1 RETURNING value`,
+        key,
+      );
+      await run();
+      expect((await block(10)).evaluatedAt, key).toBeNull();
+      await writeState(db.prisma, { [key]: value });
+    }
+    await run();
+    expect((await block(10)).status).toBe("FINALIZED");
+  });
+
+  it("publishes each verdict with its tally", async () => {
+    await seedStaking([100, 100, 100]);
+    await addChain(1, 16);
+    await vote(1, 10);
+    await vote(2, 15);
+    await vote(3, 15);
+    const published: unknown[] = [];
+    events.subscribe("blockStatus", (e) => published.push(e));
+    await run();
+    expect(published).toEqual([
+      { height: 10n, hash: hash(10), status: "PENDING", votedPower: 100n, totalPower: 300n },
+      { height: 15n, hash: hash(15), status: "PENDING", votedPower: 200n, totalPower: 300n },
+    ]);
+    expect((await block(15)).voterCount).toBe(2);
+    expect((await readCursor(db.prisma, "engine"))?.height).toBe(15n);
+  });
+
+  it("reads the statuses in force before the first Babylon block for a BTC header older than every one", async () => {
+    await seedStaking([100, 100, 300]);
+    // Babylon is indexed from height 20 (t = 1_012_000) on; block 10 is at BTC height 110 (t = 1_006_000).
+    await db.prisma.$executeRawUnsafe(`DELETE FROM babylon_block WHERE height < 20`);
+    await allow(1, 0); // known from the contract's state: listed before the first indexed height
+    await allow(2, 0);
+    await allow(3, 20); // listed by an indexed block: not yet at BTC height 110
+    await addChain(1, 12, 0, 0, 1_006_000);
+    await vote(1, 10);
+    await vote(2, 10);
+    await run();
+    const b = await block(10);
+    expect([b.status, b.btcHeight, b.votedPower, b.totalPower]).toEqual(["FINALIZED", 110, 200n, 200n]);
+  });
+
+  it("counts every provider once the allow-list has emptied", async () => {
+    await seedStaking([100, 100, 300]);
+    await allow(1, 10, 20); // the only entry, removed long before BTC height 150 (Babylon height 50)
+    await addChain(1, 12);
+    await vote(1, 10);
+    await vote(2, 10);
+    await run();
+    const b = await block(10);
+    expect([b.status, b.votedPower, b.totalPower]).toEqual(["PENDING", 200n, 500n]);
+  });
+
+  it("keeps a BTC height's table for later steps instead of computing and storing it again", async () => {
+    await seedStaking([100, 100, 100]);
+    await addChain(1, 12);
+    await vote(1, 10);
+    await run();
+    // xmin changes when a row is written again, even with the same values.
+    const versions = () =>
+      db.prisma.$queryRawUnsafe<{ v: string }[]>(
+        `SELECT xmin::text AS v FROM voting_power ORDER BY fp_btc_pk`,
+      );
+    const stored = await versions();
+    expect(stored).toHaveLength(3);
+    await vote(2, 10);
+    await run();
+    expect((await block(10)).status).toBe("FINALIZED");
+    expect(await versions()).toEqual(stored);
   });
 });
