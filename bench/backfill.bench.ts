@@ -23,6 +23,7 @@ import { fetchFloor, INDEXER_TABLES, writeFloor } from "./floor.ts";
 import { percentile, printLine, record } from "./harness.ts";
 import { benchHistory } from "./history.ts";
 import { summariseProfiles } from "./profile.ts";
+import { startDelayProxy } from "./rpc-delay.ts";
 
 const INTERVAL = 4n; // keeps each provider's votes under the contract's 10,000 messages per rate-limit window
 
@@ -65,11 +66,11 @@ export async function run(): Promise<void> {
         .join(", "),
     );
 
-  const { gadget, prisma, close } = await measureBackfill({
-    info: h.devnet.info,
-    babylonHead: heads.babylonHead,
-    l2Head: heads.l2Head,
-  });
+  const frozen = { info: h.devnet.info, babylonHead: heads.babylonHead, l2Head: heads.l2Head };
+  // BENCH_RPC_DELAY_MS (default 50; 0 skips it): the same backfill with that latency on every RPC round trip.
+  const delayMs = Number(process.env.BENCH_RPC_DELAY_MS ?? "50");
+  if (delayMs > 0) await measureLatencyBackfill(frozen, delayMs);
+  const { gadget, prisma, close } = await measureBackfill(frozen);
   const info = h.devnet.info;
   try {
     // Live: chains run again; every new checked block gets all providers' votes in one tx as soon as it exists.
@@ -138,12 +139,18 @@ export async function run(): Promise<void> {
   if (process.env.BENCH_CPU_PROF) summariseProfiles(process.env.BENCH_CPU_PROF);
 }
 
+interface BackfillTarget {
+  info: DevnetInfo;
+  babylonHead: bigint;
+  l2Head: bigint;
+}
+
 /**
- * Starts the gadget on an empty database against a frozen devnet and waits until it has indexed both chains
- * to their heads and finalized the last checked block; prints the backfill's numbers. The gadget keeps
- * running (for the live phase) until `close`.
+ * Starts the gadget on an empty database against a frozen devnet (through `rpc` URLs when given) and waits
+ * until it has indexed both chains to their heads and finalized the last checked block. The gadget keeps
+ * running until `close`.
  */
-export async function measureBackfill(o: { info: DevnetInfo; babylonHead: bigint; l2Head: bigint }) {
+async function runBackfill(o: BackfillTarget & { rpc?: { babylon: string; l2: string } }) {
   const { info, babylonHead, l2Head } = o;
   const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
   const { url, drop } = await createTestDatabaseUrl(adminUrl);
@@ -151,16 +158,16 @@ export async function measureBackfill(o: { info: DevnetInfo; babylonHead: bigint
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const opening = performance.now();
   const db = await openDatabase({ url, migrate: true, poolSize: 2 });
-  const migrated = performance.now();
+  const migratedSeconds = (performance.now() - opening) / 1000;
   const prisma = db.prisma;
   const lastChecked = l2Head - ((l2Head - 1n) % INTERVAL);
   // The gadget runs as its own process, as it does in production: the devnet answering its RPC calls lives in
   // this one, so the two do not share a thread.
   const gadget = spawnGadget(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [], [
     `--database.url=${url}`,
-    `--l2.rpc_url=${info.l2!.rpcUrl}`,
+    `--l2.rpc_url=${o.rpc?.l2 ?? info.l2!.rpcUrl}`,
     "--l2.poll_interval_ms=100",
-    `--babylon.rpc_url=${info.babylon.rpcUrl}`,
+    `--babylon.rpc_url=${o.rpc?.babylon ?? info.babylon.rpcUrl}`,
     `--babylon.contract_address=${info.contractAddress}`,
     "--babylon.poll_interval_ms=100",
     "--api.http_port=0",
@@ -215,6 +222,53 @@ export async function measureBackfill(o: { info: DevnetInfo; babylonHead: bigint
       devnet: process.cpuUsage(cpuAtStart.bench),
       postgres: postgresCpuSeconds() - cpuAtStart.postgres,
     };
+    return {
+      gadget,
+      prisma,
+      close,
+      url,
+      adminUrl,
+      migratedSeconds,
+      seconds,
+      serviceSeconds,
+      milestones,
+      cpu,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/**
+ * The backfill behind `delayMs` of added latency on every Babylon and L2 RPC round trip (bench/rpc-delay.ts),
+ * on its own empty database; prints and records its rate, then stops that gadget.
+ */
+export async function measureLatencyBackfill(o: BackfillTarget, delayMs: number): Promise<void> {
+  const babylon = await startDelayProxy(o.info.babylon.rpcUrl, delayMs);
+  const l2 = await startDelayProxy(o.info.l2!.rpcUrl, delayMs);
+  try {
+    const run = await runBackfill({ ...o, rpc: { babylon: babylon.url, l2: l2.url } });
+    await run.close();
+    const rate = Number(o.l2Head) / run.serviceSeconds;
+    printLine(
+      `backfill behind ${delayMs} ms per RPC round trip`,
+      `${run.seconds.toFixed(1)} s from process start, ${rate.toFixed(0)} L2 blocks/s from service start ` +
+        `(target ≥ 1,000: ${rate >= 1000 ? "met" : "NOT met"}), ${babylon.requests} Babylon + ${l2.requests} L2 requests`,
+    );
+    record(`backfill.blocks_per_s_rpc_latency_${delayMs}ms`, rate);
+  } finally {
+    await babylon.close();
+    await l2.close();
+  }
+}
+
+/** `runBackfill`, with its numbers and the two floors printed and recorded. */
+export async function measureBackfill(o: BackfillTarget) {
+  const run = await runBackfill(o);
+  const { gadget, prisma, close, url, adminUrl, seconds, serviceSeconds, milestones, cpu } = run;
+  const { l2Head } = o;
+  try {
     const peak = gadget.peakRssBytes();
     const rows = await prisma.$queryRawUnsafe<{ n: bigint }[]>(
       `SELECT ${INDEXER_TABLES.map((t) => `(SELECT count(*) FROM ${t})`).join(" + ")} AS n`,
@@ -223,7 +277,7 @@ export async function measureBackfill(o: { info: DevnetInfo; babylonHead: bigint
     const blocksPerSec = Number(l2Head) / serviceSeconds;
     printLine(
       "database created and migrated (before the gadget starts)",
-      `${((migrated - opening) / 1000).toFixed(1)} s`,
+      `${run.migratedSeconds.toFixed(1)} s`,
     );
     printLine(
       "backfill: gadget process start → all finalized",
