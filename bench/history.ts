@@ -48,6 +48,27 @@ const CACHE = join(ROOT, ".bench-cache");
 // The code whose change changes the chain data a history holds.
 const SHAPING = ["src/devnet", "contracts/finality", "test/helpers/voted-history.ts", "package-lock.json"];
 
+/** The contract's finality signature interval in the bench histories. */
+export const INTERVAL = 4n; // keeps each provider's votes under the contract's 10,000 messages per rate-limit window
+
+/**
+ * The backfill benchmarks' history at `scale` (1 = the issue's full size): 20 providers, 10,000 delegations
+ * and 20,000 voted L2 blocks, the last two scaled.
+ */
+export function backfillHistoryParams(scale: number) {
+  if (!(scale > 0 && scale <= 1)) throw new Error(`a history scale must be in (0, 1], got ${scale}`);
+  const providers = 20;
+  const delegations = Math.max(providers, Math.round(10_000 * scale));
+  return {
+    providers: Array.from({ length: providers }, (_, i) => BigInt(10_000_000 + i * 100_000)),
+    delegationsPerProvider: Math.round(delegations / providers),
+    l2Blocks: Math.round(20_000 * scale),
+    interval: INTERVAL,
+    extraRandomness: 400,
+    votesPerTx: 250,
+  } satisfies HistoryParams;
+}
+
 /** A frozen devnet holding the voted history for `params`, from the cache when it is there. */
 export async function benchHistory(params: HistoryParams): Promise<BenchHistory> {
   const began = performance.now();
@@ -58,9 +79,14 @@ export async function benchHistory(params: HistoryParams): Promise<BenchHistory>
     mkdirSync(CACHE, { recursive: true });
     const building = `${dir}.building-${process.pid}`;
     rmSync(building, { recursive: true, force: true });
-    const built = await buildVotedHistory({ ...params, stateDir: building });
-    timings = built.timings;
-    await built.stop(); // writes Babylon's module state and anvil's state file
+    try {
+      const built = await buildVotedHistory({ ...params, stateDir: building });
+      timings = built.timings;
+      await built.stop(); // writes Babylon's module state and anvil's state file
+    } catch (error) {
+      rmSync(building, { recursive: true, force: true });
+      throw error;
+    }
     rmSync(dir, { recursive: true, force: true });
     renameSync(building, dir);
   }
