@@ -63,7 +63,9 @@ export async function run(): Promise<void> {
     await h.admin("/l2/resume", { blockTimeSec: 1 });
     const liveFrom = heads.l2Head + 1n;
     const voted = new Set<bigint>();
-    const liveEnd = performance.now() + 25_000;
+    // `--soak-minutes N` keeps the live phase going that long, then reports the gadget's resident memory.
+    const soakMinutes = Number(process.env.BENCH_SOAK_MINUTES ?? "0");
+    const liveEnd = performance.now() + (soakMinutes > 0 ? soakMinutes * 60_000 : 25_000);
     while (performance.now() < liveEnd) {
       const head = await h.devnet.anvil!.blockNumber();
       const todo: bigint[] = [];
@@ -116,6 +118,14 @@ export async function run(): Promise<void> {
       "peak RSS of the gadget process (VmHWM), backfill and live",
       peak === undefined ? "not available on this OS" : `${(peak / 2 ** 20).toFixed(0)} MiB`,
     );
+    const rss = gadget.rssBytes();
+    if (rss !== undefined) {
+      printLine(
+        `RSS of the gadget process (VmRSS) after ${soakMinutes > 0 ? `${soakMinutes} min` : "25 s"} live`,
+        `${(rss / 2 ** 20).toFixed(0)} MiB${soakMinutes >= 30 ? " (target ≤ 200 MiB after 30 min)" : ""}`,
+      );
+      if (soakMinutes > 0) record("live.steady_rss_mib", rss / 2 ** 20);
+    }
   } finally {
     await close();
     await h.stop();
@@ -263,6 +273,11 @@ export async function measureBackfill(o: BackfillTarget) {
       `SELECT ${INDEXER_TABLES.map((t) => `(SELECT count(*) FROM ${t})`).join(" + ")} AS n`,
     );
     const rowCount = Number(rows[0]!.n);
+    // Runs of one history compare by this: a change that alters any verdict changes the digest.
+    const digest = await prisma.$queryRawUnsafe<{ md5: string }[]>(
+      `SELECT md5(coalesce(string_agg(concat_ws(',', height, hash, canonical, checked, status, btc_height,
+         voted_power, total_power, voter_count), ';' ORDER BY height, hash), '')) AS md5 FROM l2_block`,
+    );
     const blocksPerSec = Number(l2Head) / serviceSeconds;
     printLine(
       "database created and migrated (before the gadget starts)",
@@ -291,6 +306,7 @@ export async function measureBackfill(o: BackfillTarget) {
         `Postgres ${cpu.postgres.toFixed(1)}, in ${seconds.toFixed(1)} s`,
     );
     printLine("rows written/s", `${(rowCount / seconds).toFixed(0)} (${rowCount} rows)`);
+    printLine("l2_block verdict columns, md5", digest[0]!.md5);
     printLine(
       "peak RSS of the gadget process (VmHWM), backfill",
       peak === undefined ? "not available on this OS" : `${(peak / 2 ** 20).toFixed(0)} MiB`,
@@ -335,6 +351,8 @@ interface GadgetProcess {
   /** The last lines the process wrote, for an error report. */
   output(): string;
   peakRssBytes(): number | undefined;
+  /** Resident memory now (Linux). */
+  rssBytes(): number | undefined;
   /** User + system CPU time the process has used so far (Linux). */
   cpuSeconds(): number | undefined;
   stop(): Promise<void>;
@@ -379,14 +397,8 @@ function spawnGadget(nodeFlags: string[], flags: string[]): GadgetProcess {
     exitCode: () => code,
     output: () => tail,
     cpuSeconds: () => (child.pid === undefined ? undefined : processCpuSeconds(child.pid)),
-    peakRssBytes() {
-      try {
-        const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
-        return kb ? Number(kb[1]) * 1024 : undefined;
-      } catch {
-        return undefined;
-      }
-    },
+    peakRssBytes: () => statusBytes(child.pid, "VmHWM"),
+    rssBytes: () => statusBytes(child.pid, "VmRSS"),
     async stop() {
       if (code !== undefined) return;
       child.kill("SIGTERM");
@@ -395,6 +407,16 @@ function spawnGadget(nodeFlags: string[], flags: string[]): GadgetProcess {
       clearTimeout(timer);
     },
   };
+}
+
+/** A memory figure of /proc/<pid>/status (VmHWM: peak resident, VmRSS: resident now), in bytes. */
+function statusBytes(pid: number | undefined, field: "VmHWM" | "VmRSS"): number | undefined {
+  try {
+    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return kb ? Number(kb[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 // /proc/<pid>/stat counts CPU time in clock ticks, 100 per second on Linux.
