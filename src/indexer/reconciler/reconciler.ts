@@ -293,9 +293,12 @@ export class Reconciler {
       });
     }
     await upsertProviders(store.db, rows);
+    // The BTC tip is read once per pass, not once per provider: this pass has synced the headers, and only
+    // this loop writes them.
+    const btcTipHeight = (await btcTip(store.db))?.height ?? null;
     // Delegations of several providers are read side by side: the first full pass gates evaluation.
     const results = await mapWithConcurrency(rows, 4, (p) =>
-      this.syncDelegations(babylon, p.btcPk, quorum, babylonHeight),
+      this.syncDelegations(babylon, p.btcPk, quorum, babylonHeight, btcTipHeight),
     );
     return changed || results.some(Boolean);
   }
@@ -305,13 +308,13 @@ export class Reconciler {
     fpPk: string,
     quorum: number,
     babylonHeight: bigint,
+    btcTipHeight: number | null,
   ): Promise<boolean> {
     const { store } = this.o;
     const dels = await babylon.allFinalityProviderDelegations(fpPk);
     if (dels.length === 0) return false;
     const hashes = dels.map((d) => stakingTxHashOf(d.stakingTxHex));
     const indexed = new Map((await delegationStakes(store.db, hashes)).map((r) => [r.stakingTxHash, r]));
-    const btcTipHeight = (await btcTip(store.db))?.height ?? null;
     const rows: DelegationUpsert[] = [];
     let changed = false;
     for (const [i, d] of dels.entries()) {
