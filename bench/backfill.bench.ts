@@ -5,7 +5,7 @@
 //
 // The history's votes are signed here with the crypto core and sent through the contract client in batches
 // (test/helpers/voted-history.ts): the real provider daemons would need about as many Babylon blocks as L2
-// blocks to catch up, hours at this size.
+// blocks to catch up, hours at this size. The history is cached by its parameters (bench/history.ts).
 //
 // The gadget is measured as it runs in production: `op-btc-finality start` in a process of its own, on
 // Postgres (DATABASE_URL, or the local server at 127.0.0.1:5432), reading the devnet over RPC. Its time is
@@ -18,53 +18,43 @@ import { openDatabase } from "../src/db/database.ts";
 import type { DevnetInfo } from "../src/devnet/devnet.ts";
 import { readCursor, readState } from "../src/store/state.ts";
 import { createTestDatabaseUrl } from "../test/helpers/database.ts";
-import { buildVotedHistory, freeze, l2Hashes } from "../test/helpers/voted-history.ts";
+import { l2Hashes } from "../test/helpers/voted-history.ts";
 import { fetchFloor, INDEXER_TABLES, writeFloor } from "./floor.ts";
 import { percentile, printLine, record } from "./harness.ts";
+import { backfillHistoryParams, benchHistory, INTERVAL } from "./history.ts";
 import { summariseProfiles } from "./profile.ts";
-
-const INTERVAL = 4n; // keeps each provider's votes under the contract's 10,000 messages per rate-limit window
+import { startDelayProxy } from "./rpc-delay.ts";
 
 export async function run(): Promise<void> {
   const scale = Number(process.env.BENCH_SCALE ?? "0.1");
   if (!(scale > 0 && scale <= 1))
     throw new Error(`BENCH_SCALE must be in (0, 1], got ${process.env.BENCH_SCALE}`);
-  const providers = 20;
-  const delegations = Math.max(providers, Math.round(10_000 * scale));
-  const l2Blocks = Math.round(20_000 * scale);
+  const params = backfillHistoryParams(scale);
   console.log(
-    `\n## Backfill (BENCH_SCALE=${scale}: ${providers} providers, ${delegations} delegations, ${l2Blocks} L2 blocks)`,
+    `\n## Backfill (BENCH_SCALE=${scale}: ${params.providers.length} providers, ` +
+      `${params.providers.length * params.delegationsPerProvider} delegations, ${params.l2Blocks} L2 blocks)`,
   );
 
-  const build = performance.now();
-  const h = await buildVotedHistory({
-    providers: Array.from({ length: providers }, (_, i) => BigInt(10_000_000 + i * 100_000)),
-    delegationsPerProvider: Math.round(delegations / providers),
-    l2Blocks,
-    interval: INTERVAL,
-    extraRandomness: 400,
-    votesPerTx: 250,
-  });
-  const heads = await freeze(h);
+  const { h, heads, cached, seconds: buildSeconds, timings } = await benchHistory(params);
   printLine("chains stopped at", `Babylon height ${heads.babylonHead}, L2 height ${heads.l2Head}`);
-  const buildSeconds = (performance.now() - build) / 1000;
-  record("history.build_s_cold", buildSeconds);
+  record(cached ? "history.build_s_cached" : "history.build_s_cold", buildSeconds);
   printLine(
-    "history built (votes signed here, batched txs)",
+    cached ? "history reopened from .bench-cache/" : "history built (votes signed here, batched txs)",
     `${buildSeconds.toFixed(1)} s, ${h.votes} votes`,
   );
-  printLine(
-    "  of which",
-    Object.entries(h.timings)
-      .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
-      .join(", "),
-  );
+  if (!cached)
+    printLine(
+      "  of which",
+      Object.entries(timings)
+        .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
+        .join(", "),
+    );
 
-  const { gadget, prisma, close } = await measureBackfill({
-    info: h.devnet.info,
-    babylonHead: heads.babylonHead,
-    l2Head: heads.l2Head,
-  });
+  const frozen = { info: h.devnet.info, babylonHead: heads.babylonHead, l2Head: heads.l2Head };
+  // BENCH_RPC_DELAY_MS (default 50; 0 skips it): the same backfill with that latency on every RPC round trip.
+  const delayMs = Number(process.env.BENCH_RPC_DELAY_MS ?? "50");
+  if (delayMs > 0) await measureLatencyBackfill(frozen, delayMs);
+  const { gadget, prisma, close } = await measureBackfill(frozen);
   const info = h.devnet.info;
   try {
     // Live: chains run again; every new checked block gets all providers' votes in one tx as soon as it exists.
@@ -73,7 +63,9 @@ export async function run(): Promise<void> {
     await h.admin("/l2/resume", { blockTimeSec: 1 });
     const liveFrom = heads.l2Head + 1n;
     const voted = new Set<bigint>();
-    const liveEnd = performance.now() + 25_000;
+    // `--soak-minutes N` keeps the live phase going that long, then reports the gadget's resident memory.
+    const soakMinutes = Number(process.env.BENCH_SOAK_MINUTES ?? "0");
+    const liveEnd = performance.now() + (soakMinutes > 0 ? soakMinutes * 60_000 : 25_000);
     while (performance.now() < liveEnd) {
       const head = await h.devnet.anvil!.blockNumber();
       const todo: bigint[] = [];
@@ -126,6 +118,14 @@ export async function run(): Promise<void> {
       "peak RSS of the gadget process (VmHWM), backfill and live",
       peak === undefined ? "not available on this OS" : `${(peak / 2 ** 20).toFixed(0)} MiB`,
     );
+    const rss = gadget.rssBytes();
+    if (rss !== undefined) {
+      printLine(
+        `RSS of the gadget process (VmRSS) after ${soakMinutes > 0 ? `${soakMinutes} min` : "25 s"} live`,
+        `${(rss / 2 ** 20).toFixed(0)} MiB${soakMinutes >= 30 ? " (target ≤ 200 MiB after 30 min)" : ""}`,
+      );
+      if (soakMinutes > 0) record("live.steady_rss_mib", rss / 2 ** 20);
+    }
   } finally {
     await close();
     await h.stop();
@@ -133,12 +133,18 @@ export async function run(): Promise<void> {
   if (process.env.BENCH_CPU_PROF) summariseProfiles(process.env.BENCH_CPU_PROF);
 }
 
+interface BackfillTarget {
+  info: DevnetInfo;
+  babylonHead: bigint;
+  l2Head: bigint;
+}
+
 /**
- * Starts the gadget on an empty database against a frozen devnet and waits until it has indexed both chains
- * to their heads and finalized the last checked block; prints the backfill's numbers. The gadget keeps
- * running (for the live phase) until `close`.
+ * Starts the gadget on an empty database against a frozen devnet (through `rpc` URLs when given) and waits
+ * until it has indexed both chains to their heads and finalized the last checked block. The gadget keeps
+ * running until `close`.
  */
-export async function measureBackfill(o: { info: DevnetInfo; babylonHead: bigint; l2Head: bigint }) {
+export async function runBackfill(o: BackfillTarget & { rpc?: { babylon: string; l2: string } }) {
   const { info, babylonHead, l2Head } = o;
   const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
   const { url, drop } = await createTestDatabaseUrl(adminUrl);
@@ -146,16 +152,16 @@ export async function measureBackfill(o: { info: DevnetInfo; babylonHead: bigint
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const opening = performance.now();
   const db = await openDatabase({ url, migrate: true, poolSize: 2 });
-  const migrated = performance.now();
+  const migratedSeconds = (performance.now() - opening) / 1000;
   const prisma = db.prisma;
   const lastChecked = l2Head - ((l2Head - 1n) % INTERVAL);
   // The gadget runs as its own process, as it does in production: the devnet answering its RPC calls lives in
   // this one, so the two do not share a thread.
   const gadget = spawnGadget(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [], [
     `--database.url=${url}`,
-    `--l2.rpc_url=${info.l2!.rpcUrl}`,
+    `--l2.rpc_url=${o.rpc?.l2 ?? info.l2!.rpcUrl}`,
     "--l2.poll_interval_ms=100",
-    `--babylon.rpc_url=${info.babylon.rpcUrl}`,
+    `--babylon.rpc_url=${o.rpc?.babylon ?? info.babylon.rpcUrl}`,
     `--babylon.contract_address=${info.contractAddress}`,
     "--babylon.poll_interval_ms=100",
     "--api.http_port=0",
@@ -169,8 +175,10 @@ export async function measureBackfill(o: { info: DevnetInfo; babylonHead: bigint
   const mark = (name: string, reached: boolean) => {
     if (reached && !milestones.has(name)) milestones.set(name, (performance.now() - began) / 1000);
   };
+  let cpuAtListening: number | undefined;
   gadget.listening.then(() => {
     listeningAt = performance.now();
+    cpuAtListening = gadget.cpuSeconds();
     mark("API listening", true);
   });
   const close = async () => {
@@ -210,15 +218,70 @@ export async function measureBackfill(o: { info: DevnetInfo; babylonHead: bigint
       devnet: process.cpuUsage(cpuAtStart.bench),
       postgres: postgresCpuSeconds() - cpuAtStart.postgres,
     };
+    // The gadget's CPU after its start-up (modules loaded, API up): what the blocks themselves cost.
+    const serviceCpu = (cpu.gadget ?? Number.NaN) - (cpuAtListening ?? Number.NaN);
+    return {
+      gadget,
+      prisma,
+      close,
+      url,
+      adminUrl,
+      migratedSeconds,
+      seconds,
+      serviceSeconds,
+      serviceCpu,
+      milestones,
+      cpu,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/**
+ * The backfill behind `delayMs` of added latency on every Babylon and L2 RPC round trip (bench/rpc-delay.ts),
+ * on its own empty database; prints and records its rate, then stops that gadget.
+ */
+export async function measureLatencyBackfill(o: BackfillTarget, delayMs: number): Promise<void> {
+  const babylon = await startDelayProxy(o.info.babylon.rpcUrl, delayMs);
+  const l2 = await startDelayProxy(o.info.l2!.rpcUrl, delayMs);
+  try {
+    const run = await runBackfill({ ...o, rpc: { babylon: babylon.url, l2: l2.url } });
+    await run.close();
+    const rate = Number(o.l2Head) / run.serviceSeconds;
+    printLine(
+      `backfill behind ${delayMs} ms per RPC round trip`,
+      `${run.seconds.toFixed(1)} s from process start, ${rate.toFixed(0)} L2 blocks/s from service start ` +
+        `(target ≥ 1,000: ${rate >= 1000 ? "met" : "NOT met"}), ${babylon.requests} Babylon + ${l2.requests} L2 requests`,
+    );
+    record(`backfill.blocks_per_s_rpc_latency_${delayMs}ms`, rate);
+  } finally {
+    await babylon.close();
+    await l2.close();
+  }
+}
+
+/** `runBackfill`, with its numbers and the two floors printed and recorded. */
+export async function measureBackfill(o: BackfillTarget) {
+  const run = await runBackfill(o);
+  const { gadget, prisma, close, url, adminUrl, seconds, serviceSeconds, milestones, cpu } = run;
+  const { l2Head } = o;
+  try {
     const peak = gadget.peakRssBytes();
     const rows = await prisma.$queryRawUnsafe<{ n: bigint }[]>(
       `SELECT ${INDEXER_TABLES.map((t) => `(SELECT count(*) FROM ${t})`).join(" + ")} AS n`,
     );
     const rowCount = Number(rows[0]!.n);
+    // Runs of one history compare by this: a change that alters any verdict changes the digest.
+    const digest = await prisma.$queryRawUnsafe<{ md5: string }[]>(
+      `SELECT md5(coalesce(string_agg(concat_ws(',', height, hash, canonical, checked, status, btc_height,
+         voted_power, total_power, voter_count), ';' ORDER BY height, hash), '')) AS md5 FROM l2_block`,
+    );
     const blocksPerSec = Number(l2Head) / serviceSeconds;
     printLine(
       "database created and migrated (before the gadget starts)",
-      `${((migrated - opening) / 1000).toFixed(1)} s`,
+      `${run.migratedSeconds.toFixed(1)} s`,
     );
     printLine(
       "backfill: gadget process start → all finalized",
@@ -243,6 +306,7 @@ export async function measureBackfill(o: { info: DevnetInfo; babylonHead: bigint
         `Postgres ${cpu.postgres.toFixed(1)}, in ${seconds.toFixed(1)} s`,
     );
     printLine("rows written/s", `${(rowCount / seconds).toFixed(0)} (${rowCount} rows)`);
+    printLine("l2_block verdict columns, md5", digest[0]!.md5);
     printLine(
       "peak RSS of the gadget process (VmHWM), backfill",
       peak === undefined ? "not available on this OS" : `${(peak / 2 ** 20).toFixed(0)} MiB`,
@@ -266,6 +330,7 @@ export async function measureBackfill(o: { info: DevnetInfo; babylonHead: bigint
     record("backfill.rows", rowCount);
     record("backfill.cpu_s", cpuGadget);
     record("backfill.cpu_s_per_1000_blocks", (cpuGadget * 1000) / Number(l2Head));
+    record("backfill.service_cpu_s_per_1000_blocks", (run.serviceCpu * 1000) / Number(l2Head));
     record("backfill.peak_rss_mib", peak === undefined ? Number.NaN : peak / 2 ** 20);
     record("backfill.write_floor_s", written.seconds);
     record("backfill.fetch_floor_s", fetched);
@@ -286,6 +351,8 @@ interface GadgetProcess {
   /** The last lines the process wrote, for an error report. */
   output(): string;
   peakRssBytes(): number | undefined;
+  /** Resident memory now (Linux). */
+  rssBytes(): number | undefined;
   /** User + system CPU time the process has used so far (Linux). */
   cpuSeconds(): number | undefined;
   stop(): Promise<void>;
@@ -330,14 +397,8 @@ function spawnGadget(nodeFlags: string[], flags: string[]): GadgetProcess {
     exitCode: () => code,
     output: () => tail,
     cpuSeconds: () => (child.pid === undefined ? undefined : processCpuSeconds(child.pid)),
-    peakRssBytes() {
-      try {
-        const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
-        return kb ? Number(kb[1]) * 1024 : undefined;
-      } catch {
-        return undefined;
-      }
-    },
+    peakRssBytes: () => statusBytes(child.pid, "VmHWM"),
+    rssBytes: () => statusBytes(child.pid, "VmRSS"),
     async stop() {
       if (code !== undefined) return;
       child.kill("SIGTERM");
@@ -346,6 +407,16 @@ function spawnGadget(nodeFlags: string[], flags: string[]): GadgetProcess {
       clearTimeout(timer);
     },
   };
+}
+
+/** A memory figure of /proc/<pid>/status (VmHWM: peak resident, VmRSS: resident now), in bytes. */
+function statusBytes(pid: number | undefined, field: "VmHWM" | "VmRSS"): number | undefined {
+  try {
+    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return kb ? Number(kb[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 // /proc/<pid>/stat counts CPU time in clock ticks, 100 per second on Linux.

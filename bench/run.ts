@@ -1,4 +1,4 @@
-// `npm run bench [-- --json FILE] [name…]` runs every benchmark suite in bench/*.bench.ts (or the named ones)
+// `npm run bench [-- --json FILE] [--soak-minutes N] [name…]` runs every benchmark suite in bench/*.bench.ts (or the named ones)
 // in one process, so the baselines a suite prints are measured on the same machine in the same run as what it
 // compares. With --json the recorded figures are also written to FILE, nested by suite.
 import { readdirSync, writeFileSync } from "node:fs";
@@ -9,9 +9,11 @@ import buildDist from "../test/helpers/build-dist.ts";
 import { recordedFigures } from "./harness.ts";
 
 const { values, positionals: wanted } = parseCommandLine(process.argv.slice(2), {
-  options: { json: { type: "string" } },
+  options: { json: { type: "string" }, "soak-minutes": { type: "string" } },
   positionals: true,
 });
+// The backfill suite's live phase runs this long and then reports the gadget's steady memory.
+if (values["soak-minutes"] !== undefined) process.env.BENCH_SOAK_MINUTES = values["soak-minutes"];
 const dir = fileURLToPath(new URL(".", import.meta.url));
 const suites = readdirSync(dir)
   .filter((f) => f.endsWith(".bench.ts"))

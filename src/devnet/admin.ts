@@ -418,6 +418,9 @@ export async function startAdminServer(
   const server = createServer((req, res) => {
     void handle(req, res);
   });
+  // As on the RPC server: a busy event loop must not close idle keep-alive sockets a client is reusing.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0]!.replace(/\/+$/, "") || "/";

@@ -34,6 +34,9 @@ export interface DevnetOptions {
   btc?: Omit<BtcChainOptions, "now">;
   /** Keeps Babylon's blocks and module state (and the funded mnemonics); a restart continues from it. */
   stateDir?: string;
+  /** With stateDir: write the module state every N blocks (and at stop) instead of after every block; a
+   * large N suits building a big history quickly, where only the state at stop matters. Default 1. */
+  persistEveryBlocks?: number;
   host?: string;
   rpcPort?: number;
   adminPort?: number;
@@ -122,6 +125,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     chainId,
     blockIntervalMs: options.blockIntervalMs ?? 1000,
     stateDir: options.stateDir ? join(options.stateDir, "babylon") : undefined,
+    persistEveryBlocks: options.persistEveryBlocks,
     modules: [...babylon.modules, wasm],
     genesisAccounts: [...accounts, contractAdmin].map((a) => ({
       address: a.address,

@@ -5,6 +5,8 @@
 // the finality contract client in large multi-message transactions — the same messages the provider daemon
 // sends, without waiting for it to catch up block by block. Then every chain is paused, so whatever reads the
 // devnet afterwards sees the same data.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { SigningCosmWasmClient } from "@cosmjs/cosmwasm";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { calculateFee, GasPrice } from "@cosmjs/stargate";
@@ -36,6 +38,8 @@ export interface VotedHistoryOptions {
   extraRandomness?: number;
   /** Parallel signing accounts sending votes. */
   senders?: number;
+  /** Keeps the devnet's chains here, with what `openVotedHistory` needs to reopen the history later. */
+  stateDir?: string;
   log?: (line: string) => void;
 }
 
@@ -58,7 +62,23 @@ export interface VotedHistory {
   stop(): Promise<void>;
 }
 
+/** What a state directory holds beside the chains, so the history can be reopened and voted on further. */
+interface HistoryManifest {
+  providers: { mnemonic: string; btcPkHex: string; stakeSat: string }[];
+  activation: string;
+  interval: string;
+  randomness: number;
+  votesPerTx: number;
+  senders: number;
+  votes: number;
+}
+
 const GAS_PRICE = GasPrice.fromString("0.002ubbn");
+const MANIFEST = "voted-history.json";
+const BLOCK_INTERVAL_MS = 100;
+// With a state dir the chain's module state is written once, at stop: after every block it would cost more
+// than the history itself.
+const PERSIST_AT_STOP = Number.MAX_SAFE_INTEGER;
 
 export async function buildVotedHistory(o: VotedHistoryOptions): Promise<VotedHistory> {
   const log = o.log ?? (() => {});
@@ -77,33 +97,26 @@ export async function buildVotedHistory(o: VotedHistoryOptions): Promise<VotedHi
   const btcHeaders = Math.ceil((o.l2Blocks + 3600) / 600) + 12;
   const devnet = await startDevnet({
     accounts: senders,
-    blockIntervalMs: 100,
+    blockIntervalMs: BLOCK_INTERVAL_MS,
     btcBlockIntervalMs: 0,
     btc: { initialHeaders: btcHeaders, spacingSec: 600 },
     activationHeight: activation,
     finalitySignatureInterval: interval,
     l2: { extraArgs: ["--timestamp", String(l2Start)] },
+    ...(o.stateDir ? { stateDir: o.stateDir, persistEveryBlocks: PERSIST_AT_STOP } : {}),
   });
-  const info = devnet.info;
-  const admin = async (path: string, body: unknown = {}): Promise<unknown> => {
-    const res = await fetch(`${info.adminUrl}${path}`, {
-      method: path === "/state" ? "GET" : "POST",
-      headers: { "content-type": "application/json" },
-      body: path === "/state" ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`devnet admin ${path}: ${res.status} ${text}`);
-    return JSON.parse(text);
-  };
+  const admin = adminClient(devnet.info.adminUrl);
   try {
     await admin("/l2/pause"); // the history is mined below, all at once
     // Providers, registered and allow-listed one block each.
     const providers: HistoryProvider[] = [];
+    const mnemonics: string[] = [];
     for (const [i, stakeSat] of o.providers.entries()) {
       const mnemonic = generateMnemonic();
       const reply = (await admin("/providers", { mnemonic, moniker: `bench-fp-${i}` })) as {
         btcPkHex: string;
       };
+      mnemonics.push(mnemonic);
       providers.push({ btcPkHex: reply.btcPkHex, secretKey: secretKeyFromMnemonic(mnemonic), stakeSat });
     }
     lap("providers");
@@ -126,41 +139,34 @@ export async function buildVotedHistory(o: VotedHistoryOptions): Promise<VotedHi
     const l2Head = await devnet.anvil!.blockNumber();
     lap("l2");
 
-    const wallets = await Promise.all(
-      info.mnemonics.slice(0, senders).map((m) => DirectSecp256k1HdWallet.fromMnemonic(m, { prefix: "bbn" })),
-    );
-    const signers: SigningCosmWasmClient[] = [];
-    const clients = await Promise.all(
-      wallets.map(async (w) => {
-        const [account] = await w.getAccounts();
-        const signer = await SigningCosmWasmClient.connectWithSigner(info.babylon.rpcUrl, w, {
-          gasPrice: GAS_PRICE,
-          broadcastPollIntervalMs: 100,
-        });
-        signers.push(signer);
-        return new FinalityContractClient(signer, account!.address, info.contractAddress);
-      }),
-    );
-    const contexts = signingContextFor(info.babylon.chainId, info.contractAddress);
-
     // One randomness commitment per provider over every checked height of the history.
     const checked: bigint[] = [];
     for (let h = activation; h <= l2Head; h += interval) checked.push(h);
-    const count = Math.max(checked.length + (o.extraRandomness ?? 0), 10);
-    const randomness = providers.map((p) => {
-      const list = deriveRandomnessList(p.secretKey, info.bsnId, activation, count, interval);
-      return { list, proofs: merkle.proofs(list.pubRands), root: merkle.root(list.pubRands) };
-    });
+    const manifest: HistoryManifest = {
+      providers: providers.map((p, i) => ({
+        mnemonic: mnemonics[i]!,
+        btcPkHex: p.btcPkHex,
+        stakeSat: p.stakeSat.toString(),
+      })),
+      activation: activation.toString(),
+      interval: interval.toString(),
+      randomness: Math.max(checked.length + (o.extraRandomness ?? 0), 10),
+      votesPerTx: o.votesPerTx ?? 200,
+      senders,
+      votes: 0,
+    };
+    const voter = await connectVoter(devnet, providers, manifest);
+    const contexts = signingContextFor(devnet.info.babylon.chainId, devnet.info.contractAddress);
     for (const [i, p] of providers.entries()) {
-      const r = randomness[i]!;
+      const r = voter.randomness(i);
       const args: CommitArgs = signCommit(
         p.secretKey,
         activation,
-        BigInt(count),
+        BigInt(manifest.randomness),
         r.root,
         contexts.randCommit,
       );
-      await afterReset(() => clients[0]!.commitPublicRandomness(args, "auto"));
+      await afterReset(() => voter.clients[0]!.commitPublicRandomness(args, "auto"));
     }
     lap("randomness");
     log("randomness committed");
@@ -168,80 +174,203 @@ export async function buildVotedHistory(o: VotedHistoryOptions): Promise<VotedHi
     lap("timestamping");
     log("timestamped");
 
-    let gasPerVote = 0;
-    const vote = async (
-      who: HistoryProvider[],
-      blocks: { height: bigint; hash: string }[],
-    ): Promise<number> => {
-      const all: Vote[] = [];
-      for (const b of blocks) {
-        const index = Number((b.height - activation) / interval);
-        for (const p of who) {
-          const r = randomness[providers.indexOf(p)]!;
-          all.push(
-            signVote(
-              p.secretKey,
-              {
-                height: b.height,
-                blockHash: hexToBytes(b.hash.replace(/^0x/, "")),
-                privRand: r.list.privRands[index]!,
-                pubRand: r.list.pubRands[index]!,
-                proof: r.proofs[index]!,
-              },
-              contexts.finalityVote,
-            ),
-          );
-        }
-      }
-      const perTx = o.votesPerTx ?? 200;
-      const batches: Vote[][] = [];
-      for (let i = 0; i < all.length; i += perTx) batches.push(all.slice(i, i + perTx));
-      if (batches.length > 0 && gasPerVote === 0) {
-        // Learn the gas of a vote once (simulated); later batches carry a fixed fee and skip simulation.
-        const head = batches.shift()!;
-        const first = await afterReset(() => clients[0]!.submitFinalitySignatures(head, "auto"));
-        gasPerVote = Math.ceil((Number(first.gasUsed) / Math.min(perTx, all.length)) * 1.5);
-      }
-      let next = 0;
-      await Promise.all(
-        clients.map(async (client) => {
-          while (next < batches.length) {
-            const batch = batches[next++]!;
-            await client.submitFinalitySignatures(
-              batch,
-              calculateFee(gasPerVote * batch.length + 200_000, GAS_PRICE),
-            );
-          }
-        }),
-      );
-      return all.length;
-    };
-
     const blocks = await l2Hashes(devnet.anvil!.url, checked);
-    const votes = await vote(providers, blocks);
+    manifest.votes = await voter.vote(providers, blocks);
     lap("votes");
     log(
-      `history: ${providers.length} providers, ${jobs.length} delegations, ${l2Head} L2 blocks, ${votes} votes`,
+      `history: ${providers.length} providers, ${jobs.length} delegations, ${l2Head} L2 blocks, ${manifest.votes} votes`,
     );
-
-    return {
-      devnet,
-      providers,
-      l2Head,
-      babylonHead: 0n,
-      votes,
-      timings,
-      admin,
-      vote,
-      async stop() {
-        for (const s of signers) s.disconnect();
-        await devnet.stop();
-      },
-    };
+    if (o.stateDir) writeFileSync(join(o.stateDir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    return votedHistory(devnet, providers, l2Head, manifest.votes, timings, voter);
   } catch (error) {
     await devnet.stop();
     throw error;
   }
+}
+
+/**
+ * Reopens a history built with `stateDir` (after its devnet was stopped): the chains continue from where they
+ * stopped, the L2 does not mine until resumed, and `vote` signs with the same providers' keys and randomness.
+ */
+export async function openVotedHistory(stateDir: string): Promise<VotedHistory> {
+  const manifest = JSON.parse(readFileSync(join(stateDir, MANIFEST), "utf8")) as HistoryManifest;
+  const opened = performance.now();
+  const devnet = await startDevnet({
+    stateDir,
+    persistEveryBlocks: PERSIST_AT_STOP,
+    blockIntervalMs: BLOCK_INTERVAL_MS,
+    btcBlockIntervalMs: 0,
+    activationHeight: BigInt(manifest.activation),
+    finalitySignatureInterval: BigInt(manifest.interval),
+    l2: { blockTimeSec: 0 },
+  });
+  try {
+    const providers = manifest.providers.map((p) => ({
+      btcPkHex: p.btcPkHex,
+      secretKey: secretKeyFromMnemonic(p.mnemonic),
+      stakeSat: BigInt(p.stakeSat),
+    }));
+    const voter = await connectVoter(devnet, providers, manifest);
+    const l2Head = await devnet.anvil!.blockNumber();
+    const timings = { open: Math.round(performance.now() - opened) };
+    return votedHistory(devnet, providers, l2Head, manifest.votes, timings, voter);
+  } catch (error) {
+    await devnet.stop();
+    throw error;
+  }
+}
+
+function votedHistory(
+  devnet: Devnet,
+  providers: HistoryProvider[],
+  l2Head: bigint,
+  votes: number,
+  timings: Record<string, number>,
+  voter: Voter,
+): VotedHistory {
+  return {
+    devnet,
+    providers,
+    l2Head,
+    babylonHead: 0n,
+    votes,
+    timings,
+    admin: adminClient(devnet.info.adminUrl),
+    vote: voter.vote,
+    async stop() {
+      voter.disconnect();
+      await devnet.stop();
+    },
+  };
+}
+
+interface ProviderRandomness {
+  list: ReturnType<typeof deriveRandomnessList>;
+  proofs: merkle.Proof[];
+  root: Uint8Array;
+}
+
+interface Voter {
+  clients: FinalityContractClient[];
+  /** Provider i's randomness list over the committed range, derived on first use. */
+  randomness(i: number): ProviderRandomness;
+  vote(providers: HistoryProvider[], blocks: { height: bigint; hash: string }[]): Promise<number>;
+  disconnect(): void;
+}
+
+/** Contract clients for the devnet's funded accounts, and the vote signer over them. */
+async function connectVoter(
+  devnet: Devnet,
+  providers: HistoryProvider[],
+  m: Omit<HistoryManifest, "providers" | "votes">,
+): Promise<Voter> {
+  const info = devnet.info;
+  const activation = BigInt(m.activation);
+  const interval = BigInt(m.interval);
+  const wallets = await Promise.all(
+    info.mnemonics
+      .slice(0, m.senders)
+      .map((mn) => DirectSecp256k1HdWallet.fromMnemonic(mn, { prefix: "bbn" })),
+  );
+  const signers: SigningCosmWasmClient[] = [];
+  const clients = await Promise.all(
+    wallets.map(async (w) => {
+      const [account] = await w.getAccounts();
+      const signer = await SigningCosmWasmClient.connectWithSigner(info.babylon.rpcUrl, w, {
+        gasPrice: GAS_PRICE,
+        broadcastPollIntervalMs: 100,
+      });
+      signers.push(signer);
+      return new FinalityContractClient(signer, account!.address, info.contractAddress);
+    }),
+  );
+  const contexts = signingContextFor(info.babylon.chainId, info.contractAddress);
+  const derived = new Map<number, ProviderRandomness>();
+  const randomness = (i: number): ProviderRandomness => {
+    let r = derived.get(i);
+    if (!r) {
+      const list = deriveRandomnessList(
+        providers[i]!.secretKey,
+        info.bsnId,
+        activation,
+        m.randomness,
+        interval,
+      );
+      r = { list, proofs: merkle.proofs(list.pubRands), root: merkle.root(list.pubRands) };
+      derived.set(i, r);
+    }
+    return r;
+  };
+
+  let gasPerVote = 0;
+  const vote = async (
+    who: HistoryProvider[],
+    blocks: { height: bigint; hash: string }[],
+  ): Promise<number> => {
+    const all: Vote[] = [];
+    for (const b of blocks) {
+      const index = Number((b.height - activation) / interval);
+      for (const p of who) {
+        const r = randomness(providers.indexOf(p));
+        all.push(
+          signVote(
+            p.secretKey,
+            {
+              height: b.height,
+              blockHash: hexToBytes(b.hash.replace(/^0x/, "")),
+              privRand: r.list.privRands[index]!,
+              pubRand: r.list.pubRands[index]!,
+              proof: r.proofs[index]!,
+            },
+            contexts.finalityVote,
+          ),
+        );
+      }
+    }
+    const perTx = m.votesPerTx;
+    const batches: Vote[][] = [];
+    for (let i = 0; i < all.length; i += perTx) batches.push(all.slice(i, i + perTx));
+    if (batches.length > 0 && gasPerVote === 0) {
+      // Learn the gas of a vote once (simulated); later batches carry a fixed fee and skip simulation.
+      const head = batches.shift()!;
+      const first = await afterReset(() => clients[0]!.submitFinalitySignatures(head, "auto"));
+      gasPerVote = Math.ceil((Number(first.gasUsed) / Math.min(perTx, all.length)) * 1.5);
+    }
+    let next = 0;
+    await Promise.all(
+      clients.map(async (client) => {
+        while (next < batches.length) {
+          const batch = batches[next++]!;
+          await client.submitFinalitySignatures(
+            batch,
+            calculateFee(gasPerVote * batch.length + 200_000, GAS_PRICE),
+          );
+        }
+      }),
+    );
+    return all.length;
+  };
+  return {
+    clients,
+    randomness,
+    vote,
+    disconnect() {
+      for (const s of signers) s.disconnect();
+    },
+  };
+}
+
+function adminClient(adminUrl: string) {
+  return async (path: string, body: unknown = {}): Promise<unknown> => {
+    const res = await fetch(`${adminUrl}${path}`, {
+      method: path === "/state" ? "GET" : "POST",
+      headers: { "content-type": "application/json" },
+      body: path === "/state" ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`devnet admin ${path}: ${res.status} ${text}`);
+    return JSON.parse(text);
+  };
 }
 
 /** Stops Babylon, BTC and L2 production so the devnet's data no longer changes; returns the heads. */

@@ -60,13 +60,16 @@ export class Reconciler {
    */
   async step(full: boolean): Promise<StepResult> {
     const babylon = await this.o.babylon();
+    // Babylon's time is read before the headers: what is written as synced must not run ahead of them.
     const headTime = await this.babylonTime();
-    let stakingChanged = false;
-    if (full) {
-      await this.syncContract();
-      stakingChanged = await this.syncParams(babylon);
-    }
-    const headers = await this.syncBtcHeaders(babylon);
+    // The contract, the parameters and the BTC headers are independent reads (and writes to their own
+    // tables): side by side, a pass costs one round of RPC latency for them instead of three.
+    const [, paramsChanged, headers] = await Promise.all([
+      full ? this.syncContract() : undefined,
+      full ? this.syncParams(babylon) : false,
+      this.syncBtcHeaders(babylon),
+    ]);
+    let stakingChanged = paramsChanged;
     if (full) {
       const bsnId = await this.bsnId();
       if (bsnId !== undefined) {
@@ -83,9 +86,8 @@ export class Reconciler {
   }
 
   private async babylonTime(): Promise<number> {
-    const cw = await this.o.cosmwasm();
-    const height = await cw.getHeight();
-    const block = await cw.getBlock(height);
+    // The latest block, in one request.
+    const block = await (await this.o.cosmwasm()).getBlock();
     return new Date(block.header.time).getTime();
   }
 
@@ -255,8 +257,10 @@ export class Reconciler {
   private async syncProviders(babylon: BabylonQueryClient, bsnId: string): Promise<boolean> {
     const { store } = this.o;
     const babylonHeight = BigInt(await (await this.o.cosmwasm()).getHeight());
-    const providers = await babylon.allFinalityProviders(bsnId);
-    const params = await babylon.btcstakingParams();
+    const [providers, params] = await Promise.all([
+      babylon.allFinalityProviders(bsnId),
+      babylon.btcstakingParams(),
+    ]);
     const quorum = Number(params.covenantQuorum);
     let changed = false;
     const indexed = new Map((await providerStatuses(store.db)).map((r) => [r.btcPk, r]));
