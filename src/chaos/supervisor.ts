@@ -2,12 +2,16 @@
 // `op-btc-finality provider start`) so that a fault can SIGKILL it at any moment. A process that exits on
 // its own is restarted and counted: the service must not stop on a fault (DESIGN rule 10).
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 const execFileP = promisify(execFile);
-const BIN = fileURLToPath(new URL("../../bin/op-btc-finality.js", import.meta.url));
+// The package's command: two folders up from the sources (src/chaos), three from the compiled code (dist/src/chaos).
+const BIN = ["../../bin/op-btc-finality.js", "../../../bin/op-btc-finality.js"]
+  .map((path) => fileURLToPath(new URL(path, import.meta.url)))
+  .find((path) => existsSync(path))!;
 
 export interface LogLine {
   msg?: string;
