@@ -78,8 +78,8 @@ export function connectionLost(error: unknown): boolean {
     const code = codeOf(e);
     if (code !== undefined && (LOST_SQLSTATE.test(code) || code === "ECONNRESET" || code === "EPIPE"))
       return true;
-    // node-postgres gives a socket closed under a client no code, only this message.
-    if (/^Connection terminated/.test(e.message)) return true;
+    // node-postgres gives a socket closed under a client, and a query on such a client, no code: only these.
+    if (/^Connection terminated|connection error and is not queryable/.test(e.message)) return true;
   }
   return false;
 }
