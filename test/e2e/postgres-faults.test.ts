@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { terminateConnections } from "../../src/db/server-admin.ts";
 import { usingPostgres } from "../helpers/database.ts";
+import { holdLock, MIGRATION_LOCK, terminateAllBut, WRITER_LOCK } from "../helpers/pg-faults.ts";
 import { startTestSystem, type TestSystem } from "../helpers/system.ts";
 
 const databaseOf = (t: TestSystem) => {
@@ -68,26 +69,42 @@ describe.skipIf(!usingPostgres)("the gadget while Postgres ends its connections"
     expect(ready.status).toBe(200);
   }, 150_000);
 
-  it("starts while its sessions are being ended, and finalizes again", async () => {
-    const name = databaseOf(t);
-    let terminating: Promise<void> | undefined;
-    // From the moment the old instance is gone, for the first 1.5 s of the start: connect, migrate, the
-    // event bridge's LISTEN, the writer lock, the first batches.
-    await t.restartService(() => {
-      const until = Date.now() + 1_500;
-      terminating = (async () => {
-        while (Date.now() < until) {
-          await terminateConnections(process.env.DATABASE_URL!, name);
-          await new Promise((r) => setTimeout(r, 30));
-        }
-      })();
+  it("starts while its sessions are ended in migrate and as a standby, then takes over and finalizes", async () => {
+    const url = t.service.db.pool!.options.connectionString!;
+    let migration: Awaited<ReturnType<typeof holdLock>> | undefined;
+    let writer: Awaited<ReturnType<typeof holdLock>> | undefined;
+    // Between the old instance's end and the new one's start, this test's sessions take the migration lock
+    // and the writer lock: the start waits in migrate, then as a hot standby, so each is ended deterministically.
+    const restarting = t.restartService(async () => {
+      migration = await holdLock(url, MIGRATION_LOCK);
+      writer = await holdLock(url, WRITER_LOCK);
     });
-    await terminating;
-    let ended = false;
-    void t.service.done.finally(() => {
-      ended = true;
-    });
-    await finalizesAgain("finality after a start under terminations");
-    expect(ended).toBe(false);
+    const held = async () => {
+      while (!migration || !writer) await new Promise((r) => setTimeout(r, 10));
+      return [migration.pid, writer.pid];
+    };
+    try {
+      await terminateAllBut(url, await held(), "wait_event_type = 'Lock'");
+      await terminateAllBut(url, await held(), "wait_event_type = 'Lock'");
+      await migration!.release();
+      await restarting;
+      let ended = false;
+      void t.service.done.finally(() => {
+        ended = true;
+      });
+      // A standby now, trying the lock every 2 s: its pool and LISTEN sessions (and a lock attempt when one
+      // is under way) ended six times over 2 s.
+      for (let i = 0; i < 6; i++) {
+        await terminateAllBut(url, writer!.pid);
+        await new Promise((r) => setTimeout(r, 350));
+      }
+      await writer!.release();
+      await finalizesAgain("finality after the standby took over");
+      expect(ended).toBe(false);
+    } finally {
+      await migration?.release().catch(() => {});
+      await writer?.release().catch(() => {});
+      await restarting.catch(() => {});
+    }
   }, 150_000);
 });

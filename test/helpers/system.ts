@@ -18,7 +18,7 @@ export interface TestSystem {
   waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs?: number): Promise<T>;
   admin(path: string, body?: unknown): Promise<unknown>;
   /** Stops the gadget and starts it again on the same HTTP port and database (a fresh one when in memory). */
-  restartService(onStopped?: () => void): Promise<void>;
+  restartService(onStopped?: () => Promise<void> | void): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -98,7 +98,7 @@ export async function startTestSystem(
     async restartService(onStopped) {
       const port = new URL(service.httpUrl).port;
       await service.stop();
-      onStopped?.();
+      await onStopped?.();
       service = await startService({ ...config, api: { ...config.api, http_port: Number(port) } }, log, {
         memoryDb: !usingPostgres,
       });

@@ -1,7 +1,6 @@
 // Every connection the gadget holds outside Prisma's pool can be ended by the server (a restart, an operator's
 // pg_terminate_backend): the process must live on and heal (DESIGN rule 10). Found by the fault campaign: a
 // gadget exited with "terminating connection due to administrator command".
-import pg from "pg";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { openDatabase, throughConnectionLosses } from "../../src/db/database.ts";
@@ -10,6 +9,7 @@ import { silentLogger } from "../../src/log.ts";
 import { openNotifyChannel } from "../../src/store/notify.ts";
 import { acquireWriterLock } from "../../src/store/writer-lock.ts";
 import { createTestDatabaseUrl, usingPostgres } from "../helpers/database.ts";
+import { holdLock, MIGRATION_LOCK, terminateAllBut, WRITER_LOCK } from "../helpers/pg-faults.ts";
 
 async function until(done: () => boolean, what: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -20,49 +20,6 @@ async function until(done: () => boolean, what: string, ms = 10_000): Promise<vo
 }
 
 const nameOf = (url: string) => new URL(url).pathname.slice(1);
-
-/** A session of its own on `url` holding advisory lock `key`, so that whoever wants it waits on the server. */
-async function holdLock(url: string, key: number): Promise<{ pid: number; release(): Promise<void> }> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  const { rows } = await client.query<{ pid: number }>(
-    "SELECT pg_backend_pid() AS pid, pg_advisory_lock($1)",
-    [key],
-  );
-  return {
-    pid: rows[0]!.pid,
-    release: () => client.end(),
-  };
-}
-
-/** Ends every session on the database of `url` but `spare`'s, as an operator's pg_terminate_backend does. */
-async function terminateAllBut(url: string, spare: number, when?: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL! });
-  await admin.connect();
-  try {
-    // `when`: a condition on pg_stat_activity to wait for first (some session of the database meets it).
-    const deadline = Date.now() + 15_000;
-    while (when) {
-      const { rows } = await admin.query(
-        `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> $2 AND ${when}`,
-        [nameOf(url), spare],
-      );
-      if (rows.length > 0) break;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for a session where ${when}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    await admin.query(
-      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> $2",
-      [nameOf(url), spare],
-    );
-  } finally {
-    await admin.end();
-  }
-}
-
-// The keys of src/db/migrate.ts and src/store/writer-lock.ts.
-const MIGRATION_LOCK = 72707369;
-const WRITER_LOCK = 72707370;
 
 describe.skipIf(!usingPostgres)("connections ended by the server", () => {
   it("the notification listener reconnects and receives again", async () => {
