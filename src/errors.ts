@@ -29,6 +29,13 @@ export class ReorgError extends KindedError {
   }
 }
 
+/** The database could not be reached, or ended the connection a call was using. */
+export class DatabaseError extends KindedError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("database", message, options);
+  }
+}
+
 /** A chain or contract answered something the protocol does not allow (malformed, undecodable). */
 export class ProtocolError extends KindedError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -68,6 +75,27 @@ export function errorKind(error: unknown): ErrorKind {
   const code = codeOf(error);
   if (code !== undefined && /^[0-9A-Z]{5}$/.test(code) && !NETWORK_CODES.has(code)) return "database";
   return "rpc";
+}
+
+// SQLSTATE class 57P: the server is shutting down, restarting, or an operator ended the session
+// (pg_terminate_backend sends 57P01); class 08: connection exceptions.
+const LOST_SQLSTATE = /^(57P0[1-3]|08...)$/;
+
+/**
+ * Whether the server ended (or is refusing, while it restarts) the connection a call used: the fault that
+ * passes with a reconnect, as opposed to a wrong query or an unreachable address.
+ */
+export function connectionLost(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let e: unknown = error; e instanceof Error && !seen.has(e); e = e.cause) {
+    seen.add(e);
+    const code = codeOf(e);
+    if (code !== undefined && (LOST_SQLSTATE.test(code) || code === "ECONNRESET" || code === "EPIPE"))
+      return true;
+    // node-postgres gives a socket closed under a client, and a query on such a client, no code: only these.
+    if (/^Connection terminated|connection error and is not queryable/.test(e.message)) return true;
+  }
+  return false;
 }
 
 /** How an RPC failed, for the metric's `kind` label: from the error's type and codes, never its text. */

@@ -62,3 +62,25 @@ export async function withRetry<T>(call: () => Promise<T>, attempts = 4, baseMs 
     }
   }
 }
+
+/**
+ * Runs `call` again after a backoff delay for as long as `retryable` says so of its error (`failures` counts
+ * the failures so far, this one included); any other error is thrown.
+ */
+export async function retryWhile<T>(
+  call: () => Promise<T>,
+  retryable: (error: unknown, failures: number) => boolean,
+  options: BackoffOptions & { onRetry?: (error: unknown, delayMs: number) => void } = {},
+): Promise<T> {
+  const backoff = new Backoff(options);
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      const delay = backoff.next();
+      if (!retryable(error, backoff.failures)) throw error;
+      options.onRetry?.(error, delay);
+      await sleep(delay);
+    }
+  }
+}

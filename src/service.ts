@@ -6,7 +6,7 @@ import type { GadgetMetrics } from "./api/metrics.ts";
 import { startApi } from "./api/server.ts";
 import { l2TransactionLocator } from "./api/transactions.ts";
 import type { Config } from "./config.ts";
-import { type Database, openDatabase } from "./db/database.ts";
+import { type Database, openDatabase, throughConnectionLosses } from "./db/database.ts";
 import { errorKind, errorText, rpcFailure } from "./errors.ts";
 import { bridgeEvents } from "./indexer/runtime/event-bridge.ts";
 import { GadgetEvents } from "./indexer/runtime/events.ts";
@@ -60,15 +60,25 @@ export async function startService(
   options: { memoryDb?: boolean } = {},
 ): Promise<ServiceHandle> {
   requireChainSettings(config);
-  const db = await openDatabase({
-    url: config.database.url || undefined,
-    dataDir: `${config.database.data_dir}/pglite`,
-    memory: options.memoryDb,
-    poolSize: config.database.pool_size,
-  });
+  const db = await throughConnectionLosses(
+    () =>
+      openDatabase({
+        url: config.database.url || undefined,
+        dataDir: `${config.database.data_dir}/pglite`,
+        memory: options.memoryDb,
+        poolSize: config.database.pool_size,
+      }),
+    log,
+  );
   const events = new GadgetEvents();
   // Instances sharing a Postgres share their events, so every instance's subscriptions are live.
-  const bridge = config.database.url ? await bridgeEvents(config.database.url, events, log) : undefined;
+  const url = config.database.url;
+  const bridge = url
+    ? await throughConnectionLosses(() => bridgeEvents(url, events, log), log).catch(async (error) => {
+        await db.close();
+        throw error;
+      })
+    : undefined;
   const health = new ServiceHealth({ expected: ["l2", "babylon", "reconciler", "engine"] });
   let api: Awaited<ReturnType<typeof startApi>>;
   try {

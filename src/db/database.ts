@@ -6,6 +6,9 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
+import { connectionLost, DatabaseError, errorKind, errorText } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { retryWhile } from "../retry.ts";
 import { PrismaClient } from "./generated/client.ts";
 import { migrate } from "./migrate.ts";
 import { pgExecutor, pgliteExecutor, type SqlExecutor } from "./sql.ts";
@@ -63,7 +66,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     client.release();
   } catch (error) {
     await pool.end().catch(() => {});
-    throw new Error(`cannot connect to database ${redactUrl(url)}: ${(error as Error).message}`);
+    throw new DatabaseError(`cannot connect to database ${redactUrl(url)}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
@@ -99,6 +104,39 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
       await pglite.close();
     },
   };
+}
+
+/**
+ * Runs `open` (connect, migrate, listen) again when the server ends a connection under it: a Postgres restart
+ * or an operator's pg_terminate_backend while the service starts is a fault it lives through (DESIGN rule 10).
+ * After such a loss a refused connection is retried too (the server is coming back), for up to `withinMs`;
+ * a database that was never reachable, or a migration that does not apply, still fails at once.
+ */
+export async function throughConnectionLosses<T>(
+  open: () => Promise<T>,
+  log: Logger,
+  withinMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  let lost = false;
+  const refused = (error: unknown) =>
+    errorKind(error) === "database" || (error as { code?: unknown }).code === "ECONNREFUSED";
+  return retryWhile(
+    open,
+    (error) => {
+      lost ||= connectionLost(error);
+      return Date.now() < deadline && (connectionLost(error) || (lost && refused(error)));
+    },
+    {
+      initialMs: 250,
+      maxMs: 5_000,
+      onRetry: (error, delay) =>
+        log.warn(
+          { err: errorText(error), retryInMs: Math.round(delay) },
+          "database connection lost; retrying",
+        ),
+    },
+  );
 }
 
 /** A database URL fit for logs and error messages: the password replaced. */

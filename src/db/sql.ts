@@ -27,6 +27,11 @@ export function pgExecutor(pool: pg.Pool): SqlExecutor {
     ...onClient(pool),
     async transaction(fn) {
       const client = await pool.connect();
+      // A checked-out client has no listener of the pool's: a server ending the session (a restart, an
+      // operator's pg_terminate_backend) would emit an 'error' nobody hears and end the process. The loss
+      // reaches us anyway, as the rejection of the query in flight or the next one.
+      const onError = () => {};
+      client.on("error", onError);
       try {
         await client.query("BEGIN");
         const result = await fn(onClient(client));
@@ -36,6 +41,7 @@ export function pgExecutor(pool: pg.Pool): SqlExecutor {
         await client.query("ROLLBACK").catch(() => {});
         throw error;
       } finally {
+        client.removeListener("error", onError);
         client.release();
       }
     },

@@ -18,7 +18,7 @@ export interface TestSystem {
   waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs?: number): Promise<T>;
   admin(path: string, body?: unknown): Promise<unknown>;
   /** Stops the gadget and starts it again on the same HTTP port and database (a fresh one when in memory). */
-  restartService(): Promise<void>;
+  restartService(onStopped?: () => Promise<void> | void): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -95,9 +95,10 @@ export async function startTestSystem(
       if (!res.ok) throw new Error(`admin ${path}: ${res.status} ${text}`);
       return JSON.parse(text);
     },
-    async restartService() {
+    async restartService(onStopped) {
       const port = new URL(service.httpUrl).port;
       await service.stop();
+      await onStopped?.();
       service = await startService({ ...config, api: { ...config.api, http_port: Number(port) } }, log, {
         memoryDb: !usingPostgres,
       });
