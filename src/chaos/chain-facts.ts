@@ -311,12 +311,16 @@ export class BabylonFacts {
           endHeight: null,
           covenantQuorum: false,
           unbondedAtBtcHeight: null,
+          activeBabylonHeight: null,
+          unbondedBabylonHeight: null,
         });
         return;
       }
       case "EventCovenantQuorumReached": {
         const d = this.delegations.get(attrString(e, "staking_tx_hash"));
-        if (d) d.covenantQuorum = true;
+        if (!d) return;
+        d.covenantQuorum = true;
+        reportedActive(d, e, height);
         return;
       }
       case "EventBTCDelegationInclusionProofReceived": {
@@ -324,13 +328,22 @@ export class BabylonFacts {
         if (!d) return;
         d.startHeight = Number(attrString(e, "start_height"));
         d.endHeight = Number(attrString(e, "end_height"));
+        reportedActive(d, e, height);
         return;
       }
       case "EventBTCDelgationUnbondedEarly": {
         const d = this.delegations.get(attrString(e, "staking_tx_hash"));
-        if (d) d.unbondedAtBtcHeight = Number(attrString(e, "start_height"));
+        if (!d || d.unbondedBabylonHeight !== null) return;
+        d.unbondedAtBtcHeight = Number(attrString(e, "start_height"));
+        d.unbondedBabylonHeight = height;
         return;
       }
     }
   }
+}
+
+/** The first event that says a delegation is ACTIVE: from the next Babylon block on, it has voting power. */
+function reportedActive(d: DelegationFact, e: RpcEvent, height: number): void {
+  if (d.activeBabylonHeight === null && /ACTIVE/.test(attrString(e, "new_state")))
+    d.activeBabylonHeight = height;
 }

@@ -18,6 +18,10 @@ export interface DelegationFact {
   covenantQuorum: boolean;
   /** BTC height of an early-unbonding spend. */
   unbondedAtBtcHeight: number | null;
+  /** The Babylon block whose event first said the delegation is ACTIVE; null while none has. */
+  activeBabylonHeight: number | null;
+  /** The Babylon block whose event reported the early unbonding. */
+  unbondedBabylonHeight: number | null;
 }
 
 export interface ProviderFact {
@@ -98,11 +102,21 @@ export function jailedAt(provider: ProviderFact, babylonHeight: number): boolean
   return jailed;
 }
 
-/** Rule 3 for one delegation: does it count at BTC height h? */
-export function delegationActiveAt(d: DelegationFact, h: number, params: StakingParamsFact): boolean {
+/**
+ * Rule 3 for one delegation: does it count at BTC height h, placed at Babylon block b? Only what Babylon had
+ * said in blocks before b counts (the README's finality rules): that it is ACTIVE, and that it unbonded early.
+ */
+export function delegationActiveAt(
+  d: DelegationFact,
+  h: number,
+  params: StakingParamsFact,
+  babylonHeight: number,
+): boolean {
+  if (d.activeBabylonHeight === null || d.activeBabylonHeight >= babylonHeight) return false;
   if (!d.covenantQuorum || d.startHeight === null || d.endHeight === null) return false;
   if (d.startHeight + params.k > h || h + params.w > d.endHeight) return false;
-  return d.unbondedAtBtcHeight === null || d.unbondedAtBtcHeight > h;
+  const unbondKnown = d.unbondedBabylonHeight !== null && d.unbondedBabylonHeight < babylonHeight;
+  return !unbondKnown || d.unbondedAtBtcHeight === null || d.unbondedAtBtcHeight > h;
 }
 
 export interface PowerContext {
@@ -111,7 +125,7 @@ export interface PowerContext {
   params: StakingParamsFact;
   /** Allow-list as of the Babylon height placed at h; empty = everyone registered counts. */
   allowlist: ReadonlySet<string>;
-  /** The Babylon height placed at h (jail state is read there). */
+  /** The Babylon height placed at h (jail state and delegation reports are read there). */
   babylonHeight: number;
 }
 
@@ -119,7 +133,7 @@ export interface PowerContext {
 export function powerAt(h: number, ctx: PowerContext): Map<string, bigint> {
   const power = new Map<string, bigint>();
   for (const d of ctx.delegations) {
-    if (!delegationActiveAt(d, h, ctx.params)) continue;
+    if (!delegationActiveAt(d, h, ctx.params, ctx.babylonHeight)) continue;
     for (const pk of d.fps) {
       const fp = ctx.providers.get(pk);
       // Not registered for this BSN (unknown to the checker's provider list): no power.

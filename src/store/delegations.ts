@@ -142,6 +142,20 @@ export async function recordDelegationChanges(db: Tx, recorded: DelegationChange
   );
 }
 
+/**
+ * Records the delegations Babylon's state showed active before the first indexed height: as ACTIVE changes at
+ * Babylon height 0, before every indexed event, so that they count from the start (the status column, which
+ * says what Babylon shows now, is left alone).
+ */
+export async function recordActiveBefore(db: Tx, stakingTxHashes: string[]): Promise<void> {
+  if (stakingTxHashes.length === 0) return;
+  await db.$executeRawUnsafe(
+    `INSERT INTO delegation_status_change (babylon_height, event_index, staking_tx_hash, status)
+     SELECT 0, -i::int, h, '${ACTIVE}' FROM unnest($1::text[]) WITH ORDINALITY AS r(h, i) ON CONFLICT DO NOTHING`,
+    stakingTxHashes,
+  );
+}
+
 /** The columns of a delegation that voting power is computed from (rule 3). */
 export interface DelegationStake {
   stakingTxHash: string;
@@ -151,7 +165,14 @@ export interface DelegationStake {
   endHeight: number;
   covenantQuorumReached: boolean;
   unbondedAtBtcHeight: number | null;
+  /** The Babylon height whose block first reported it ACTIVE (0: before the first indexed height); null: never. */
+  activeBabylonHeight: bigint | null;
+  /** The Babylon height whose block reported its early unbonding (0: before the first indexed height). */
+  unbondedBabylonHeight: bigint | null;
 }
+
+/** The status Babylon reports a delegation in once it has voting power (quorum and inclusion proof). */
+export const ACTIVE = "ACTIVE";
 
 /** Every delegation (or those of the given staking txs) with the providers it delegates to. */
 export async function delegationStakes(db: Tx, hashes?: string[]): Promise<DelegationStake[]> {
@@ -164,11 +185,21 @@ export async function delegationStakes(db: Tx, hashes?: string[]): Promise<Deleg
       covenant_quorum_reached: boolean;
       unbonded_at_btc_height: number | null;
       fps: string[] | null;
+      active_at: bigint | null;
+      unbonded_at: bigint | null;
     }[]
   >(
+    // When Babylon learned what: from the status history alone (the same for a live run and a backfill),
+    // also for a row written after its changes (a delegation created before the first indexed height).
     `SELECT d.staking_tx_hash, d.total_sat, d.start_height, d.end_height, d.covenant_quorum_reached, d.unbonded_at_btc_height,
-            (SELECT array_agg(p.fp_btc_pk ORDER BY p.fp_btc_pk) FROM delegation_provider p WHERE p.staking_tx_hash = d.staking_tx_hash) AS fps
-     FROM btc_delegation d WHERE $1::text[] IS NULL OR d.staking_tx_hash = ANY($1::text[])`,
+            (SELECT array_agg(p.fp_btc_pk ORDER BY p.fp_btc_pk) FROM delegation_provider p WHERE p.staking_tx_hash = d.staking_tx_hash) AS fps,
+            c.active_at, c.unbonded_at
+     FROM btc_delegation d
+     LEFT JOIN LATERAL (
+       SELECT min(babylon_height) FILTER (WHERE status = '${ACTIVE}') AS active_at,
+              min(babylon_height) FILTER (WHERE status = '${UNBONDED}' AND btc_height IS NOT NULL) AS unbonded_at
+       FROM delegation_status_change WHERE staking_tx_hash = d.staking_tx_hash) c ON true
+     WHERE $1::text[] IS NULL OR d.staking_tx_hash = ANY($1::text[])`,
     hashes ?? null,
   );
   return rows.map((d) => ({
@@ -179,5 +210,7 @@ export async function delegationStakes(db: Tx, hashes?: string[]): Promise<Deleg
     endHeight: Number(d.end_height),
     covenantQuorumReached: d.covenant_quorum_reached,
     unbondedAtBtcHeight: d.unbonded_at_btc_height === null ? null : Number(d.unbonded_at_btc_height),
+    activeBabylonHeight: d.active_at === null ? null : BigInt(d.active_at),
+    unbondedBabylonHeight: d.unbonded_at === null ? null : BigInt(d.unbonded_at),
   }));
 }

@@ -20,8 +20,10 @@ export const STATE_KEYS = [
   "btc_synced_time",
   "btc_tip_height",
   "staking_params_synced",
-  // the reconciler: the Babylon height whose state the staking history starts from (recorded once)
+  // the reconciler: the Babylon height whose state the staking history starts from (recorded once), and that
+  // the delegations active then are recorded too
   "staking_baseline_height",
+  "staking_baseline_active",
   // the L2 stage: the chain's head, safe and finalized heights, and when the head was read
   "l2_head_height",
   "l2_safe_height",

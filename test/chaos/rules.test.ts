@@ -27,6 +27,8 @@ const del = (fps: string[], sat: bigint, extra: Partial<DelegationFact> = {}): D
   endHeight: 1_000,
   covenantQuorum: true,
   unbondedAtBtcHeight: null,
+  activeBabylonHeight: 1,
+  unbondedBabylonHeight: 1,
   ...extra,
 });
 
@@ -68,17 +70,30 @@ describe("BTC height of an L2 block (rule 2)", () => {
 describe("voting power at a BTC height (rule 3)", () => {
   it("counts a delegation from start + k to end − w, until an early unbonding", () => {
     const d = del(["a"], 10n, { unbondedAtBtcHeight: 500 });
-    expect(delegationActiveAt(d, 101, params)).toBe(false);
-    expect(delegationActiveAt(d, 102, params)).toBe(true);
-    expect(delegationActiveAt(d, 499, params)).toBe(true);
-    expect(delegationActiveAt(d, 500, params)).toBe(false);
+    expect(delegationActiveAt(d, 101, params, 50)).toBe(false);
+    expect(delegationActiveAt(d, 102, params, 50)).toBe(true);
+    expect(delegationActiveAt(d, 499, params, 50)).toBe(true);
+    expect(delegationActiveAt(d, 500, params, 50)).toBe(false);
     const long = del(["a"], 10n);
-    expect(delegationActiveAt(long, 996, params)).toBe(true);
-    expect(delegationActiveAt(long, 997, params)).toBe(false);
-    expect(delegationActiveAt(del(["a"], 1n, { covenantQuorum: false }), 200, params)).toBe(false);
-    expect(delegationActiveAt(del(["a"], 1n, { startHeight: null, endHeight: null }), 200, params)).toBe(
+    expect(delegationActiveAt(long, 996, params, 50)).toBe(true);
+    expect(delegationActiveAt(long, 997, params, 50)).toBe(false);
+    expect(delegationActiveAt(del(["a"], 1n, { covenantQuorum: false }), 200, params, 50)).toBe(false);
+    expect(delegationActiveAt(del(["a"], 1n, { startHeight: null, endHeight: null }), 200, params, 50)).toBe(
       false,
     );
+  });
+
+  it("counts only what Babylon had reported before the Babylon block placed at the height", () => {
+    // Reported ACTIVE in block 10: from block 11 on.
+    const d = del(["a"], 10n, { activeBabylonHeight: 10 });
+    expect(delegationActiveAt(d, 200, params, 10)).toBe(false);
+    expect(delegationActiveAt(d, 200, params, 11)).toBe(true);
+    expect(delegationActiveAt(del(["a"], 1n, { activeBabylonHeight: null }), 200, params, 99)).toBe(false);
+    // An early unbonding at BTC 150 reported in block 30: blocks placed at 30 or before still count it.
+    const u = del(["a"], 10n, { unbondedAtBtcHeight: 150, unbondedBabylonHeight: 30 });
+    expect(delegationActiveAt(u, 200, params, 30)).toBe(true);
+    expect(delegationActiveAt(u, 200, params, 31)).toBe(false);
+    expect(delegationActiveAt(u, 149, params, 31)).toBe(true);
   });
 
   it("leaves out slashed, jailed, unregistered and (with a list) not allow-listed providers", () => {

@@ -18,6 +18,13 @@ export interface Delegation {
   readonly covenantQuorumReached: boolean;
   /** BTC height of the early-unbonding (or slashing) spend, when it happened. */
   readonly unbondedAtBtcHeight?: number | undefined;
+  /**
+   * Babylon height of the block that first reported the delegation ACTIVE; 0n or absent when it was active
+   * before the first indexed height, null when Babylon never reported it active (staking.ts).
+   */
+  readonly activeBabylonHeight?: bigint | null | undefined;
+  /** Babylon height of the block that reported the early unbonding; 0n or absent: before the first indexed one. */
+  readonly unbondedBabylonHeight?: bigint | undefined;
 }
 
 export interface ProviderState {

@@ -1,8 +1,15 @@
 // The staking history verdicts are computed from, and its state at a BTC height (DESIGN rule 3). Everything
-// here is a function of recorded history: jail changes, slashings and allow-list changes in Babylon heights,
-// delegations in BTC heights, and what was in force before the first indexed Babylon height (read once from
-// the chain's historical state and recorded). Nothing reads a "current" flag, so evaluating a block before
-// or after later chain events gives the same table.
+// here is a function of recorded history: jail changes, slashings, allow-list changes and what Babylon
+// reported about delegations, each at the Babylon height that recorded it, the delegations' own BTC heights,
+// and what was in force before the first indexed Babylon height (read once from the chain's historical state
+// and recorded). Nothing reads a "current" flag, so evaluating a block before or after later chain events
+// gives the same table.
+//
+// Babylon learns some delegation facts late: an early unbonding is reported once the spend is in its light
+// client, with the spend's (earlier) BTC height. Rule 3 read literally would let such a report change the
+// table of a block already evaluated. So a delegation fact counts at BTC height H only once Babylon had
+// recorded it in a block before the Babylon height placed at H, as the allow-list and jail status are:
+// Babylon's own power table at a Babylon height is built from what it knew then.
 import { type Delegation, type ProviderState, votingPowerTable } from "./power.ts";
 
 /** A provider as recorded: registration and slashing, not its current jail flag. */
@@ -68,9 +75,26 @@ export function allowListAt(intervals: readonly AllowlistInterval[], at: bigint)
   return listed.size > 0 ? listed : undefined;
 }
 
+/** Recorded before the first indexed height (0n or absent): in force at every height. */
+const known = (recordedAt: bigint | undefined, at: bigint) =>
+  recordedAt === undefined || recordedAt === 0n || inForce(recordedAt, at);
+
+/**
+ * The delegation as Babylon knew it at Babylon height `at`: undefined while Babylon had not yet reported it
+ * ACTIVE, and without an early unbonding Babylon had not yet reported (rule 3 then sees it still staked).
+ */
+export function delegationKnownAt(d: Delegation, at: bigint): Delegation | undefined {
+  if (d.activeBabylonHeight === null || !known(d.activeBabylonHeight, at)) return undefined;
+  if (d.unbondedAtBtcHeight === undefined || known(d.unbondedBabylonHeight, at)) return d;
+  return { ...d, unbondedAtBtcHeight: undefined };
+}
+
 /** Whether any status in the history changes with the Babylon height (else any height gives the same). */
 export function dependsOnBabylonHeight(history: StakingHistory): boolean {
   return (
+    history.delegations.some(
+      (d) => !!d.activeBabylonHeight || (d.unbondedAtBtcHeight !== undefined && !!d.unbondedBabylonHeight),
+    ) ||
     history.allowList.some((e) => e.added !== 0n || e.removed !== undefined) ||
     [...history.jail.values()].some((j) => j.changes.length > 0) ||
     history.providers.some((p) => p.slashedBabylonHeight !== undefined && !p.slashedBtcHeight)
@@ -93,14 +117,14 @@ export function providersAt(history: StakingHistory, at: bigint): ProviderState[
 }
 
 /**
- * Rule 3's table at BTC height `btcHeight`, with the statuses in force at Babylon height `at` (the last
- * Babylon block at or before the BTC header's effective time).
+ * Rule 3's table at BTC height `btcHeight`, with the statuses and delegation facts Babylon had recorded
+ * before Babylon height `at` (the last Babylon block at or before the BTC header's effective time).
  */
 export function powerTableAt(history: StakingHistory, btcHeight: number, at: bigint): Map<string, bigint> {
   return votingPowerTable(
     btcHeight,
     providersAt(history, at),
-    history.delegations,
+    history.delegations.flatMap((d) => delegationKnownAt(d, at) ?? []),
     { bsnId: history.bsnId, k: history.k, w: history.w },
     allowListAt(history.allowList, at),
   );

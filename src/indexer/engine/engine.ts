@@ -311,6 +311,7 @@ export class FinalityEngine {
         delegations: delegations.map((d) => ({
           ...d,
           unbondedAtBtcHeight: d.unbondedAtBtcHeight ?? undefined,
+          unbondedBabylonHeight: d.unbondedBabylonHeight ?? undefined,
         })),
         jail,
         allowList,

@@ -25,6 +25,7 @@ import {
 import {
   type DelegationUpsert,
   delegationStakes,
+  recordActiveBefore,
   recordDelegationChanges,
   upsertDelegations,
 } from "../../store/delegations.ts";
@@ -34,7 +35,7 @@ import {
   recordJailedAtStart,
   upsertProviders,
 } from "../../store/providers.ts";
-import { readCursor, readState, writeState } from "../../store/state.ts";
+import { readCursor, readStates, writeState } from "../../store/state.ts";
 import type { Store } from "../../store/store.ts";
 import type { DelegationChangeRecord } from "../babylon/records.ts";
 import type { StepResult } from "../runtime/loop.ts";
@@ -101,21 +102,25 @@ export class Reconciler {
 
   /**
    * Records, once, the statuses in force at the first indexed Babylon height S that no indexed event tells:
-   * which providers were jailed and which delegations had unbonded early (Babylon's state after block S − 1),
-   * and the allow-list (the contract's at-height query for S). Everything later comes from events, so no verdict depends on "current" state.
+   * which providers were jailed, which delegations were active and which had unbonded early (Babylon's state
+   * after block S − 1), and the allow-list (the contract's at-height query for S). Everything later comes from
+   * events, so no verdict depends on "current" state. (A database whose baseline predates the record of
+   * active delegations gets that part alone.)
    */
   private async recordBaseline(babylon: BabylonQueryClient, bsnId: string): Promise<void> {
     const { store, contractAddress, dialect } = this.o;
-    if ((await readState(store.db, "staking_baseline_height")) !== undefined) return;
+    const recorded = await readStates(store.db, ["staking_baseline_height", "staking_baseline_active"]);
+    if (recorded.has("staking_baseline_active")) return;
+    const statusesRecorded = recorded.has("staking_baseline_height");
     const start = this.o.babylonStartHeight;
     const before = start - 1n;
-    // Height 0 is genesis: nothing is jailed, unbonded or allow-listed before the first block.
+    // Height 0 is genesis: nothing is jailed, staked, unbonded or allow-listed before the first block.
     const then = before >= 1n ? babylon.atHeight(Number(before)) : undefined;
     const providers = then ? await then.allFinalityProviders(bsnId) : [];
     const jailed = providers.filter((fp) => fp.jailed).map((fp) => bytesToHex(fp.btcPk).toLowerCase());
-    const unbonded = then ? await unbondedBefore(then, before, providers) : [];
+    const dels = then ? await delegationsBefore(then, before, providers) : { active: [], unbonded: [] };
     const allowed =
-      dialect === "rollup-bsn" && before >= 1n
+      dialect === "rollup-bsn" && before >= 1n && !statusesRecorded
         ? (
             await new FinalityContractQueryClient(
               await this.o.cosmwasm(),
@@ -125,11 +130,14 @@ export class Reconciler {
           ).map((k) => k.toLowerCase())
         : [];
     await store.commit(async (c) => {
-      await recordJailedAtStart(c.tx, before, jailed);
-      await addAllowlisted(c.tx, allowed, 0n);
-      await recordDelegationChanges(c.tx, unbonded);
-      await writeState(c.tx, { staking_baseline_height: before });
-      if (jailed.length + allowed.length + unbonded.length > 0) {
+      if (!statusesRecorded) {
+        await recordJailedAtStart(c.tx, before, jailed);
+        await addAllowlisted(c.tx, allowed, 0n);
+        await recordDelegationChanges(c.tx, dels.unbonded);
+      }
+      await recordActiveBefore(c.tx, dels.active);
+      await writeState(c.tx, { staking_baseline_height: before, staking_baseline_active: before });
+      if (jailed.length + allowed.length + dels.unbonded.length + dels.active.length > 0) {
         await reopenVerdicts(c.tx);
         c.changed("staking");
       }
@@ -369,33 +377,41 @@ export class Reconciler {
 }
 
 /**
- * The delegations Babylon's state after block `before` shows unbonded early: their events precede the first
- * indexed height, so the spend's BTC height is not known. Babylon's BTC tip after that block bounds it (a
- * spend is reported once its block is in the light client): from there on the delegation surely no longer
- * counts. An indexed unbonding event of the same delegation, with the spend's own height, lowers it.
+ * The delegations Babylon's state after block `before` shows active (covenant quorum and inclusion proof: they
+ * count from the start, as far as Babylon knew), and those it shows unbonded early. The latter's events precede
+ * the first indexed height, so the spend's BTC height is not known: Babylon's BTC tip after that block bounds
+ * it (a spend is reported once its block is in the light client), and from there on the delegation surely no
+ * longer counts. An indexed unbonding event of the same delegation, with the spend's own height, lowers it.
  */
-async function unbondedBefore(
+async function delegationsBefore(
   then: BabylonQueryClient,
   before: bigint,
   providers: readonly { btcPk: Uint8Array }[],
-): Promise<DelegationChangeRecord[]> {
-  const hashes = new Set<string>();
-  for (const fp of providers) {
-    for (const d of await then.allFinalityProviderDelegations(bytesToHex(fp.btcPk).toLowerCase())) {
-      if (d.undelegationResponse?.delegatorUnbondingInfoResponse !== undefined)
-        hashes.add(stakingTxHashOf(d.stakingTxHex));
-    }
+): Promise<{ active: string[]; unbonded: DelegationChangeRecord[] }> {
+  const [params, ...perProvider] = await Promise.all([
+    then.btcstakingParams(),
+    ...providers.map((fp) => then.allFinalityProviderDelegations(bytesToHex(fp.btcPk).toLowerCase())),
+  ]);
+  const active = new Set<string>();
+  const unbonded = new Set<string>();
+  for (const d of perProvider.flat()) {
+    const hash = stakingTxHashOf(d.stakingTxHex);
+    if (covenantQuorumReached(d, Number(params.covenantQuorum)) && d.startHeight > 0) active.add(hash);
+    if (d.undelegationResponse?.delegatorUnbondingInfoResponse !== undefined) unbonded.add(hash);
   }
-  if (hashes.size === 0) return [];
+  if (unbonded.size === 0) return { active: [...active].sort(), unbonded: [] };
   const tip = (await then.btcTip()).height;
-  // Negative event indices: before every event of block `before`, apart from them.
-  return [...hashes].sort().map((stakingTxHash, i) => ({
-    babylonHeight: before,
-    eventIndex: -(i + 1),
-    stakingTxHash,
-    status: "UNBONDED",
-    unbondedAtBtcHeight: tip,
-  }));
+  return {
+    active: [...active].sort(),
+    // Negative event indices: before every event of block `before`, apart from them.
+    unbonded: [...unbonded].sort().map((stakingTxHash, i) => ({
+      babylonHeight: before,
+      eventIndex: -(i + 1),
+      stakingTxHash,
+      status: "UNBONDED",
+      unbondedAtBtcHeight: tip,
+    })),
+  };
 }
 
 function prevHashOf(headerHex: string): string {

@@ -51,7 +51,9 @@ function scenario(seed: number): Scenario {
     startHeight: r() < 0.1 ? 0 : int(50, btcHeight),
     endHeight: r() < 0.1 ? 0 : int(btcHeight, btcHeight + 50),
     covenantQuorumReached: r() < 0.9,
-    unbondedAtBtcHeight: r() < 0.2 ? int(90, btcHeight + 20) : undefined,
+    // Reported active before the first indexed height, in a block before `at`, or never.
+    activeBabylonHeight: pick([undefined, 0n, before(), before(), null]),
+    ...(r() < 0.2 ? { unbondedAtBtcHeight: int(90, btcHeight + 20), unbondedBabylonHeight: before() } : {}),
   }));
   const jail = new Map<string, JailHistory>();
   for (const pk of pks) {
@@ -92,11 +94,24 @@ function scenario(seed: number): Scenario {
       : p,
   );
   const laterDelegations: Delegation[] = [
-    ...delegations.map((d) =>
-      d.unbondedAtBtcHeight === undefined && r() < 0.3
-        ? { ...d, unbondedAtBtcHeight: btcHeight + int(1, 10) }
-        : d,
-    ),
+    ...delegations.map((d) => {
+      if (d.unbondedAtBtcHeight !== undefined || r() < 0.5) return d;
+      // Unbonded after the height, or reported late: a spend at or before the height that Babylon recorded
+      // only after `at` (a fact learned late must not change the table).
+      return r() < 0.5
+        ? { ...d, unbondedAtBtcHeight: btcHeight + int(1, 10), unbondedBabylonHeight: before() }
+        : { ...d, unbondedAtBtcHeight: int(50, btcHeight), unbondedBabylonHeight: after() };
+    }),
+    // Confirmed by the height, but reported ACTIVE only afterwards.
+    ...Array.from({ length: int(0, 3) }, (_, i) => ({
+      stakingTxHash: `reported-late${i}`,
+      fpBtcPks: [pick(pks)],
+      totalSat: BigInt(int(1, 1000)),
+      startHeight: int(50, btcHeight - K),
+      endHeight: btcHeight + 100,
+      covenantQuorumReached: true,
+      activeBabylonHeight: after(),
+    })),
     // Staked after the height: not confirmed (start + k) by it.
     ...Array.from({ length: int(0, 3) }, (_, i) => ({
       stakingTxHash: `late${i}`,

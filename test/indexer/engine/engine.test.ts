@@ -7,6 +7,7 @@ import { GadgetEvents } from "../../../src/indexer/runtime/events.ts";
 import { silentLogger } from "../../../src/log.ts";
 import { commitBabylonBatch } from "../../../src/store/babylon-batch.ts";
 import { insertL2Blocks } from "../../../src/store/blocks.ts";
+import { recordDelegationChanges } from "../../../src/store/delegations.ts";
 import { recordJailedAtStart } from "../../../src/store/providers.ts";
 import { readCursor, readState, writeState } from "../../../src/store/state.ts";
 import { Store } from "../../../src/store/store.ts";
@@ -53,6 +54,12 @@ async function seedStaking(powers: number[], opts: { slashed?: number[] } = {}) 
       String(power),
     );
     await p.$executeRawUnsafe(`INSERT INTO delegation_provider VALUES ($1, $2)`, `d${i}`, fp(i + 1));
+    // Active before the first indexed Babylon height, as the reconciler's baseline records it.
+    await p.$executeRawUnsafe(
+      `INSERT INTO delegation_status_change VALUES (0, $1, $2, 'ACTIVE', NULL)`,
+      -(i + 1),
+      `d${i}`,
+    );
   }
   await writeState(p, { babylon_synced_time: 9e12, btc_synced_time: 9e12, staking_params_synced: 1 });
 }
@@ -354,6 +361,51 @@ describe("finality engine: allow-list and jailing placed in time", () => {
     expect(await powers()).toEqual(["FINALIZED", 200n, 200n]);
   });
 
+  // Provider 3's 300 come from delegation d2. What Babylon reported about it counts from the next Babylon block.
+  const unbondEarly = (babylonHeight: bigint, spendHeight: number) =>
+    recordDelegationChanges(db.prisma, [
+      {
+        babylonHeight,
+        eventIndex: 0,
+        stakingTxHash: "d2",
+        status: "UNBONDED",
+        unbondedAtBtcHeight: spendHeight,
+      },
+    ]);
+  const reportActive = (babylonHeight: number) =>
+    db.prisma.$executeRawUnsafe(
+      `UPDATE delegation_status_change SET babylon_height = $1 WHERE staking_tx_hash = 'd2'`,
+      babylonHeight,
+    );
+
+  it("drops stake whose early unbonding Babylon reported before the BTC height's time", async () => {
+    await votedBlock();
+    await unbondEarly(49n, 140);
+    await run();
+    expect(await powers()).toEqual(["FINALIZED", 200n, 200n]);
+  });
+
+  it("keeps stake whose early unbonding Babylon reported after the BTC height's time, though the spend is earlier", async () => {
+    await votedBlock();
+    await unbondEarly(50n, 140);
+    await run();
+    expect(await powers()).toEqual(["PENDING", 200n, 500n]);
+  });
+
+  it("counts a delegation only once Babylon reported it ACTIVE before the BTC height's time", async () => {
+    await votedBlock();
+    await reportActive(50);
+    await run();
+    expect(await powers()).toEqual(["FINALIZED", 200n, 200n]);
+  });
+
+  it("counts a delegation Babylon reported ACTIVE before the BTC height's time", async () => {
+    await votedBlock();
+    await reportActive(49);
+    await run();
+    expect(await powers()).toEqual(["PENDING", 200n, 500n]);
+  });
+
   it("counts a provider unjailed before the BTC height's time", async () => {
     await votedBlock();
     await jail(3, 20);
@@ -378,15 +430,16 @@ describe("finality engine racing the Babylon ingester", () => {
 
   /** Runs `commit` once, right after the engine's first read of votes returns. */
   function commitDuringEvaluation(commit: () => Promise<void>) {
-    const prisma = db.prisma as unknown as { $queryRawUnsafe: (...args: unknown[]) => Promise<unknown> };
+    type Query = (this: unknown, ...args: unknown[]) => Promise<unknown>;
+    const prisma = db.prisma as unknown as { $queryRawUnsafe: Query };
     const unpatched = prisma.$queryRawUnsafe;
-    const original = unpatched.bind(prisma);
     onTestFinished(() => {
       prisma.$queryRawUnsafe = unpatched;
     });
     let done = false;
-    prisma.$queryRawUnsafe = async (...args: unknown[]) => {
-      const result = await original(...args);
+    // A transaction's client reaches this through the root client: `this` keeps the query in its transaction.
+    prisma.$queryRawUnsafe = async function (this: unknown, ...args: unknown[]) {
+      const result = await unpatched.apply(this, args);
       if (!done && String(args[0]).includes("FROM finality_signature WHERE height = ANY")) {
         done = true;
         await commit();

@@ -167,3 +167,44 @@ describe("an early unbonding's BTC height", () => {
     expect(disagreements).toEqual([]);
   });
 });
+
+// Voting power counts a delegation fact only from the Babylon block after the one that reported it (the
+// README's finality rules): these are the heights the staking history carries for that.
+describe("when Babylon learned of a delegation", () => {
+  async function learned() {
+    const rows = await delegationStakes(db.prisma, [unbonded, later]);
+    return new Map(rows.map((r) => [r.stakingTxHash, [r.activeBabylonHeight, r.unbondedBabylonHeight]]));
+  }
+
+  it("is the Babylon block of the event that reported it, in a history indexed from the first block", async () => {
+    await ingestFrom(1n);
+    await reconciler(1n).step(true);
+    const heights = await learned();
+    const [active, unbondedReport] = heights.get(unbonded)!;
+    expect(active).toBeGreaterThan(0n);
+    expect(active).toBeLessThanOrEqual(beforeUnbond);
+    expect(unbondedReport).toBe(afterUnbond - 1n);
+    const [laterActive, laterUnbonded] = heights.get(later)!;
+    expect(laterActive).toBeGreaterThanOrEqual(afterUnbond);
+    expect(laterUnbonded).toBeNull();
+  });
+
+  it("is 0 for a delegation active in the state the history starts from, whichever stage runs first", async () => {
+    // The devnet keeps no history: its state "at S - 1" is today's, where both delegations are active.
+    await ingestFrom(afterUnbond);
+    const r = reconciler(afterUnbond);
+    await r.step(true);
+    const heights = await learned();
+    expect(heights.get(unbonded)![0]).toBe(0n);
+    expect(heights.get(later)![0]).toBe(0n);
+  });
+
+  it("never comes from Babylon's current state: a delegation the stage has not reached does not count", async () => {
+    // The reconciler reads today's state (both delegations active) before the Babylon stage has indexed
+    // anything: neither has a reported height yet, so neither counts until the stage reaches its event.
+    await reconciler(1n).step(true);
+    const heights = await learned();
+    expect(heights.get(unbonded)).toEqual([null, null]);
+    expect(heights.get(later)).toEqual([null, null]);
+  });
+});
