@@ -2,6 +2,7 @@
 // parameters it takes; the schedule draws them from the seed and the injectors carry them out. A kind that
 // cannot be injected yet stays in the table, marked unavailable with the reason, so that the report names it
 // and the schedule starts drawing it as soon as its injector exists.
+import { MALFORMED_EVENT_KINDS } from "../devnet/babylon/malformed.ts";
 import type { Rng } from "./rng.ts";
 
 export const FAULT_KEYS = [
@@ -123,7 +124,11 @@ export const FAULT_KINDS: readonly FaultKind[] = [
     key: "malformed_event",
     weight: 1,
     // How long the gadget stays stopped at the event before the operator's decision to read past it.
-    params: (rng) => ({ durationMs: rng.int(3_000, 10_000) }),
+    // `variant`: which attribute is unreadable (the devnet's MALFORMED_EVENT_KINDS, by index).
+    params: (rng) => ({
+      durationMs: rng.int(3_000, 10_000),
+      variant: rng.int(0, MALFORMED_EVENT_KINDS.length - 1),
+    }),
   },
 ];
 

@@ -4,6 +4,7 @@
 import { SigningCosmWasmClient } from "@cosmjs/cosmwasm";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { GasPrice } from "@cosmjs/stargate";
+import { MALFORMED_EVENT_KINDS } from "../devnet/babylon/malformed.ts";
 import type { FaultKey } from "./fault-kinds.ts";
 import type { ScheduledFault } from "./schedule.ts";
 import type { ManagedProcess } from "./supervisor.ts";
@@ -178,7 +179,10 @@ export class Injectors {
         return async () => this.allowlist("add_to_allowlist", pk);
       },
       malformed_event: async () => {
-        const made = (await admin(t.adminUrl, "/babylon/malformed-event", {})) as { height: string } | null;
+        const made = (await admin(t.adminUrl, "/babylon/malformed-event", {
+          kind: MALFORMED_EVENT_KINDS[(p.variant ?? 0) % MALFORMED_EVENT_KINDS.length],
+          contractAddress: t.contractAddress,
+        })) as { height: string } | null;
         const fault = t.unreadableInjected(made === null ? null : Number(made.height));
         return async () => {
           // The operator reads which event the gadget stopped at, and decides to read past it.

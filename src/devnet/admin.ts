@@ -12,6 +12,7 @@ import {
 import { sha256 } from "../core/crypto/sha256.ts";
 import type { Anvil } from "./anvil.ts";
 import type { Babylon } from "./babylon/index.ts";
+import { MALFORMED_EVENT_KINDS, type MalformedEventKind, malformedEvent } from "./babylon/malformed.ts";
 import { signPop } from "./babylon/pop.ts";
 import type { Delegation, FinalityProvider, TypedEmit } from "./babylon/staking.ts";
 import type { BtcHeaderChain } from "./btc.ts";
@@ -220,31 +221,30 @@ export async function startAdminServer(
       return inNextBlock((_height, emit) => providerSummary(staking.staking.jail(pk, false, emit), babylon));
     },
 
-    // A Babylon block with an event the gadget cannot read: an early unbonding whose BTC height is not a
-    // number (the fault campaign's `malformed_event`, and the ingester's fail-safe tests).
+    // A Babylon block with an event the gadget cannot read (malformed.ts names the kinds; default: an early
+    // unbonding whose BTC height is not a number), for the fault campaign's `malformed_event` and the
+    // ingester's fail-safe tests.
     "POST /babylon/malformed-event": async (body) => {
       const stakingTxHash = optString(body, "stakingTxHash") ?? "00".repeat(32);
+      const kind = optString(body, "kind") ?? "non-numeric";
+      if (!(MALFORMED_EVENT_KINDS as readonly string[]).includes(kind))
+        throw new BadRequest(`kind: one of ${MALFORMED_EVENT_KINDS.join(", ")}`);
+      // The contract's own event needs its address (the devnet's, as `info.contractAddress` gives it).
+      const contractAddress = optString(body, "contractAddress") ?? "";
+      if (kind === "contract-truncated-key" && contractAddress === "")
+        throw new BadRequest("contractAddress: required for kind contract-truncated-key");
+      const event = malformedEvent(kind as MalformedEventKind, { stakingTxHash, contractAddress });
       let height = 0n;
       const applied = staking.enqueue((ctx) => {
         height = ctx.height;
-        ctx.emit({
-          type: "babylon.btcstaking.v1.EventBTCDelgationUnbondedEarly",
-          attributes: [
-            { key: "new_state", value: JSON.stringify("UNBONDED") },
-            { key: "staking_tx_hash", value: JSON.stringify(stakingTxHash) },
-            { key: "start_height", value: "12x" },
-          ],
-        });
+        ctx.emit(event);
       });
       if (chain.isPaused) {
         applied.catch(() => {});
         return new Reply(202, { queued: true });
       }
       await applied;
-      return {
-        height: String(height),
-        eventType: "babylon.btcstaking.v1.EventBTCDelgationUnbondedEarly",
-      };
+      return { height: String(height), eventType: event.type };
     },
 
     "POST /providers/slash": (body) => {

@@ -308,7 +308,7 @@ export function recordsOfBlock(block: BabylonBlock, contractAddress: string): Ba
           out.delegationChanges.push({
             babylonHeight: block.height,
             eventIndex: index,
-            stakingTxHash: decoded.value.stakingTxHash.toLowerCase(),
+            stakingTxHash: nonEmpty(decoded.value.stakingTxHash, "staking_tx_hash"),
             status: stateName(decoded.value.newState),
             covenantQuorumReached: true,
           });
@@ -317,7 +317,7 @@ export function recordsOfBlock(block: BabylonBlock, contractAddress: string): Ba
           out.delegationChanges.push({
             babylonHeight: block.height,
             eventIndex: index,
-            stakingTxHash: decoded.value.stakingTxHash.toLowerCase(),
+            stakingTxHash: nonEmpty(decoded.value.stakingTxHash, "staking_tx_hash"),
             status: stateName(decoded.value.newState),
             startHeight: Number(decoded.value.startHeight),
             endHeight: Number(decoded.value.endHeight),
@@ -327,9 +327,9 @@ export function recordsOfBlock(block: BabylonBlock, contractAddress: string): Ba
           out.delegationChanges.push({
             babylonHeight: block.height,
             eventIndex: index,
-            stakingTxHash: decoded.value.stakingTxHash.toLowerCase(),
+            stakingTxHash: nonEmpty(decoded.value.stakingTxHash, "staking_tx_hash"),
             status: stateName(decoded.value.newState) || "UNBONDED",
-            unbondedAtBtcHeight: Number(decoded.value.startHeight),
+            unbondedAtBtcHeight: positive(Number(decoded.value.startHeight), "start_height"),
           });
           return;
         case BabylonEventType.UnexpectedUnbondingTx:
@@ -338,7 +338,7 @@ export function recordsOfBlock(block: BabylonBlock, contractAddress: string): Ba
           out.delegationChanges.push({
             babylonHeight: block.height,
             eventIndex: index,
-            stakingTxHash: decoded.value.stakingTxHash.toLowerCase(),
+            stakingTxHash: nonEmpty(decoded.value.stakingTxHash, "staking_tx_hash"),
             status: "UNBONDED",
             unbondedInBtcBlock: nonEmpty(decoded.value.spendStakeTxHeaderHash, "spend_stake_tx_header_hash"),
           });
@@ -347,7 +347,7 @@ export function recordsOfBlock(block: BabylonBlock, contractAddress: string): Ba
           out.delegationChanges.push({
             babylonHeight: block.height,
             eventIndex: index,
-            stakingTxHash: decoded.value.stakingTxHash.toLowerCase(),
+            stakingTxHash: nonEmpty(decoded.value.stakingTxHash, "staking_tx_hash"),
             status: stateName(decoded.value.newState) || "EXPIRED",
           });
           return;
@@ -355,7 +355,7 @@ export function recordsOfBlock(block: BabylonBlock, contractAddress: string): Ba
           out.delegationChanges.push({
             babylonHeight: block.height,
             eventIndex: index,
-            stakingTxHash: decoded.value.stakingTxHash.toLowerCase(),
+            stakingTxHash: nonEmpty(decoded.value.stakingTxHash, "staking_tx_hash"),
             status: stateName(String(decoded.value.newState)),
           });
           return;
@@ -433,7 +433,16 @@ function required(a: Map<string, string>, key: string): string {
   return v;
 }
 
-/** A decoded field the record cannot do without, lowercased (hex keys and hashes are stored lowercase). */
+/** A BTC height an event must carry: an absent attribute decodes as 0, which no spend has. */
+function positive(value: number, field: string): number {
+  if (!(value > 0)) throw new Error(`missing ${field}`);
+  return value;
+}
+
+/**
+ * A decoded field the record cannot do without, lowercased (hex keys and hashes are stored lowercase): an
+ * absent (or truncated) key decodes as "".
+ */
 function nonEmpty(value: string, field: string): string {
   if (value === "") throw new Error(`missing ${field}`);
   return value.toLowerCase();
