@@ -19,7 +19,7 @@ import { BabylonFacts } from "./chain-facts.ts";
 import { Checker, serialize, serializeTally } from "./checker.ts";
 import { FAULT_KINDS, type FaultKey } from "./fault-kinds.ts";
 import { type GadgetEndpoints, GadgetSurfaces } from "./gadget-surfaces.ts";
-import { Injectors, type UnreadableEvent, type UnreadableFault } from "./injectors.ts";
+import { admin, Injectors, type UnreadableEvent, type UnreadableFault } from "./injectors.ts";
 import { type CampaignReport, percentile } from "./report.ts";
 import { maxBigint } from "./rules.ts";
 import { buildSchedule, countByKind, type ScheduledFault } from "./schedule.ts";
@@ -262,11 +262,28 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
         decisions.push(e);
         await skipEvent(mainDb, e);
       },
-      unfinalizedDepth: async () => {
-        const head = await checker.l2.head();
-        const final = maxBigint(checker.gadgetFinalized, checker.expectedFinalized);
-        // One signature interval of margin: finality may move between this read and the reorg.
-        return Math.max(0, Number(head - final) - 3);
+      reorgUnfinalized: async (depth) => {
+        // A reorg must stay within what nothing may finalize: Babylon is held still (no vote can land) from
+        // before a recomputation until the reorg is made, so what the recomputation finalizes bounds what a
+        // correct gadget can, whatever it has not evaluated yet.
+        const state = (await admin(info.adminUrl, "/state")) as { babylon: { paused: boolean } };
+        const pausedHere = !state.babylon.paused;
+        if (pausedHere) await admin(info.adminUrl, "/babylon/pause", {});
+        try {
+          const seen = checker.recomputations;
+          const deadline = Date.now() + 30_000;
+          while (checker.recomputations < seen + 2) {
+            if (Date.now() > deadline) return 0;
+            await sleep(200);
+          }
+          const head = await checker.l2.head();
+          const final = maxBigint(checker.gadgetFinalized, checker.expectedFinalized);
+          const reorged = Math.min(depth, Number(head - final) - 1);
+          if (reorged >= 1) await admin(info.adminUrl, "/l2/reorg", { depth: reorged });
+          return Math.max(0, reorged);
+        } finally {
+          if (pausedHere) await admin(info.adminUrl, "/babylon/resume", {});
+        }
       },
     });
 

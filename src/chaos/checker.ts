@@ -102,6 +102,8 @@ export class Checker {
   private readonly settled = new Map<string, Expected>();
   private readonly reported = new Set<string>();
   expectedFinalized = 0n;
+  /** Completed recomputations: a caller waits for one that began after it acted. */
+  recomputations = 0;
   gadgetFinalized = 0n;
   /** The last round's recomputation and the gadget's answers, for a report's context. */
   lastExpected = new Map<bigint, Expected>();
@@ -161,6 +163,7 @@ export class Checker {
       if (h + interval < top) this.settled.set(`${h}:${e.hash}`, e);
     }
     this.expectedFinalized = top;
+    this.recomputations++;
     return { expected, finalized };
   }
 

@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { parseCommandLine, UsageError } from "../cli-args.ts";
 import { runCampaign } from "./campaign.ts";
-import { formatReport } from "./report.ts";
+import { formatReport, reportJson } from "./report.ts";
 
 export class ChaosUsageError extends Error {}
 
@@ -67,6 +67,6 @@ export async function runChaosCommand(argv: string[]): Promise<number> {
     progress: (line) => process.stderr.write(`${line}\n`),
   });
   console.log(formatReport(report));
-  if (args.json !== undefined) writeFileSync(args.json, `${JSON.stringify(report, null, 2)}\n`);
+  if (args.json !== undefined) writeFileSync(args.json, reportJson(report));
   return report.violations.length === 0 && report.converged ? 0 : 1;
 }

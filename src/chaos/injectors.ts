@@ -24,8 +24,8 @@ export interface InjectionTarget {
   slashedOnPurpose: Set<string>;
   /** Ends every connection of the gadgets to their database, or restarts Postgres. */
   postgresFault(): Promise<void>;
-  /** The unfinalized L2 suffix: blocks above max(gadget's and recomputed finalized height). */
-  unfinalizedDepth(): Promise<number>;
+  /** Reorgs at most `depth` blocks of the L2 suffix that nothing may finalize; how many it reorged. */
+  reorgUnfinalized(depth: number): Promise<number>;
   /** Records an unreadable event put on Babylon (its height, when the block was made at once). */
   unreadableInjected(babylonHeight: number | null): UnreadableFault;
   /** The unreadable event the live gadget reports it is stopped at, if any. */
@@ -121,9 +121,7 @@ export class Injectors {
         };
       },
       l2_reorg: async () => {
-        const room = await t.unfinalizedDepth();
-        const depth = Math.min(p.depth!, room);
-        if (depth >= 1) await admin(t.adminUrl, "/l2/reorg", { depth });
+        await t.reorgUnfinalized(p.depth!);
         return async () => {};
       },
       btc_pause: async () => {

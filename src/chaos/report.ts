@@ -57,3 +57,8 @@ export function formatReport(r: CampaignReport): string {
     lines.push(`  [${v.invariant}] at ${v.atMs} ms: ${v.message} (replay: ${v.replay})`);
   return lines.join("\n");
 }
+
+/** The report as the `--json` file holds it: a violation's facts carry bigints, written as decimal strings. */
+export function reportJson(report: CampaignReport): string {
+  return `${JSON.stringify(report, (_key, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`;
+}
