@@ -93,6 +93,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
     );
   };
   const tag = `${Date.now().toString(36)}_${process.pid}`;
+  let keepDatabases = false;
   const mainDb = `obf_chaos_${tag}`;
   const freshDb = `obf_chaos_${tag}_fresh`;
   await createDatabase(options.databaseUrl, mainDb);
@@ -444,13 +445,16 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       recomputedFinalizedHeight: String(checker.expectedFinalized),
     };
     for (const f of failures) say(`injection failure: ${f}`);
+    // A violation's databases are kept, so that what the gadgets stored can be read after the run.
+    keepDatabases = report.violations.length > 0;
+    if (keepDatabases) say(`databases kept for inspection: ${mainDb}, ${freshDb}`);
     return report;
   } finally {
     await injectors?.close();
     for (const s of [...surfaces, ...extraSurfaces]) s.close();
     await Promise.all(processes.map((p) => p.stop()));
     await system?.stop();
-    for (const db of [mainDb, freshDb]) {
+    for (const db of keepDatabases ? [] : [mainDb, freshDb]) {
       await dropDatabase(options.databaseUrl, db).catch(() => {});
     }
     rmSync(dir, { recursive: true, force: true });
