@@ -13,12 +13,14 @@
 // the gadget's CPU profiles there and prints their top frames.
 import { readState } from "../src/store/state.ts";
 import { l2Hashes } from "../test/helpers/voted-history.ts";
+import { compareWithBase } from "./base-compare.ts";
 import { fetchFloor, INDEXER_TABLES, writeFloor } from "./floor.ts";
 import { type BackfillTarget, runBackfill } from "./gadget-run.ts";
 import { percentile, printLine, record } from "./harness.ts";
 import { backfillHistoryParams, benchHistory, INTERVAL } from "./history.ts";
 import { summariseProfiles } from "./profile.ts";
 import { startDelayProxy } from "./rpc-delay.ts";
+import { readVerdicts } from "./verdicts.ts";
 
 export async function run(): Promise<void> {
   const scale = Number(process.env.BENCH_SCALE ?? "0.1");
@@ -48,8 +50,17 @@ export async function run(): Promise<void> {
   const frozen = { info: h.devnet.info, babylonHead: heads.babylonHead, l2Head: heads.l2Head };
   // BENCH_RPC_DELAY_MS (default 50; 0 skips it): the same backfill with that latency on every RPC round trip.
   const delayMs = Number(process.env.BENCH_RPC_DELAY_MS ?? "50");
-  if (delayMs > 0) await measureLatencyBackfill(frozen, delayMs);
-  const { gadget, prisma, close } = await measureBackfill(frozen);
+  const base = process.env.BENCH_BASE_CHECKOUT;
+  let measured: Awaited<ReturnType<typeof measureBackfill>>;
+  try {
+    if (base) await compareWithBase(frozen, base);
+    if (delayMs > 0) await measureLatencyBackfill(frozen, delayMs);
+    measured = await measureBackfill(frozen);
+  } catch (error) {
+    await h.stop(); // the devnet's anvil is a process of its own
+    throw error;
+  }
+  const { gadget, prisma, close } = measured;
   const info = h.devnet.info;
   try {
     // Live: chains run again; every new checked block gets all providers' votes in one tx as soon as it exists.
@@ -163,10 +174,7 @@ export async function measureBackfill(o: BackfillTarget) {
     );
     const rowCount = Number(rows[0]!.n);
     // Runs of one history compare by this: a change that alters any verdict changes the digest.
-    const digest = await prisma.$queryRawUnsafe<{ md5: string }[]>(
-      `SELECT md5(coalesce(string_agg(concat_ws(',', height, hash, canonical, checked, status, btc_height,
-         voted_power, total_power, voter_count), ';' ORDER BY height, hash), '')) AS md5 FROM l2_block`,
-    );
+    const { md5 } = await readVerdicts(prisma);
     const blocksPerSec = Number(l2Head) / serviceSeconds;
     printLine(
       "database created and migrated (before the gadget starts)",
@@ -195,7 +203,7 @@ export async function measureBackfill(o: BackfillTarget) {
         `Postgres ${cpu.postgres.toFixed(1)}, in ${seconds.toFixed(1)} s`,
     );
     printLine("rows written/s", `${(rowCount / seconds).toFixed(0)} (${rowCount} rows)`);
-    printLine("l2_block verdict columns, md5", digest[0]!.md5);
+    printLine("l2_block verdict columns, md5", md5);
     printLine(
       "peak RSS of the gadget process (VmHWM), backfill",
       peak === undefined ? "not available on this OS" : `${(peak / 2 ** 20).toFixed(0)} MiB`,

@@ -1,10 +1,13 @@
 // Runs the gadget as it runs in production — `op-btc-finality start` in a process of its own, on Postgres
 // (DATABASE_URL, or the local server at 127.0.0.1:5432) — against a frozen devnet, from an empty database to
 // the last checked block finalized; with its wall time, milestones and CPU-seconds (gadget, devnet, Postgres).
-// The backfill and growth benchmarks measure through it.
-import { spawn } from "node:child_process";
+// The backfill and growth benchmarks measure through it; with `checkout`, another checkout's gadget runs
+// instead (BENCH_BASE_CHECKOUT, bench/base-compare.ts).
+import { execFile, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { openDatabase } from "../src/db/database.ts";
 import type { DevnetInfo } from "../src/devnet/devnet.ts";
 import { readCursor, readState } from "../src/store/state.ts";
@@ -17,25 +20,40 @@ export interface BackfillTarget {
   l2Head: bigint;
 }
 
+/** This repository's root, whose gadget runs unless another checkout is named. */
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+const run = promisify(execFile);
+
 /**
  * Starts the gadget on an empty database against a frozen devnet (through `rpc` URLs when given) and waits
  * until it has indexed both chains to their heads and finalized the last checked block. The gadget keeps
- * running until `close`.
+ * running until `close`. `checkout` (a directory holding another checkout of this repository, installed) runs
+ * that one's gadget, on a database its own `db migrate` made, so its schema is its own.
  */
-export async function runBackfill(o: BackfillTarget & { rpc?: { babylon: string; l2: string } }) {
+export async function runBackfill(
+  o: BackfillTarget & { rpc?: { babylon: string; l2: string }; checkout?: string },
+) {
   const { info, babylonHead, l2Head } = o;
   const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
   const { url, drop } = await createTestDatabaseUrl(adminUrl);
   const profileDir = process.env.BENCH_CPU_PROF;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const opening = performance.now();
-  const db = await openDatabase({ url, migrate: true, poolSize: 2 });
+  if (o.checkout !== undefined) {
+    await run(process.execPath, [gadgetBin(o.checkout), "db", "migrate", `--database.url=${url}`], {
+      cwd: o.checkout,
+      env: { ...process.env, DATABASE_URL: undefined },
+    });
+  }
+  const db = await openDatabase({ url, migrate: o.checkout === undefined, poolSize: 2 });
   const migratedSeconds = (performance.now() - opening) / 1000;
   const prisma = db.prisma;
   const lastChecked = l2Head - ((l2Head - 1n) % INTERVAL);
   // The gadget runs as its own process, as it does in production: the devnet answering its RPC calls lives in
   // this one, so the two do not share a thread.
-  const gadget = spawnGadget(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [], [
+  const nodeFlags = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const gadget = spawnGadget(o.checkout ?? ROOT, nodeFlags, [
     `--database.url=${url}`,
     `--l2.rpc_url=${o.rpc?.l2 ?? info.l2!.rpcUrl}`,
     "--l2.poll_interval_ms=100",
@@ -132,17 +150,20 @@ interface GadgetProcess {
   stop(): Promise<void>;
 }
 
+const gadgetBin = (checkout: string) => join(checkout, "bin", "op-btc-finality.js");
+
 /**
- * `op-btc-finality start` with the given flags, Node run with `nodeFlags`; BENCH_GADGET_NODE_OPTIONS adds more
- * (e.g. --max-old-space-size).
+ * `op-btc-finality start` of the checkout at `dir` with the given flags, Node run with `nodeFlags`;
+ * BENCH_GADGET_NODE_OPTIONS adds more (e.g. --max-old-space-size).
  */
-function spawnGadget(nodeFlags: string[], flags: string[]): GadgetProcess {
-  const bin = fileURLToPath(new URL("../bin/op-btc-finality.js", import.meta.url));
+function spawnGadget(dir: string, nodeFlags: string[], flags: string[]): GadgetProcess {
+  const bin = gadgetBin(dir);
   const nodeOptions = [
     ...nodeFlags,
     ...(process.env.BENCH_GADGET_NODE_OPTIONS ?? "").split(" ").filter(Boolean),
   ];
   const child = spawn(process.execPath, [...nodeOptions, bin, "start", ...flags], {
+    cwd: dir,
     env: { ...process.env, DATABASE_URL: undefined },
     stdio: ["ignore", "pipe", "pipe"],
   });
