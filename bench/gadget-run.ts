@@ -44,6 +44,9 @@ export async function runBackfill(
     await run(process.execPath, [gadgetBin(o.checkout), "db", "migrate", `--database.url=${url}`], {
       cwd: o.checkout,
       env: { ...process.env, DATABASE_URL: undefined },
+    }).catch(async (error: unknown) => {
+      await drop();
+      throw error;
     });
   }
   const db = await openDatabase({ url, migrate: o.checkout === undefined, poolSize: 2 });
