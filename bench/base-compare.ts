@@ -15,6 +15,8 @@ interface Run {
   /** Service start (API up) → all finalized: without the base's tsx start-up, if it has one. */
   serviceSeconds: number;
   cpu: number;
+  /** The gadget's CPU-s after its start-up: the blocks' cost, without the base's tsx compile, if it has one. */
+  serviceCpu: number;
   verdicts: Verdicts;
 }
 
@@ -37,11 +39,19 @@ export async function compareWithBase(o: BackfillTarget, checkout: string): Prom
         await b.close();
       }
       const cpu = b.cpu.gadget ?? Number.NaN;
-      runs.push({ who, seconds: b.seconds, serviceSeconds: b.serviceSeconds, cpu, verdicts });
+      runs.push({
+        who,
+        seconds: b.seconds,
+        serviceSeconds: b.serviceSeconds,
+        cpu,
+        serviceCpu: b.serviceCpu,
+        verdicts,
+      });
       printLine(
         `${who} run ${i}`,
         `${b.seconds.toFixed(1)} s from process start (${b.serviceSeconds.toFixed(1)} s from service start), ` +
-          `${(Number(o.l2Head) / b.seconds).toFixed(0)} L2 blocks/s, gadget ${cpu.toFixed(1)} CPU-s, md5 ${verdicts.md5}`,
+          `${(Number(o.l2Head) / b.seconds).toFixed(0)} L2 blocks/s, gadget ${cpu.toFixed(1)} CPU-s ` +
+          `(${b.serviceCpu.toFixed(1)} after start-up), md5 ${verdicts.md5}`,
       );
     }
   }
@@ -51,6 +61,7 @@ export async function compareWithBase(o: BackfillTarget, checkout: string): Prom
     ["wall", "s from process start", (r: Run) => r.seconds],
     ["service", "s from service start", (r: Run) => r.serviceSeconds],
     ["cpu", "gadget CPU-s", (r: Run) => r.cpu],
+    ["service_cpu", "gadget CPU-s after start-up", (r: Run) => r.serviceCpu],
   ] as const;
   for (const [key, label, pick] of figures) {
     const base = median("base", pick);
