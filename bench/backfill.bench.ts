@@ -11,19 +11,16 @@
 // Postgres (DATABASE_URL, or the local server at 127.0.0.1:5432), reading the devnet over RPC. Its time is
 // also given as a multiple of two floors measured in the same run (bench/floor.ts). BENCH_CPU_PROF=DIR saves
 // the gadget's CPU profiles there and prints their top frames.
-import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { openDatabase } from "../src/db/database.ts";
-import type { DevnetInfo } from "../src/devnet/devnet.ts";
-import { readCursor, readState } from "../src/store/state.ts";
-import { createTestDatabaseUrl } from "../test/helpers/database.ts";
+import { readState } from "../src/store/state.ts";
 import { l2Hashes } from "../test/helpers/voted-history.ts";
+import { compareWithBase } from "./base-compare.ts";
 import { fetchFloor, INDEXER_TABLES, writeFloor } from "./floor.ts";
+import { type BackfillTarget, runBackfill } from "./gadget-run.ts";
 import { percentile, printLine, record } from "./harness.ts";
 import { backfillHistoryParams, benchHistory, INTERVAL } from "./history.ts";
 import { summariseProfiles } from "./profile.ts";
 import { startDelayProxy } from "./rpc-delay.ts";
+import { readVerdicts } from "./verdicts.ts";
 
 export async function run(): Promise<void> {
   const scale = Number(process.env.BENCH_SCALE ?? "0.1");
@@ -53,8 +50,17 @@ export async function run(): Promise<void> {
   const frozen = { info: h.devnet.info, babylonHead: heads.babylonHead, l2Head: heads.l2Head };
   // BENCH_RPC_DELAY_MS (default 50; 0 skips it): the same backfill with that latency on every RPC round trip.
   const delayMs = Number(process.env.BENCH_RPC_DELAY_MS ?? "50");
-  if (delayMs > 0) await measureLatencyBackfill(frozen, delayMs);
-  const { gadget, prisma, close } = await measureBackfill(frozen);
+  const base = process.env.BENCH_BASE_CHECKOUT;
+  let measured: Awaited<ReturnType<typeof measureBackfill>>;
+  try {
+    if (base) await compareWithBase(frozen, base);
+    if (delayMs > 0) await measureLatencyBackfill(frozen, delayMs);
+    measured = await measureBackfill(frozen);
+  } catch (error) {
+    await h.stop(); // the devnet's anvil is a process of its own
+    throw error;
+  }
+  const { gadget, prisma, close } = measured;
   const info = h.devnet.info;
   try {
     // Live: chains run again; every new checked block gets all providers' votes in one tx as soon as it exists.
@@ -133,112 +139,6 @@ export async function run(): Promise<void> {
   if (process.env.BENCH_CPU_PROF) summariseProfiles(process.env.BENCH_CPU_PROF);
 }
 
-interface BackfillTarget {
-  info: DevnetInfo;
-  babylonHead: bigint;
-  l2Head: bigint;
-}
-
-/**
- * Starts the gadget on an empty database against a frozen devnet (through `rpc` URLs when given) and waits
- * until it has indexed both chains to their heads and finalized the last checked block. The gadget keeps
- * running until `close`.
- */
-export async function runBackfill(o: BackfillTarget & { rpc?: { babylon: string; l2: string } }) {
-  const { info, babylonHead, l2Head } = o;
-  const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-  const { url, drop } = await createTestDatabaseUrl(adminUrl);
-  const profileDir = process.env.BENCH_CPU_PROF;
-  if (profileDir) mkdirSync(profileDir, { recursive: true });
-  const opening = performance.now();
-  const db = await openDatabase({ url, migrate: true, poolSize: 2 });
-  const migratedSeconds = (performance.now() - opening) / 1000;
-  const prisma = db.prisma;
-  const lastChecked = l2Head - ((l2Head - 1n) % INTERVAL);
-  // The gadget runs as its own process, as it does in production: the devnet answering its RPC calls lives in
-  // this one, so the two do not share a thread.
-  const gadget = spawnGadget(profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [], [
-    `--database.url=${url}`,
-    `--l2.rpc_url=${o.rpc?.l2 ?? info.l2!.rpcUrl}`,
-    "--l2.poll_interval_ms=100",
-    `--babylon.rpc_url=${o.rpc?.babylon ?? info.babylon.rpcUrl}`,
-    `--babylon.contract_address=${info.contractAddress}`,
-    "--babylon.poll_interval_ms=100",
-    "--api.http_port=0",
-    "--api.grpc_port=0",
-    `--log.level=${process.env.BENCH_LOG_LEVEL ?? "warn"}`,
-  ]);
-  const began = gadget.spawnedAt;
-  const cpuAtStart = { bench: process.cpuUsage(), postgres: postgresCpuSeconds() };
-  let listeningAt: number | undefined;
-  const milestones = new Map<string, number>();
-  const mark = (name: string, reached: boolean) => {
-    if (reached && !milestones.has(name)) milestones.set(name, (performance.now() - began) / 1000);
-  };
-  let cpuAtListening: number | undefined;
-  gadget.listening.then(() => {
-    listeningAt = performance.now();
-    cpuAtListening = gadget.cpuSeconds();
-    mark("API listening", true);
-  });
-  const close = async () => {
-    await gadget.stop();
-    await db.close();
-    await drop();
-  };
-  try {
-    for (;;) {
-      if (gadget.exitCode() !== undefined) throw new Error(`gadget exited early:\n${gadget.output()}`);
-      const [l2, babylon, finalized, btcSynced, firstEval] = await Promise.all([
-        readCursor(prisma, "l2"),
-        readCursor(prisma, "babylon"),
-        readState(prisma, "finalized_height"),
-        readState(prisma, "btc_synced_time"),
-        readCursor(prisma, "engine"),
-      ]);
-      mark("first reconciler pass", btcSynced !== undefined);
-      mark("Babylon ingested", babylon?.height === babylonHead);
-      mark("L2 ingested", l2?.height === l2Head);
-      mark("first block evaluated", firstEval !== undefined);
-      if (
-        l2?.height === l2Head &&
-        babylon?.height === babylonHead &&
-        finalized !== undefined &&
-        BigInt(finalized) >= lastChecked
-      )
-        break;
-      if (performance.now() - began > 10 * 60_000) throw new Error("backfill did not finish within 10 min");
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const doneAt = performance.now();
-    const seconds = (doneAt - began) / 1000;
-    const serviceSeconds = (doneAt - (listeningAt ?? began)) / 1000;
-    const cpu = {
-      gadget: gadget.cpuSeconds(),
-      devnet: process.cpuUsage(cpuAtStart.bench),
-      postgres: postgresCpuSeconds() - cpuAtStart.postgres,
-    };
-    // The gadget's CPU after its start-up (modules loaded, API up): what the blocks themselves cost.
-    const serviceCpu = (cpu.gadget ?? Number.NaN) - (cpuAtListening ?? Number.NaN);
-    return {
-      gadget,
-      prisma,
-      close,
-      url,
-      adminUrl,
-      migratedSeconds,
-      seconds,
-      serviceSeconds,
-      serviceCpu,
-      milestones,
-      cpu,
-    };
-  } catch (error) {
-    await close();
-    throw error;
-  }
-}
-
 /**
  * The backfill behind `delayMs` of added latency on every Babylon and L2 RPC round trip (bench/rpc-delay.ts),
  * on its own empty database; prints and records its rate, then stops that gadget.
@@ -274,10 +174,7 @@ export async function measureBackfill(o: BackfillTarget) {
     );
     const rowCount = Number(rows[0]!.n);
     // Runs of one history compare by this: a change that alters any verdict changes the digest.
-    const digest = await prisma.$queryRawUnsafe<{ md5: string }[]>(
-      `SELECT md5(coalesce(string_agg(concat_ws(',', height, hash, canonical, checked, status, btc_height,
-         voted_power, total_power, voter_count), ';' ORDER BY height, hash), '')) AS md5 FROM l2_block`,
-    );
+    const { md5 } = await readVerdicts(prisma);
     const blocksPerSec = Number(l2Head) / serviceSeconds;
     printLine(
       "database created and migrated (before the gadget starts)",
@@ -306,7 +203,7 @@ export async function measureBackfill(o: BackfillTarget) {
         `Postgres ${cpu.postgres.toFixed(1)}, in ${seconds.toFixed(1)} s`,
     );
     printLine("rows written/s", `${(rowCount / seconds).toFixed(0)} (${rowCount} rows)`);
-    printLine("l2_block verdict columns, md5", digest[0]!.md5);
+    printLine("l2_block verdict columns, md5", md5);
     printLine(
       "peak RSS of the gadget process (VmHWM), backfill",
       peak === undefined ? "not available on this OS" : `${(peak / 2 ** 20).toFixed(0)} MiB`,
@@ -341,110 +238,4 @@ export async function measureBackfill(o: BackfillTarget) {
     throw error;
   }
   return { gadget, prisma, close };
-}
-
-interface GadgetProcess {
-  spawnedAt: number;
-  /** Resolves when the service has started (its API listens and the indexer runs). */
-  listening: Promise<void>;
-  exitCode(): number | undefined;
-  /** The last lines the process wrote, for an error report. */
-  output(): string;
-  peakRssBytes(): number | undefined;
-  /** Resident memory now (Linux). */
-  rssBytes(): number | undefined;
-  /** User + system CPU time the process has used so far (Linux). */
-  cpuSeconds(): number | undefined;
-  stop(): Promise<void>;
-}
-
-/**
- * `op-btc-finality start` with the given flags, Node run with `nodeFlags`; BENCH_GADGET_NODE_OPTIONS adds more
- * (e.g. --max-old-space-size).
- */
-function spawnGadget(nodeFlags: string[], flags: string[]): GadgetProcess {
-  const bin = fileURLToPath(new URL("../bin/op-btc-finality.js", import.meta.url));
-  const nodeOptions = [
-    ...nodeFlags,
-    ...(process.env.BENCH_GADGET_NODE_OPTIONS ?? "").split(" ").filter(Boolean),
-  ];
-  const child = spawn(process.execPath, [...nodeOptions, bin, "start", ...flags], {
-    env: { ...process.env, DATABASE_URL: undefined },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const spawnedAt = performance.now();
-  let tail = "";
-  let code: number | undefined;
-  const exited = new Promise<void>((resolve) =>
-    child.on("exit", (c, signal) => {
-      code = c ?? (signal ? 128 : 1);
-      resolve();
-    }),
-  );
-  const listening = new Promise<void>((resolve) => {
-    const onData = (chunk: Buffer) => {
-      tail = (tail + chunk.toString()).slice(-4000);
-      if (tail.includes("GraphQL ")) resolve();
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", (chunk: Buffer) => {
-      tail = (tail + chunk.toString()).slice(-4000);
-    });
-  });
-  return {
-    spawnedAt,
-    listening,
-    exitCode: () => code,
-    output: () => tail,
-    cpuSeconds: () => (child.pid === undefined ? undefined : processCpuSeconds(child.pid)),
-    peakRssBytes: () => statusBytes(child.pid, "VmHWM"),
-    rssBytes: () => statusBytes(child.pid, "VmRSS"),
-    async stop() {
-      if (code !== undefined) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-/** A memory figure of /proc/<pid>/status (VmHWM: peak resident, VmRSS: resident now), in bytes. */
-function statusBytes(pid: number | undefined, field: "VmHWM" | "VmRSS"): number | undefined {
-  try {
-    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return kb ? Number(kb[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-// /proc/<pid>/stat counts CPU time in clock ticks, 100 per second on Linux.
-function processCpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU time of every Postgres server process now alive on this machine (0 where /proc is not there). */
-function postgresCpuSeconds(): number {
-  let total = 0;
-  try {
-    for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() !== "postgres") continue;
-      } catch {
-        continue;
-      }
-      total += processCpuSeconds(Number(entry)) ?? 0;
-    }
-  } catch {
-    return 0;
-  }
-  return total;
 }

@@ -7,7 +7,7 @@
 // blocks: start-up is a fixed cost that would otherwise dominate the small size, and CPU time is less shaken
 // than wall time by other work on a shared machine. Wall time per block is printed beside it. The histories
 // come from .bench-cache/ when built before (bench/history.ts).
-import { runBackfill } from "./backfill.bench.ts";
+import { runBackfill } from "./gadget-run.ts";
 import { printLine, record } from "./harness.ts";
 import { backfillHistoryParams, benchHistory } from "./history.ts";
 

@@ -166,10 +166,14 @@ export async function markFinalized(db: Tx, hashes: string[], at: Date): Promise
   );
 }
 
-/** Blocks below the activation block were never subject to BTC staking (rule 7). */
+/**
+ * Blocks below the activation block were never subject to BTC staking (rule 7). Never a BTC-finalized block:
+ * activation is fixed once seen, so none is below it, and the API serves finalized rows from memory for ever.
+ */
 export async function markNotActivatedBelow(db: Tx, height: bigint): Promise<void> {
   await db.$executeRawUnsafe(
-    `UPDATE l2_block SET status = 'NOT_ACTIVATED' WHERE canonical AND height < $1::bigint AND status <> 'NOT_ACTIVATED'`,
+    `UPDATE l2_block SET status = 'NOT_ACTIVATED'
+     WHERE canonical AND height < $1::bigint AND status NOT IN ('NOT_ACTIVATED', 'FINALIZED')`,
     dec(height),
   );
 }

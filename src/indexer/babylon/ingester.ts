@@ -11,6 +11,7 @@ import {
   isSkipDecided,
   readUnreadableEvent,
   recordUnreadableEvent,
+  type UnreadableEvent,
 } from "../../store/babylon-unreadable.ts";
 import { readCursor, writeState } from "../../store/state.ts";
 import type { Store } from "../../store/store.ts";
@@ -37,6 +38,11 @@ export class BabylonIngester {
   private readonly reader: BabylonBlockReader;
   private readonly fetcher: BabylonFetcher;
   private ahead: { from: bigint; records: Promise<BabylonBlockRecords> } | undefined;
+  // The unreadable event ingestion is stopped at (null: none), read from the database once and then kept here:
+  // only this ingester records or clears it (one writer per lease, and each lease builds its own ingester).
+  // The operator's skip decision comes from another process; it is read only when a power-changing event is
+  // unreadable, in `unreadable`. `undefined`: not read yet, or forgotten after a failed step.
+  private stopped: UnreadableEvent | null | undefined;
 
   constructor(private readonly o: BabylonIngesterOptions) {
     this.reader = new BabylonBlockReader(o.rpcUrl);
@@ -47,9 +53,10 @@ export class BabylonIngester {
     });
   }
 
-  /** Forgets the range fetched ahead (after an RPC fault: it may be what failed). */
+  /** After a failed step: forgets the range fetched ahead (it may be what failed) and the stop it knew of. */
   reset(): void {
     this.ahead = undefined;
+    this.stopped = undefined;
   }
 
   /** Stops the fetch worker (a later step starts it again). */
@@ -95,9 +102,10 @@ export class BabylonIngester {
     }
     await commitBabylonBatch(this.o.store, records, last);
     await countSkippedMalformed(db, skipped.length);
-    const stopped = await readUnreadableEvent(db);
-    if (stopped !== undefined && last.height >= stopped.babylonHeight) {
+    const stopped = await this.stoppedAt();
+    if (stopped !== null && last.height >= stopped.babylonHeight) {
       await clearUnreadableEvent(db);
+      this.stopped = null;
       this.o.log.warn(
         { babylonHeight: String(stopped.babylonHeight), event: stopped.eventType },
         "ingestion is past the unreadable event; evaluation resumes",
@@ -117,10 +125,10 @@ export class BabylonIngester {
   }
 
   private async stopAt(bad: MalformedEvent): Promise<StepResult> {
-    const db = this.o.store.db;
-    const known = await readUnreadableEvent(db);
+    const known = await this.stoppedAt();
     if (known?.babylonHeight !== bad.babylonHeight || known.eventType !== bad.eventType) {
-      await recordUnreadableEvent(db, bad);
+      await recordUnreadableEvent(this.o.store.db, bad);
+      this.stopped = bad;
       this.o.log.error(
         { babylonHeight: String(bad.babylonHeight), event: bad.eventType, err: bad.error },
         "unreadable Babylon event that can change voting power: ingestion and evaluation stop at its block " +
@@ -128,6 +136,11 @@ export class BabylonIngester {
       );
     }
     return "idle";
+  }
+
+  private async stoppedAt(): Promise<UnreadableEvent | null> {
+    if (this.stopped === undefined) this.stopped = (await readUnreadableEvent(this.o.store.db)) ?? null;
+    return this.stopped;
   }
 
   private fetch(from: bigint, head: bigint): Promise<BabylonBlockRecords> {

@@ -121,4 +121,52 @@ describe("an unreadable Babylon event", () => {
     expect((await readCursor(db.prisma, "babylon"))?.height).toBe(again.height - 1n);
     expect(await readUnreadableEvent(db.prisma)).toMatchObject({ babylonHeight: again.height });
   });
+
+  it("is read from the database once per ingester, which keeps it in memory until it passes the event", async () => {
+    // The previous test left ingestion stopped at a second unreadable event. A new ingester (a restart, or a new
+    // writer lease) learns that from the database once; every later batch asks its memory.
+    const stoppedAt = await readUnreadableEvent(db.prisma);
+    expect(stoppedAt).toBeDefined();
+    let reads = 0;
+    const counted = new Proxy(db.prisma, {
+      get(target, key) {
+        const value = Reflect.get(target, key);
+        if (key !== "$queryRawUnsafe") return typeof value === "function" ? value.bind(target) : value;
+        return (sql: string, ...values: unknown[]) => {
+          if (Array.isArray(values[0]) && values[0].includes("babylon_unreadable_height")) reads++;
+          return target.$queryRawUnsafe(sql, ...values);
+        };
+      },
+    });
+    const restarted = new BabylonIngester({
+      store: new Store(counted),
+      rpcUrl: devnet.info.babylon.rpcUrl,
+      contractAddress: devnet.info.contractAddress,
+      log,
+      startHeight: 1n,
+      maxBlocksPerStep: 5,
+      concurrency: 2,
+    });
+    try {
+      const drainRestarted = async () => {
+        for (let i = 0; i < 200; i++) if ((await restarted.step()) === "idle") return;
+      };
+      await drainRestarted();
+      await drainRestarted();
+      expect((await readCursor(db.prisma, "babylon"))?.height).toBe(stoppedAt!.babylonHeight - 1n);
+      // The operator's decision comes from another process (the skip-event command), through the database.
+      await skipUnreadableEvent(
+        db.prisma,
+        { height: String(stoppedAt!.babylonHeight), event: stoppedAt!.eventType },
+        log,
+      );
+      await sleep(200); // more blocks after it: several batches of 5 blocks each
+      await drainRestarted();
+      expect((await readCursor(db.prisma, "babylon"))!.height).toBeGreaterThan(stoppedAt!.babylonHeight + 5n);
+      expect(await readUnreadableEvent(db.prisma)).toBeUndefined();
+      expect(reads).toBe(1);
+    } finally {
+      await restarted.close();
+    }
+  });
 });
