@@ -25,6 +25,8 @@ const MIX_SECONDS = 5;
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 10_000);
 const SOCKETS = Math.max(1, Math.round(SUBSCRIBERS / 50));
 const FANOUT_EVENTS = 20;
+// BENCH_API_PARTS=range,mix,fanout runs only those parts (to profile one with `node --cpu-prof`).
+const PARTS = new Set((process.env.BENCH_API_PARTS ?? "range,mix,fanout").split(","));
 
 const hex = (seed: string) => createHash("sha256").update(seed).digest("hex");
 const blockHash = (h: bigint) => `0x${hex(`bench-block-${h}`)}`;
@@ -110,9 +112,9 @@ export async function run(): Promise<void> {
     metrics: new GadgetMetrics({ processMetrics: false }),
   });
   try {
-    await rangeBench(api.grpcAddress);
-    await mixBench(api.httpUrl);
-    await fanoutBench(api.httpUrl, db, events, api.metrics);
+    if (PARTS.has("range")) await rangeBench(api.grpcAddress);
+    if (PARTS.has("mix")) await mixBench(api.httpUrl);
+    if (PARTS.has("fanout")) await fanoutBench(api.httpUrl, db, events, api.metrics);
   } finally {
     await api.close();
     await db.close();
