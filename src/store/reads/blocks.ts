@@ -66,16 +66,16 @@ export function blockPage(db: BlockReader, q: PageQuery<Prisma.L2BlockWhereInput
   return db.l2Block.findMany(q);
 }
 
-/** The newest (or oldest) BTC-finalized canonical block. */
+/** The newest (or oldest) BTC-finalized canonical block: one probe of the (status, height) index. */
 export async function finalizedEnd(
   db: BlockReader,
   end: "newest" | "oldest",
   cache?: FinalizedBlocks,
 ): Promise<L2Block | null> {
-  const row = await db.l2Block.findFirst({
-    where: { canonical: true, status: "FINALIZED" },
-    orderBy: { height: end === "newest" ? "desc" : "asc" },
-  });
+  const [row = null] = await db.$queryRawUnsafe<L2Block[]>(
+    `SELECT ${L2_BLOCK_COLUMNS} FROM l2_block WHERE status = 'FINALIZED' AND canonical
+     ORDER BY height ${end === "newest" ? "DESC" : "ASC"} LIMIT 1`,
+  );
   if (row !== null) cache?.remember([row]);
   return row;
 }

@@ -2,7 +2,8 @@
 // Prisma's model API returns, on Postgres and on PGlite alike.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "../../../src/db/generated/client.ts";
-import { blocksByHash, canonicalBlocksAt } from "../../../src/store/reads/blocks.ts";
+import { blocksByHash, canonicalBlocksAt, finalizedEnd } from "../../../src/store/reads/blocks.ts";
+import { providersByPk } from "../../../src/store/reads/providers.ts";
 import { votesOfBlocks } from "../../../src/store/reads/signatures.ts";
 import { blockHash, seedChain } from "../../api/fixtures.ts";
 import { openTestDatabase, type TestDatabase } from "../../helpers/database.ts";
@@ -31,6 +32,22 @@ describe("raw keyed reads", () => {
     expect(byHeight(await canonicalBlocksAt(prisma, heights))).toEqual(byHeight(expected));
     const hashes = [...expected.map((b) => b.hash), "0xnone"];
     expect(byHeight(await blocksByHash(prisma, hashes))).toEqual(byHeight(expected));
+  });
+
+  it("finalizedEnd and providersByPk return Prisma's rows", async () => {
+    for (const end of ["newest", "oldest"] as const) {
+      const expected = await prisma.l2Block.findFirst({
+        where: { canonical: true, status: "FINALIZED" },
+        orderBy: { height: end === "newest" ? "desc" : "asc" },
+      });
+      expect(expected).not.toBeNull();
+      expect(await finalizedEnd(prisma, end)).toEqual(expected);
+    }
+    const providers = await prisma.finalityProvider.findMany();
+    expect(providers.length).toBeGreaterThan(1);
+    const pks = [...providers.map((p) => p.btcPk), "none"];
+    const sort = (rows: { btcPk: string }[]) => [...rows].sort((a, b) => a.btcPk.localeCompare(b.btcPk));
+    expect(sort(await providersByPk(prisma, pks))).toEqual(sort(providers));
   });
 
   it("votesOfBlocks returns Prisma's FinalitySignature rows for exactly the pairs asked, in accept order", async () => {
