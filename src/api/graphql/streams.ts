@@ -167,14 +167,22 @@ export function blockStatus(
   });
 }
 
+const updates = new WeakMap<BlockStatusEvent, BlockStatusUpdate>();
+
+/** One update object per event, so every subscriber of a height shares its execution (shared-execution.ts). */
 function statusUpdate(event: BlockStatusEvent): BlockStatusUpdate {
-  return {
-    height: event.height,
-    hash: event.hash,
-    status: event.status,
-    votedPower: event.votedPower ?? null,
-    totalPower: event.totalPower ?? null,
-  };
+  let update = updates.get(event);
+  if (update === undefined) {
+    update = {
+      height: event.height,
+      hash: event.hash,
+      status: event.status,
+      votedPower: event.votedPower ?? null,
+      totalPower: event.totalPower ?? null,
+    };
+    updates.set(event, update);
+  }
+  return update;
 }
 
 /** Finality signatures as the indexer stores them, optionally of one provider. */

@@ -2,7 +2,6 @@
 // same path through the same envelop pipeline (so the limits and error masking apply to both transports).
 import type { IncomingMessage } from "node:http";
 import type { OperationResult } from "graphql-ws";
-import { useServer } from "graphql-ws/use/ws";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { WebSocketServer } from "ws";
 import { SlowConsumerError } from "../../errors.ts";
@@ -12,6 +11,8 @@ import { type ApiServices, createContext, type GraphQLContext } from "./context.
 import { type ExecutionArgs, GraphQLError } from "./graphql-js.ts";
 import { checkLimits, DEFAULT_LIMITS, type QueryLimits } from "./limits.ts";
 import { gadgetSchema } from "./schema.ts";
+import { sharedExecutionPlugin } from "./shared-execution.ts";
+import { serveGraphqlWs } from "./ws-transport.ts";
 
 export type GadgetYoga = YogaServerInstance<Record<string, never>, GraphQLContext>;
 
@@ -47,7 +48,7 @@ export function createGadgetYoga(services: ApiServices, limits: QueryLimits = DE
     landingPage: false,
     logging: false,
     batching: false,
-    plugins: [limitsPlugin(limits)],
+    plugins: [limitsPlugin(limits), sharedExecutionPlugin()],
     maskedErrors: {
       // Errors users cause keep their message; anything else is masked ("Unexpected error.") and logged.
       maskError(error, message) {
@@ -62,6 +63,7 @@ export function createGadgetYoga(services: ApiServices, limits: QueryLimits = DE
         if (original instanceof SlowConsumerError) {
           return new GraphQLError(original.message, {
             path: error instanceof GraphQLError ? error.path : undefined,
+            originalError: original,
             extensions: { code: "SUBSCRIBER_TOO_SLOW" },
           });
         }
@@ -85,7 +87,7 @@ export function attachGraphqlWs(yoga: GadgetYoga, wsServer: WebSocketServer): { 
     execute: (a: ExecutionArgs) => OperationResult;
     subscribe: (a: ExecutionArgs) => OperationResult;
   };
-  const disposable = useServer(
+  return serveGraphqlWs(
     {
       execute: (args) => (args.rootValue as Roots).execute(args),
       subscribe: (args) => (args.rootValue as Roots).subscribe(args),
@@ -118,5 +120,4 @@ export function attachGraphqlWs(yoga: GadgetYoga, wsServer: WebSocketServer): { 
     },
     wsServer,
   );
-  return { dispose: async () => void (await disposable.dispose()) };
 }

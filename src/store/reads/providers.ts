@@ -5,8 +5,19 @@ import type { PageQuery } from "./page.ts";
 
 export type ProviderReader = Pick<PrismaClient, "finalityProvider" | "pubRandCommit"> & Tx;
 
+/** Raw SQL with model-named columns: every page of votes asks it (see L2_BLOCK_COLUMNS in blocks.ts). */
 export function providersByPk(db: ProviderReader, pks: readonly string[]): Promise<FinalityProvider[]> {
-  return db.finalityProvider.findMany({ where: { btcPk: { in: [...pks] } } });
+  return Promise.resolve(
+    db.$queryRawUnsafe<FinalityProvider[]>(
+      `SELECT btc_pk AS "btcPk", bsn_id AS "bsnId", addr, moniker, identity, website,
+              security_contact AS "securityContact", details, commission, jailed,
+              slashed_babylon_height AS "slashedBabylonHeight", slashed_btc_height AS "slashedBtcHeight",
+              registered_babylon_height AS "registeredBabylonHeight",
+              updated_babylon_height AS "updatedBabylonHeight"
+       FROM finality_provider WHERE btc_pk = ANY($1::text[])`,
+      [...pks],
+    ),
+  );
 }
 
 /** Every provider (of one BSN when given), by public key. */

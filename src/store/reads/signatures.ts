@@ -1,22 +1,30 @@
 // The API's reads of finality signatures and equivocations.
 import type { Equivocation, FinalitySignature, Prisma, PrismaClient } from "../../db/generated/client.ts";
-import type { Tx } from "../tx.ts";
+import { dec, type Tx } from "../tx.ts";
 import type { PageQuery } from "./page.ts";
 
 export type SignatureReader = Pick<PrismaClient, "finalitySignature" | "equivocation">;
 
-/** Votes for each (height, hash), in the order the contract accepted them; keyed `${height}:${hash}`. */
+/**
+ * Votes for each (height, hash), in the order the contract accepted them; keyed `${height}:${hash}`. Raw SQL
+ * (every page of blocks asks it; see L2_BLOCK_COLUMNS in blocks.ts for why) on the (height, block_hash) index,
+ * exactly the pairs asked.
+ */
 export async function votesOfBlocks(
-  db: SignatureReader,
+  db: Tx,
   blocks: readonly { height: bigint; hash: string }[],
 ): Promise<Map<string, FinalitySignature[]>> {
-  const rows = await db.finalitySignature.findMany({
-    where: {
-      height: { in: [...new Set(blocks.map((b) => b.height))] },
-      blockHash: { in: [...new Set(blocks.map((b) => b.hash))] },
-    },
-    orderBy: [{ babylonHeight: "asc" }, { txHash: "asc" }, { msgIndex: "asc" }],
-  });
+  const pairs = [...new Map(blocks.map((b) => [`${b.height}:${b.hash}`, b])).values()];
+  const rows = await db.$queryRawUnsafe<FinalitySignature[]>(
+    `SELECT s.babylon_height AS "babylonHeight", s.tx_hash AS "txHash", s.msg_index AS "msgIndex",
+            s.fp_btc_pk AS "fpBtcPk", s.height, s.block_hash AS "blockHash", s.pub_rand AS "pubRand",
+            s.signature, s.babylon_time AS "babylonTime"
+     FROM unnest($1::bigint[], $2::text[]) AS b(height, hash)
+     JOIN finality_signature s ON s.height = b.height AND s.block_hash = b.hash
+     ORDER BY s.babylon_height, s.tx_hash, s.msg_index`,
+    pairs.map((b) => dec(b.height)),
+    pairs.map((b) => b.hash),
+  );
   const groups = new Map<string, FinalitySignature[]>();
   for (const row of rows) {
     const key = `${row.height}:${row.blockHash}`;

@@ -1,0 +1,75 @@
+// Fan-out executes a subscription's selection once per event and per distinct document + selection variables,
+// and hands every subscriber the same result object; root-field arguments choose the stream only.
+import { describe, expect, it } from "vitest";
+import { Channel } from "../../../src/api/graphql/channel.ts";
+import { buildSchema, type ExecutionResult, parse } from "../../../src/api/graphql/graphql-js.ts";
+import { subscribeShared } from "../../../src/api/graphql/shared-execution.ts";
+
+const schema = buildSchema(`
+  type Block { height: Int! label(prefix: String): String! }
+  type Query { ok: Boolean }
+  type Subscription { blocks(from: Int): Block! }
+`);
+
+function setup() {
+  const feeds: Array<Channel<{ height: number }>> = [];
+  let labels = 0;
+  const blocks = schema.getSubscriptionType()!.getFields().blocks!;
+  blocks.subscribe = () => {
+    const feed = new Channel<{ height: number }>();
+    feeds.push(feed);
+    return feed;
+  };
+  blocks.resolve = (b) => b;
+  const block = schema.getType("Block") as import("graphql").GraphQLObjectType;
+  block.getFields().label!.resolve = (b: { height: number }, args: { prefix?: string }) => {
+    labels++;
+    return `${args.prefix ?? ""}${b.height}`;
+  };
+  const subscribe = async (query: string, variableValues: Record<string, unknown>) =>
+    (await subscribeShared({
+      schema,
+      document: parse(query),
+      variableValues,
+    })) as AsyncIterableIterator<ExecutionResult>;
+  const publish = (event: { height: number }) => {
+    for (const feed of feeds) feed.offer(event);
+  };
+  return { subscribe, publish, labels: () => labels };
+}
+
+const DOC = `subscription($from: Int, $p: String) { blocks(from: $from) { height label(prefix: $p) } }`;
+
+describe("shared subscription execution", () => {
+  it("runs the selection once per event for subscribers that differ only in root arguments", async () => {
+    const { subscribe, publish, labels } = setup();
+    const a = await subscribe(DOC, { from: 1, p: "#" });
+    const b = await subscribe(DOC, { from: 7, p: "#" });
+    const event = { height: 9 };
+    publish(event);
+    const [ra, rb] = await Promise.all([a.next(), b.next()]);
+    expect(ra.value).toEqual({ data: { blocks: { height: 9, label: "#9" } } });
+    expect(rb.value).toBe(ra.value);
+    expect(labels()).toBe(1);
+    await a.return?.();
+    await b.return?.();
+  });
+
+  it("executes apart when a variable the selection reads differs", async () => {
+    const { subscribe, publish, labels } = setup();
+    const a = await subscribe(DOC, { p: "#" });
+    const b = await subscribe(DOC, { p: "height " });
+    publish({ height: 3 });
+    const [ra, rb] = await Promise.all([a.next(), b.next()]);
+    expect(ra.value).toEqual({ data: { blocks: { height: 3, label: "#3" } } });
+    expect(rb.value).toEqual({ data: { blocks: { height: 3, label: "height 3" } } });
+    expect(labels()).toBe(2);
+  });
+
+  it("ends the source stream when the subscriber leaves", async () => {
+    const { subscribe } = setup();
+    const a = await subscribe(DOC, {});
+    await a.return?.();
+    expect(await a.next()).toEqual({ value: undefined, done: true });
+  });
+});
