@@ -35,6 +35,28 @@ function fetcherFor(rpcUrl = devnet.info.babylon.rpcUrl): BabylonFetcher {
   return new BabylonFetcher({ rpcUrl, contractAddress: devnet.info.contractAddress, concurrency: 2 });
 }
 
+describe("fetchRange", () => {
+  it("ends a range at a whole block once it holds the most records asked for, and reads on from there", async () => {
+    const reader = new BabylonBlockReader(devnet.info.babylon.rpcUrl);
+    // Blocks are read ten to a request: the chain needs a few requests' worth of blocks.
+    let end = await reader.latestHeight();
+    while (end < 35n) {
+      await new Promise((r) => setTimeout(r, 100));
+      end = await reader.latestHeight();
+    }
+    const all = await fetchRange(reader, devnet.info.contractAddress, 1n, end, 1);
+    const capped = await fetchRange(reader, devnet.info.contractAddress, 1n, end, 1, 1);
+    const heights = capped.blocks.map((b) => b.height);
+    expect(heights.length).toBeLessThan(Number(end));
+    expect(heights).toEqual(all.blocks.slice(0, heights.length).map((b) => b.height));
+    expect(capped.providersCreated.length + capped.delegationsCreated.length).toBeGreaterThan(0);
+    // The rest of the range, read from where the capped one ended, completes it: no block is lost or split.
+    const rest = await fetchRange(reader, devnet.info.contractAddress, heights.at(-1)! + 1n, end, 1);
+    expect([...capped.delegationChanges, ...rest.delegationChanges]).toEqual(all.delegationChanges);
+    expect([...capped.blocks, ...rest.blocks]).toEqual(all.blocks);
+  });
+});
+
 describe("BabylonFetcher", () => {
   it("returns the records, with every block read, that fetchRange gives in this thread", async () => {
     const fetcher = fetcherFor();
