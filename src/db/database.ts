@@ -2,10 +2,10 @@
 // pglite-prisma-adapter otherwise (persisted in a directory, or in memory). Everything above this module sees
 // the same PrismaClient and the same SqlExecutor.
 import { mkdirSync } from "node:fs";
-import { PGlite } from "@electric-sql/pglite";
+// PGlite and its adapter are imported when a PGlite database is opened: a gadget on Postgres never loads them.
+import type { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { PrismaPGlite } from "pglite-prisma-adapter";
 import { connectionLost, DatabaseError, errorKind, errorText } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { retryWhile } from "../retry.ts";
@@ -84,6 +84,10 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
 }
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([
+    import("@electric-sql/pglite"),
+    import("pglite-prisma-adapter"),
+  ]);
   let pglite: PGlite;
   if (options.memory) {
     pglite = new PGlite();
