@@ -173,8 +173,18 @@ export function mergeRecords(into: BabylonBlockRecords, from: BabylonBlockRecord
   into.malformed.push(...from.malformed);
 }
 
-function attrs(event: AbciEventLike): Map<string, string> {
-  return new Map(event.attributes.map((a) => [a.key, a.value]));
+/**
+ * An event's attributes by key, read where they are: a vote tx's events are read by the hundred thousand in a
+ * backfill, and a Map of each was garbage the moment its few keys were looked up. Where a key repeats, the
+ * last value counts (as it did in that Map).
+ */
+class Attributes {
+  constructor(private readonly list: AbciEventLike["attributes"]) {}
+
+  get(key: string): string | undefined {
+    for (let i = this.list.length - 1; i >= 0; i--) if (this.list[i]!.key === key) return this.list[i]!.value;
+    return undefined;
+  }
 }
 
 function b64ToHex(value: unknown): string | null {
@@ -201,7 +211,7 @@ export function recordsOfBlock(block: BabylonBlock, contractAddress: string): Ba
     const wasm = event.type.startsWith("wasm-") || event.type === "wasm";
     // Most events of a vote tx are the SDK's `message` and wasm `execute` ones: passed over unread.
     if (!wasm && !isBabylonTypedEvent(event.type)) return;
-    const a = attrs(event);
+    const a = new Attributes(event.attributes);
     try {
       if (wasm) {
         if (a.get("_contract_address") !== contractAddress) return;
@@ -427,7 +437,7 @@ export function recordsOfBlock(block: BabylonBlock, contractAddress: string): Ba
   return out;
 }
 
-function required(a: Map<string, string>, key: string): string {
+function required(a: Attributes, key: string): string {
   const v = a.get(key);
   if (v === undefined || v === "") throw new Error(`missing attribute ${key}`);
   return v;
