@@ -49,6 +49,19 @@ export interface UnreadableFault {
 type Undo = () => Promise<void>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The first provider from index `start` on (wrapping) that the campaign has not slashed. */
+export function firstUnslashed(
+  providers: readonly { btcPkHex: string }[],
+  slashed: ReadonlySet<string>,
+  start: number,
+): string | undefined {
+  for (let i = 0; i < providers.length; i++) {
+    const pk = providers[(start + i) % providers.length]!.btcPkHex;
+    if (!slashed.has(pk)) return pk;
+  }
+  return undefined;
+}
+
 export async function admin(url: string, path: string, body?: unknown): Promise<unknown> {
   for (let attempt = 0; ; attempt++) {
     const res = await fetch(`${url}${path}`, {
@@ -133,12 +146,8 @@ export class Injectors {
       },
       jail: async () => {
         // Babylon refuses to jail a slashed provider: the next one that is not.
-        const n = t.providers.length;
-        const index = [...Array(n).keys()]
-          .map((i) => (p.provider! + i) % n)
-          .find((i) => !t.slashedOnPurpose.has(t.providers[i]!.btcPkHex));
-        if (index === undefined) return async () => {};
-        const pk = t.providers[index]!.btcPkHex;
+        const pk = this.unslashedFrom(p.provider!);
+        if (pk === undefined) return async () => {};
         await admin(t.adminUrl, "/providers/jail", { btcPkHex: pk });
         return async () => {
           await admin(t.adminUrl, "/providers/unjail", { btcPkHex: pk });
@@ -151,7 +160,9 @@ export class Injectors {
         return async () => {};
       },
       unbond: async () => {
-        const pk = t.providers[p.provider! % t.providers.length]!.btcPkHex;
+        // Babylon takes no new delegation to a slashed provider: the next one that is not.
+        const pk = this.unslashedFrom(p.provider!);
+        if (pk === undefined) return async () => {};
         const all = (await admin(t.adminUrl, "/delegations")) as {
           stakingTxHash: string;
           fps: string[];
@@ -208,6 +219,10 @@ export class Injectors {
       },
     };
     return handlers[fault.kind]();
+  }
+
+  private unslashedFrom(start: number): string | undefined {
+    return firstUnslashed(this.t.providers, this.t.slashedOnPurpose, start);
   }
 
   /** The contract admin's own signed tx, retried through injected RPC faults. */
