@@ -223,6 +223,25 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
       await sleep(CHECK_INTERVAL_MS);
     }
 
+    let babylonHolds = 0;
+    async function holdBabylon(): Promise<void> {
+      if (babylonHolds++ === 0) await admin(info.adminUrl, "/babylon/pause", {});
+    }
+    async function releaseBabylon(): Promise<void> {
+      if (--babylonHolds === 0) await admin(info.adminUrl, "/babylon/resume", {});
+    }
+    /** Whether a live gadget stores L2's current block at `height` (they share one database). */
+    async function reorgSeen(height: bigint): Promise<boolean> {
+      const gadget = alive()[0];
+      if (gadget === undefined) return false;
+      try {
+        const hash = await checker.l2.hashAt(height);
+        return (await gadget.blocks(height)).some((b) => b.height === height && b.hash === hash);
+      } catch {
+        return false;
+      }
+    }
+
     injectors = new Injectors({
       adminUrl: info.adminUrl,
       babylonRpcUrl: info.babylon.rpcUrl,
@@ -264,12 +283,12 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
         await skipEvent(mainDb, e);
       },
       reorgUnfinalized: async (depth) => {
-        // A reorg must stay within what nothing may finalize: Babylon is held still (no vote can land) from
-        // before a recomputation until the reorg is made, so what the recomputation finalizes bounds what a
-        // correct gadget can, whatever it has not evaluated yet.
-        const state = (await admin(info.adminUrl, "/state")) as { babylon: { paused: boolean } };
-        const pausedHere = !state.babylon.paused;
-        if (pausedHere) await admin(info.adminUrl, "/babylon/pause", {});
+        // A reorg must stay within what nothing may finalize. Babylon is held still (no vote can land) from
+        // before a recomputation until the gadgets have seen the reorg: what the recomputation finalizes then
+        // bounds what a correct gadget can, and votes already broadcast for the replaced blocks land only
+        // once the gadgets know those blocks are gone (else the campaign would have reorged a block a quorum
+        // had voted for, which no finality gadget can undo).
+        await holdBabylon();
         try {
           const seen = checker.recomputations;
           const deadline = Date.now() + 30_000;
@@ -280,12 +299,18 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRep
           const head = await checker.l2.head();
           const final = maxBigint(checker.gadgetFinalized, checker.expectedFinalized);
           const reorged = Math.min(depth, Number(head - final) - 1);
-          if (reorged >= 1) await admin(info.adminUrl, "/l2/reorg", { depth: reorged });
-          return Math.max(0, reorged);
+          if (reorged < 1) return 0;
+          await admin(info.adminUrl, "/l2/reorg", { depth: reorged });
+          const lowest = head - BigInt(reorged) + 1n;
+          const seenBy = Date.now() + 90_000;
+          while (Date.now() < seenBy && !(await reorgSeen(lowest))) await sleep(500);
+          return reorged;
         } finally {
-          if (pausedHere) await admin(info.adminUrl, "/babylon/resume", {});
+          await releaseBabylon();
         }
       },
+      holdBabylon,
+      releaseBabylon,
     });
 
     // The fault window: faults start and end on the schedule while the checker runs.

@@ -59,6 +59,12 @@ export class L2Facts {
     return retrying("L2 head", () => this.client.getBlockNumber({ cacheTime: 0 }));
   }
 
+  /** The canonical hash at `height` now. */
+  async hashAt(height: bigint): Promise<string> {
+    const b = await retrying(`L2 block ${height}`, () => this.client.getBlock({ blockNumber: height }));
+    return b.hash!.toLowerCase();
+  }
+
   /** Reads the chain from `from` to the head again; heights above the new head are dropped (a reorg). */
   async sync(from: bigint): Promise<bigint> {
     const head = await this.head();

@@ -26,6 +26,9 @@ export interface InjectionTarget {
   postgresFault(): Promise<void>;
   /** Reorgs at most `depth` blocks of the L2 suffix that nothing may finalize; how many it reorged. */
   reorgUnfinalized(depth: number): Promise<number>;
+  /** Babylon block production paused while anyone holds it (the `babylon_pause` fault, a reorg). */
+  holdBabylon(): Promise<void>;
+  releaseBabylon(): Promise<void>;
   /** Records an unreadable event put on Babylon (its height, when the block was made at once). */
   unreadableInjected(babylonHeight: number | null): UnreadableFault;
   /** The unreadable event the live gadget reports it is stopped at, if any. */
@@ -128,10 +131,8 @@ export class Injectors {
         };
       },
       babylon_pause: async () => {
-        await admin(t.adminUrl, "/babylon/pause", {});
-        return async () => {
-          await admin(t.adminUrl, "/babylon/resume", {});
-        };
+        await t.holdBabylon();
+        return async () => t.releaseBabylon();
       },
       l2_reorg: async () => {
         await t.reorgUnfinalized(p.depth!);
