@@ -340,6 +340,13 @@ export async function startAdminServer(
       return { paused: true, height: String(chain.height) };
     },
 
+    "POST /babylon/clock": (body) => {
+      const behindMs = integer(body.behindMs, "behindMs");
+      if (behindMs < 0) throw new BadRequest("behindMs: must not be negative");
+      chain.clockBehindMs = behindMs;
+      return { behindMs };
+    },
+
     "POST /babylon/resume": () => {
       chain.resume();
       return { paused: false, height: String(chain.height) };

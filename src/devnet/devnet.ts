@@ -28,6 +28,8 @@ export interface DevnetOptions {
   bsnId?: string;
   /** Babylon block interval. Default 1000 ms. */
   blockIntervalMs?: number;
+  /** Babylon block times run this far behind the wall clock from genesis on (POST /babylon/clock changes it). */
+  babylonClockBehindMs?: number;
   /** BTC block interval; 0 = only when advanced through the admin API. Default 2000 ms, so an epoch is
    * BTC-finalized (and providers may vote) within seconds of the devnet starting. */
   btcBlockIntervalMs?: number;
@@ -133,6 +135,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     })),
   });
 
+  chain.clockBehindMs = options.babylonClockBehindMs ?? 0;
   const contractAddress = classicContractAddress(1n, 1n);
   if (chain.height === 0n) {
     // Genesis deployment, as a chain's genesis file would carry it: code 1, instance 1.

@@ -95,7 +95,12 @@ export async function buildVotedHistory(o: VotedHistoryOptions): Promise<VotedHi
   // L2 blocks 1 s apart, ending a minute before now; BTC headers 10 min apart covering all of it and more.
   const l2Start = Math.floor(Date.now() / 1000) - o.l2Blocks - 120;
   const btcHeaders = Math.ceil((o.l2Blocks + 3600) / 600) + 12;
+  // Babylon's blocks up to the delegations are dated an hour before the first L2 block, as on a chain that
+  // lived through the history: what it reported then (providers, allow-list, active delegations) is in force
+  // at the BTC heights of every L2 block (delegation reports count from the Babylon block after them).
+  const babylonClockBehindMs = (Math.floor(Date.now() / 1000) - (l2Start - 3600)) * 1000;
   const devnet = await startDevnet({
+    babylonClockBehindMs,
     accounts: senders,
     blockIntervalMs: BLOCK_INTERVAL_MS,
     btcBlockIntervalMs: 0,
@@ -131,6 +136,12 @@ export async function buildVotedHistory(o: VotedHistoryOptions): Promise<VotedHi
       }
     }
     await pool(jobs, 200, (j) => admin("/delegations", { ...j, stakingTime: 60_000, startHeight: 1 }));
+    // One more backdated block, so that the last reports are in force before any BTC header of the history
+    // (a report counts from the next Babylon block); from then on Babylon keeps the wall clock: votes are now.
+    const reported = BigInt(((await admin("/state")) as { babylon: { height: string } }).babylon.height);
+    while (BigInt(((await admin("/state")) as { babylon: { height: string } }).babylon.height) <= reported)
+      await new Promise((r) => setTimeout(r, BLOCK_INTERVAL_MS / 2));
+    await admin("/babylon/clock", { behindMs: 0 });
     lap("delegations");
     log("delegated");
 

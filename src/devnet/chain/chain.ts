@@ -181,6 +181,13 @@ export class Chain {
     };
   }
 
+  /**
+   * Block times run this many ms behind the wall clock (never backwards: a block is always later than the
+   * one before). A history built in seconds with BTC headers and L2 blocks dated in the past sets it, so that
+   * what Babylon reported then is placed before them in time, as on a chain that lived through them.
+   */
+  clockBehindMs = 0;
+
   pause(): void {
     this.paused = true;
   }
@@ -327,7 +334,7 @@ export class Chain {
     if (this.stopped) throw new Error("the chain is stopped");
     const previous = this.latestBlock;
     const height = this.height + 1n;
-    const now = Date.now();
+    const now = Date.now() - this.clockBehindMs;
     const time = new Date(previous ? Math.max(now, previous.header.time.getTime() + 1) : now);
     const finalizeEvents: AbciEvent[] = [];
     const blockCtx = (mode: string): BlockContext => ({
