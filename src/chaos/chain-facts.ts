@@ -275,6 +275,7 @@ export class BabylonFacts {
       const slashing = await this.slashing(pk);
       if (slashing.babylonHeight === 0) continue;
       fp.slashedBtcHeight = slashing.btcHeight;
+      fp.slashedBabylonHeight = slashing.babylonHeight;
       if (!this.slashStatus.has(pk)) this.slashStatus.set(pk, slashing.babylonHeight);
     }
   }
@@ -285,7 +286,12 @@ export class BabylonFacts {
       case "EventFinalityProviderCreated": {
         if (attrString(e, "bsn_id") !== this.bsnId) return;
         const pk = attrString(e, "btc_pk_hex").toLowerCase();
-        this.providers.set(pk, { btcPkHex: pk, slashedBtcHeight: 0, jailChanges: [] });
+        this.providers.set(pk, {
+          btcPkHex: pk,
+          slashedBtcHeight: 0,
+          slashedBabylonHeight: 0,
+          jailChanges: [],
+        });
         return;
       }
       case "EventFinalityProviderStatusChange": {

@@ -28,6 +28,8 @@ export interface ProviderFact {
   btcPkHex: string;
   /** 0 when never slashed. */
   slashedBtcHeight: number;
+  /** The Babylon block that recorded the slashing (0 when never slashed): in force from the next one. */
+  slashedBabylonHeight: number;
   /** Jail changes: in force from the Babylon block after the one that made them. */
   jailChanges: { babylonHeight: number; jailed: boolean }[];
 }
@@ -138,7 +140,9 @@ export function powerAt(h: number, ctx: PowerContext): Map<string, bigint> {
       const fp = ctx.providers.get(pk);
       // Not registered for this BSN (unknown to the checker's provider list): no power.
       if (fp === undefined) continue;
-      if (fp.slashedBtcHeight !== 0 && fp.slashedBtcHeight <= h) continue;
+      // Slashed at or before h, as Babylon had recorded before the Babylon block placed at h.
+      const slashKnown = fp.slashedBabylonHeight !== 0 && fp.slashedBabylonHeight < ctx.babylonHeight;
+      if (slashKnown && fp.slashedBtcHeight <= h) continue;
       if (jailedAt(fp, ctx.babylonHeight)) continue;
       if (ctx.allowlist.size > 0 && !ctx.allowlist.has(pk)) continue;
       power.set(pk, (power.get(pk) ?? 0n) + d.totalSat);

@@ -16,6 +16,7 @@ const params = { k: 2, w: 4 };
 const fp = (pk: string, extra: Partial<ProviderFact> = {}): ProviderFact => ({
   btcPkHex: pk,
   slashedBtcHeight: 0,
+  slashedBabylonHeight: 0,
   jailChanges: [],
   ...extra,
 });
@@ -99,7 +100,7 @@ describe("voting power at a BTC height (rule 3)", () => {
   it("leaves out slashed, jailed, unregistered and (with a list) not allow-listed providers", () => {
     const providers = new Map([
       ["a", fp("a")],
-      ["b", fp("b", { slashedBtcHeight: 150 })],
+      ["b", fp("b", { slashedBtcHeight: 150, slashedBabylonHeight: 5 })],
       [
         "c",
         fp("c", {
@@ -122,6 +123,8 @@ describe("voting power at a BTC height (rule 3)", () => {
     expect(at(150, 9)).toEqual({ a: 10n, d: 40n });
     expect(at(150, 10)).toEqual({ a: 10n, c: 30n, d: 40n });
     expect(at(150, 10, ["a", "c"])).toEqual({ a: 10n, c: 30n });
+    // Babylon recorded b's slashing in block 5: a height placed at block 5 or before still counts it.
+    expect(at(150, 5)).toEqual({ a: 10n, b: 20n, c: 30n, d: 40n });
   });
 });
 

@@ -97,23 +97,27 @@ export function dependsOnBabylonHeight(history: StakingHistory): boolean {
     ) ||
     history.allowList.some((e) => e.added !== 0n || e.removed !== undefined) ||
     [...history.jail.values()].some((j) => j.changes.length > 0) ||
-    history.providers.some((p) => p.slashedBabylonHeight !== undefined && !p.slashedBtcHeight)
+    history.providers.some((p) => !!p.slashedBabylonHeight)
   );
 }
 
-/** The providers' states at Babylon height `at`, as votingPowerTable takes them. */
+/**
+ * The providers' states at Babylon height `at`, as votingPowerTable takes them. A slashing counts only once the
+ * Babylon block that recorded it is in force: it carries the BTC tip of that moment, and a block evaluated
+ * before Babylon slashed the provider must keep the power it was given.
+ */
 export function providersAt(history: StakingHistory, at: bigint): ProviderState[] {
-  return history.providers.map((p) => ({
-    btcPk: p.btcPk,
-    bsnId: p.bsnId,
-    jailed: jailedAt(history.jail.get(p.btcPk), at),
-    slashedBtcHeight: p.slashedBtcHeight,
-    // A slashing whose BTC height is unknown counts from the Babylon block after the one that recorded it.
-    slashedBabylonHeight:
-      p.slashedBabylonHeight !== undefined && inForce(p.slashedBabylonHeight, at)
-        ? Number(p.slashedBabylonHeight)
-        : undefined,
-  }));
+  return history.providers.map((p) => {
+    const slashed = p.slashedBabylonHeight !== undefined && known(p.slashedBabylonHeight, at);
+    return {
+      btcPk: p.btcPk,
+      bsnId: p.bsnId,
+      jailed: jailedAt(history.jail.get(p.btcPk), at),
+      slashedBtcHeight: slashed || p.slashedBabylonHeight === undefined ? p.slashedBtcHeight : undefined,
+      // A slashing whose BTC height is unknown counts from the Babylon block after the one that recorded it.
+      slashedBabylonHeight: slashed ? Number(p.slashedBabylonHeight) : undefined,
+    };
+  });
 }
 
 /**

@@ -89,7 +89,8 @@ function scenario(seed: number): Scenario {
       ? {
           ...p,
           slashedBabylonHeight: after(),
-          ...(r() < 0.5 ? { slashedBtcHeight: btcHeight + int(1, 10) } : {}),
+          // Its BTC height may be at or before the block's: Babylon recorded it only after `at`.
+          ...(r() < 0.5 ? { slashedBtcHeight: int(90, btcHeight + 10) } : {}),
         }
       : p,
   );

@@ -71,7 +71,7 @@ describe("providers at a Babylon height", () => {
     { btcPk: "c", bsnId: "other", slashedBabylonHeight: 10n, slashedBtcHeight: 150 },
   ];
 
-  it("counts a slashing known by its Babylon height from the block after it", () => {
+  it("counts a slashing from the Babylon block after the one that recorded it, with its BTC height", () => {
     const jail = new Map([["a", { jailedAtStart: false, changes: [{ babylonHeight: 5n, jailed: true }] }]]);
     expect(providersAt(history({ providers, jail }), 10n)).toEqual([
       {
@@ -88,7 +88,18 @@ describe("providers at a Babylon height", () => {
         slashedBtcHeight: undefined,
         slashedBabylonHeight: undefined,
       },
-      { btcPk: "c", bsnId: "other", jailed: false, slashedBtcHeight: 150, slashedBabylonHeight: undefined },
+      {
+        btcPk: "c",
+        bsnId: "other",
+        jailed: false,
+        slashedBtcHeight: undefined,
+        slashedBabylonHeight: undefined,
+      },
+    ]);
+    expect(providersAt(history({ providers }), 11n).map((p) => p.slashedBtcHeight)).toEqual([
+      undefined,
+      undefined,
+      150,
     ]);
     expect(providersAt(history({ providers }), 11n).map((p) => p.slashedBabylonHeight)).toEqual([
       undefined,
@@ -135,7 +146,7 @@ describe("whether the statuses depend on the Babylon height", () => {
           jail: new Map([["a", { jailedAtStart: true, changes: [] }]]),
           providers: [
             { btcPk: "a", bsnId: "bsn" },
-            { btcPk: "b", bsnId: "bsn", slashedBabylonHeight: 5n, slashedBtcHeight: 120 },
+            { btcPk: "b", bsnId: "bsn" },
           ],
         }),
       ),
@@ -146,7 +157,7 @@ describe("whether the statuses depend on the Babylon height", () => {
     const still = {
       allowList: [{ fpBtcPk: "z", added: 0n }],
       jail: new Map<string, JailHistory>([["z", { jailedAtStart: false, changes: [] }]]),
-      providers: [{ btcPk: "z", bsnId: "bsn", slashedBabylonHeight: 5n, slashedBtcHeight: 120 }],
+      providers: [{ btcPk: "z", bsnId: "bsn" }],
     };
     const cases: Partial<StakingHistory>[] = [
       { allowList: [...still.allowList, { fpBtcPk: "a", added: 3n }] },
@@ -158,6 +169,12 @@ describe("whether the statuses depend on the Babylon height", () => {
         ]),
       },
       { providers: [...still.providers, { btcPk: "a", bsnId: "bsn", slashedBabylonHeight: 3n }] },
+      {
+        providers: [
+          ...still.providers,
+          { btcPk: "a", bsnId: "bsn", slashedBabylonHeight: 3n, slashedBtcHeight: 120 },
+        ],
+      },
     ];
     for (const change of cases) expect(dependsOnBabylonHeight(history({ ...still, ...change }))).toBe(true);
   });
