@@ -14,6 +14,8 @@ import { BabylonQueryClient, BabylonQueryError } from "../src/chains/babylon/que
 import { L2Client } from "../src/chains/l2.ts";
 import { retryingComet } from "../src/chains/rpc-retry.ts";
 import { signingContext } from "../src/core/crypto/context.ts";
+import { ConfigError, errorKind, errorText } from "../src/errors.ts";
+import { retryWhile } from "../src/retry.ts";
 import { registerBalanceGauge } from "./balance-metric.ts";
 import { babylonPort, contractPort, l2Source } from "./chain-ports.ts";
 import type { ProviderConfig } from "./config.ts";
@@ -55,9 +57,12 @@ async function accountWallet(keystore: Keystore, cfg: ProviderConfig, passphrase
   }
 }
 
+/** Failed tries of one start-up read before the start fails: with the backoff's cap, about two minutes. */
+const STARTUP_READ_FAILURES = 10;
+
 function checkChainId(actual: string, cfg: ProviderConfig): void {
   if (actual !== cfg.babylon.chain_id) {
-    throw new Error(
+    throw new ConfigError(
       `babylon.chain_id is "${cfg.babylon.chain_id}" but the node at ${cfg.babylon.rpc_url} serves "${actual}"`,
     );
   }
@@ -82,12 +87,19 @@ export async function startProvider(
   const signer = SigningCosmWasmClient.createWithSigner(retryingComet(cfg.babylon.rpc_url), wallet, {
     gasPrice: GasPrice.fromString(cfg.babylon.gas_price),
   });
-  checkChainId(await signer.getChainId(), cfg);
+  // A Babylon node that fails a burst of calls while the daemon starts (or restarts) is waited for, as the
+  // voting loop waits for it; what keeps failing for minutes, or a setting that does not match, ends the start.
+  const startupRead = <T>(what: string, call: () => Promise<T>) =>
+    retryWhile(call, (error, failures) => errorKind(error) === "rpc" && failures < STARTUP_READ_FAILURES, {
+      onRetry: (error, delayMs) =>
+        logger.warn({ what, error: errorText(error), delayMs }, "Babylon read failed at start; retrying"),
+    });
+  checkChainId(await startupRead("chain id", () => signer.getChainId()), cfg);
   const contract = contractPort(new FinalityContractClient(signer, address, cfg.contract.address));
-  const contractCfg = await contract.config();
+  const contractCfg = await startupRead("contract config", () => contract.config());
   if (contractCfg.bsn_id !== cfg.bsn_id) {
     // The randomness is derived with the BSN id; voting for another BSN with it would break commitments.
-    throw new Error(
+    throw new ConfigError(
       `bsn_id is "${cfg.bsn_id}" but contract ${cfg.contract.address} serves BSN "${contractCfg.bsn_id}"`,
     );
   }
@@ -143,7 +155,7 @@ export async function startProvider(
     eots.secretKey.fill(0);
   };
   try {
-    await voter.init();
+    await startupRead("provider state", () => voter.init());
   } catch (err) {
     close();
     throw err;

@@ -16,7 +16,7 @@ import {
   isCheckedHeight,
   nextCheckedHeight,
 } from "../src/core/finality/grid.ts";
-import { errorText } from "../src/errors.ts";
+import { ConfigError, errorText } from "../src/errors.ts";
 import { backoffDelay } from "../src/retry.ts";
 import type { ErrorKind, MissedReason, ProviderMetrics } from "./metrics.ts";
 import type { RandomnessStore } from "./randomness-store.ts";
@@ -206,7 +206,7 @@ export class Voter {
     this.grid = grid;
     const s = this.d.store.grid;
     if (s.activationHeight !== grid.activationHeight || s.interval !== grid.interval) {
-      throw new Error(
+      throw new ConfigError(
         `the randomness store was opened for activation ${s.activationHeight} / interval ${s.interval}, ` +
           `but the contract has ${grid.activationHeight} / ${grid.interval}`,
       );
