@@ -59,8 +59,11 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     throw new Error(`database url must start with postgres:// or postgresql:// (got ${redactUrl(url)})`);
   }
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5_000 });
-  // An idle client that loses its server must not crash the process; the pool replaces it.
+  // An idle client that loses its server must not crash the process; the pool replaces it. A checked-out one
+  // (inside a transaction, between its statements) reports the loss on itself, not on the pool: its next
+  // statement fails as a lost connection, which the caller retries, so the event itself is only absorbed.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   try {
     const client = await pool.connect();
     client.release();
