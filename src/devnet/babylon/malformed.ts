@@ -21,26 +21,20 @@ export function malformedEvent(
   kind: MalformedEventKind,
   at: { stakingTxHash: string; contractAddress: string },
 ): AbciEvent {
-  const unbondedEarly = "babylon.btcstaking.v1.EventBTCDelgationUnbondedEarly";
+  // An early unbonding with one attribute broken: its hash under `hashKey`, its spend height as given.
+  const unbondedEarly = (hashKey: string, startHeight: string): AbciEvent => ({
+    type: "babylon.btcstaking.v1.EventBTCDelgationUnbondedEarly",
+    attributes: [
+      { key: "new_state", value: json("UNBONDED") },
+      { key: hashKey, value: json(at.stakingTxHash) },
+      { key: "start_height", value: startHeight },
+    ],
+  });
   switch (kind) {
     case "non-numeric":
-      return {
-        type: unbondedEarly,
-        attributes: [
-          { key: "new_state", value: json("UNBONDED") },
-          { key: "staking_tx_hash", value: json(at.stakingTxHash) },
-          { key: "start_height", value: "12x" },
-        ],
-      };
+      return unbondedEarly("staking_tx_hash", "12x");
     case "truncated-key":
-      return {
-        type: unbondedEarly,
-        attributes: [
-          { key: "new_state", value: json("UNBONDED") },
-          { key: "staking_tx_ha", value: json(at.stakingTxHash) },
-          { key: "start_height", value: json("12") },
-        ],
-      };
+      return unbondedEarly("staking_tx_ha", json("12"));
     case "unknown-enum":
       return {
         type: "babylon.btcstaking.v1.EventBTCDelegationStateUpdate",
