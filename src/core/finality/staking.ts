@@ -108,14 +108,15 @@ export function dependsOnBabylonHeight(history: StakingHistory): boolean {
  */
 export function providersAt(history: StakingHistory, at: bigint): ProviderState[] {
   return history.providers.map((p) => {
-    const slashed = p.slashedBabylonHeight !== undefined && known(p.slashedBabylonHeight, at);
+    const slashing = known(p.slashedBabylonHeight, at);
     return {
       btcPk: p.btcPk,
       bsnId: p.bsnId,
       jailed: jailedAt(history.jail.get(p.btcPk), at),
-      slashedBtcHeight: slashed || p.slashedBabylonHeight === undefined ? p.slashedBtcHeight : undefined,
+      slashedBtcHeight: slashing ? p.slashedBtcHeight : undefined,
       // A slashing whose BTC height is unknown counts from the Babylon block after the one that recorded it.
-      slashedBabylonHeight: slashed ? Number(p.slashedBabylonHeight) : undefined,
+      slashedBabylonHeight:
+        slashing && p.slashedBabylonHeight !== undefined ? Number(p.slashedBabylonHeight) : undefined,
     };
   });
 }
