@@ -151,6 +151,8 @@ export class Injectors {
         if (pk === undefined) return async () => {};
         await admin(t.adminUrl, "/providers/jail", { btcPkHex: pk });
         return async () => {
+          // A `slash` fault may have drawn it while it sat jailed, and Babylon unjails no slashed provider.
+          if (t.slashedOnPurpose.has(pk)) return;
           await admin(t.adminUrl, "/providers/unjail", { btcPkHex: pk });
         };
       },
