@@ -50,6 +50,8 @@ export interface UnreadableFault {
 }
 
 type Undo = () => Promise<void>;
+/** How long an allow-list change is retried: longer than Babylon is ever held by a fault or a reorg. */
+const ALLOWLIST_PATIENCE_MS = 120_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The first provider from index `start` on (wrapping) that the campaign has not slashed. */
@@ -228,30 +230,46 @@ export class Injectors {
     return firstUnslashed(this.t.providers, this.t.slashedOnPurpose, start);
   }
 
-  /** The contract admin's own signed tx, retried through injected RPC faults. */
+  /**
+   * The contract admin's own signed tx, retried through injected RPC faults until the allow-list shows it. A try
+   * whose reply a fault dropped may still have reached the mempool, where it waits while Babylon is held; the
+   * next tries are then refused (sequence mismatch, already in the mempool) until it lands, so every retry
+   * first asks the contract whether the change is already made.
+   */
   private async allowlist(op: "add_to_allowlist" | "remove_from_allowlist", pk: string): Promise<void> {
+    const deadline = Date.now() + ALLOWLIST_PATIENCE_MS;
     for (let attempt = 0; ; attempt++) {
       try {
-        if (this.contractAdmin === undefined) {
-          const wallet = await DirectSecp256k1HdWallet.fromMnemonic(this.t.contractAdminMnemonic, {
-            prefix: "bbn",
+        const { client, sender } = await this.contractAdminClient();
+        if (attempt > 0) {
+          const listed: string[] = await client.queryContractSmart(this.t.contractAddress, {
+            allowed_finality_providers: {},
           });
-          const sender = (await wallet.getAccounts())[0]!.address;
-          const client = await SigningCosmWasmClient.connectWithSigner(this.t.babylonRpcUrl, wallet, {
-            gasPrice: GasPrice.fromString("0.002ubbn"),
-            broadcastPollIntervalMs: 100,
-          });
-          this.contractAdmin = { client, sender };
+          if (listed.map((k) => k.toLowerCase()).includes(pk) === (op === "add_to_allowlist")) return;
         }
-        const { client, sender } = this.contractAdmin;
         await client.execute(sender, this.t.contractAddress, { [op]: { fp_pubkey_hex_list: [pk] } }, "auto");
         return;
       } catch (error) {
         this.contractAdmin?.client.disconnect();
         this.contractAdmin = undefined;
-        if (attempt >= 10) throw new InjectionError(`${op} ${pk}: ${(error as Error).message}`);
+        if (Date.now() > deadline) throw new InjectionError(`${op} ${pk}: ${(error as Error).message}`);
         await sleep(1_000);
       }
     }
+  }
+
+  private async contractAdminClient(): Promise<{ client: SigningCosmWasmClient; sender: string }> {
+    if (this.contractAdmin === undefined) {
+      const wallet = await DirectSecp256k1HdWallet.fromMnemonic(this.t.contractAdminMnemonic, {
+        prefix: "bbn",
+      });
+      const sender = (await wallet.getAccounts())[0]!.address;
+      const client = await SigningCosmWasmClient.connectWithSigner(this.t.babylonRpcUrl, wallet, {
+        gasPrice: GasPrice.fromString("0.002ubbn"),
+        broadcastPollIntervalMs: 100,
+      });
+      this.contractAdmin = { client, sender };
+    }
+    return this.contractAdmin;
   }
 }
