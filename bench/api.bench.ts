@@ -16,6 +16,7 @@ import { type Database, openDatabase } from "../src/db/database.ts";
 import { GadgetEvents } from "../src/indexer/runtime/events.ts";
 import { silentLogger } from "../src/log.ts";
 import { createTestDatabaseUrl } from "../test/helpers/database.ts";
+import { MIX_NAMES, mixRequests, runMix } from "./explorer-mix.ts";
 import { percentile, printLine, record } from "./harness.ts";
 
 const BLOCKS = 5_000n;
@@ -151,33 +152,12 @@ async function rangeBench(address: string): Promise<void> {
   );
 }
 
-const MIX_NAMES = ["syncStatus", "blocks+votes", "block", "finalityProvider", "finalitySignatures"];
-export const MIX = [
-  `{ syncStatus { l2HeadHeight btcFinalizedHeight lagBlocks lagSeconds activated } }`,
-  `{ blocks(first: 20) { edges { node { height hash status votedPowerRatio votes { fpBtcPk provider { description { moniker } } } } } } }`,
-  `query($h: BigInt) { block(height: $h) { hash status timeToFinalitySeconds votes { fpBtcPk votingPower } } }`,
-  `query($pk: String!) { finalityProvider(btcPk: $pk) { status votingPower highestVotedHeight participation(window: 500) { rate } missedCheckedHeights(first: 10) } }`,
-  `query($pk: String) { finalitySignatures(first: 50, where: { fpBtcPk: $pk }) { edges { node { height blockHash } } } }`,
-];
-
 async function mixBench(httpUrl: string): Promise<void> {
-  let n = 0;
-  const byKind: number[][] = MIX.map(() => []);
-  const request = async (): Promise<number> => {
-    const i = n++;
-    const query = MIX[i % MIX.length]!;
-    const variables = { h: String(1 + (i % Number(BLOCKS))), pk: fps[i % fps.length] };
-    const res = await fetch(`${httpUrl}/graphql`, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { errors?: unknown };
-    if (body.errors) throw new Error(`query failed: ${JSON.stringify(body.errors)}`);
-    return i % MIX.length;
-  };
+  const target = { httpUrl, maxHeight: BLOCKS, providers: fps };
+  const request = mixRequests(target);
   for (let i = 0; i < 50; i++) await request();
   // One at a time first: what each query costs on its own.
+  const byKind: number[][] = MIX_NAMES.map(() => []);
   for (let i = 0; i < 100; i++) {
     const start = performance.now();
     const kind = await request();
@@ -187,25 +167,12 @@ async function mixBench(httpUrl: string): Promise<void> {
     const ks = stats(byKind[k]!);
     printLine(`  alone: ${name}`, `p50 ${ks.p50.toFixed(1)} ms, p99 ${ks.p99.toFixed(1)} ms`);
   }
-  const samples: number[] = [];
-  const end = performance.now() + MIX_SECONDS * 1000;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < end) {
-        const start = performance.now();
-        await request();
-        samples.push(performance.now() - start);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  const s = stats(samples);
-  record("api.explorer_rps", samples.length / elapsed);
-  record("api.explorer_p99_ms", s.p99);
+  const mix = await runMix(target, { seconds: MIX_SECONDS, concurrency: CONCURRENCY, warmup: 0 });
+  record("api.explorer_rps", mix.rps);
+  record("api.explorer_p99_ms", mix.p99);
   printLine(
     `GraphQL explorer mix, concurrency ${CONCURRENCY}`,
-    `${(samples.length / elapsed).toFixed(0)} req/s, p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms`,
+    `${mix.rps.toFixed(0)} req/s, p50 ${mix.p50.toFixed(1)} ms, p99 ${mix.p99.toFixed(1)} ms`,
   );
 }
 

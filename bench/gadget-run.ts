@@ -121,6 +121,8 @@ export async function runBackfill(
     const serviceCpu = (cpu.gadget ?? Number.NaN) - (cpuAtListening ?? Number.NaN);
     return {
       gadget,
+      /** The gadget's API base URL (GraphQL at /graphql). */
+      httpUrl: await gadget.listening,
       prisma,
       close,
       url,
@@ -140,8 +142,8 @@ export async function runBackfill(
 
 interface GadgetProcess {
   spawnedAt: number;
-  /** Resolves when the service has started (its API listens and the indexer runs). */
-  listening: Promise<void>;
+  /** Resolves with the API's base URL when the service has started (its API listens and the indexer runs). */
+  listening: Promise<string>;
   exitCode(): number | undefined;
   /** The last lines the process wrote, for an error report. */
   output(): string;
@@ -179,10 +181,12 @@ function spawnGadget(dir: string, nodeFlags: string[], flags: string[]): GadgetP
       resolve();
     }),
   );
-  const listening = new Promise<void>((resolve) => {
+  const listening = new Promise<string>((resolve) => {
     const onData = (chunk: Buffer) => {
       tail = (tail + chunk.toString()).slice(-4000);
-      if (tail.includes("GraphQL ")) resolve();
+      // The start command prints "GraphQL  http://host:port/graphql" once its API listens.
+      const url = /GraphQL\s+(\S+)\/graphql/.exec(tail)?.[1];
+      if (url !== undefined) resolve(url);
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", (chunk: Buffer) => {

@@ -3,10 +3,14 @@
 // scale, default 0.1, so the sizes are 2,000, 20,000 and 200,000... capped: ×10 of 0.1 is the full BENCH_SCALE=1
 // history) — each on an empty database, and prints per-block cost and memory at each size.
 //
+// Explorer latency is the explorer's GraphQL mix (bench/explorer-mix.ts) sent to the gadget once it has finalized
+// the history, on the database it backfilled: the ×10 ÷ ×1 p99 says whether queries slow down as history grows.
+//
 // Per-block cost is the gadget's CPU-seconds after its start-up (API listening → all finalized) per 1,000 L2
 // blocks: start-up is a fixed cost that would otherwise dominate the small size, and CPU time is less shaken
 // than wall time by other work on a shared machine. Wall time per block is printed beside it. The histories
 // come from .bench-cache/ when built before (bench/history.ts).
+import { runMix } from "./explorer-mix.ts";
 import { runBackfill } from "./gadget-run.ts";
 import { printLine, record } from "./harness.ts";
 import { backfillHistoryParams, benchHistory } from "./history.ts";
@@ -22,6 +26,7 @@ interface Point {
   cpuPer1000: number;
   wallPer1000: number;
   peakRssMib: number;
+  explorerP99: number;
 }
 
 export async function run(): Promise<void> {
@@ -38,24 +43,36 @@ export async function run(): Promise<void> {
         l2Head: heads.l2Head,
       });
       const peak = b.gadget.peakRssBytes();
-      await b.close();
+      let mix: Awaited<ReturnType<typeof runMix>>;
+      try {
+        const providers = await b.prisma.finalityProvider.findMany({ select: { btcPk: true } });
+        mix = await runMix(
+          { httpUrl: b.httpUrl, maxHeight: heads.l2Head, providers: providers.map((p) => p.btcPk) },
+          { seconds: 5, concurrency: 16 },
+        );
+      } finally {
+        await b.close();
+      }
       const blocks = Number(heads.l2Head);
       const point = {
         blocks,
         cpuPer1000: (b.serviceCpu * 1000) / blocks,
         wallPer1000: (b.serviceSeconds * 1000) / blocks,
         peakRssMib: peak === undefined ? Number.NaN : peak / 2 ** 20,
+        explorerP99: mix.p99,
       };
       points.set(key, point);
       printLine(
         `×${factor} (scale ${scale}, ${blocks} L2 blocks)`,
         `${point.cpuPer1000.toFixed(3)} CPU-s and ${point.wallPer1000.toFixed(3)} s per 1,000 blocks, ` +
-          `peak RSS ${point.peakRssMib.toFixed(0)} MiB`,
+          `peak RSS ${point.peakRssMib.toFixed(0)} MiB; explorer mix ${mix.rps.toFixed(0)} req/s, p99 ${mix.p99.toFixed(1)} ms`,
       );
       record(`growth.${key}_blocks`, blocks);
       record(`growth.${key}_cpu_s_per_1000_blocks`, point.cpuPer1000);
       record(`growth.${key}_s_per_1000_blocks`, point.wallPer1000);
       record(`growth.${key}_peak_rss_mib`, point.peakRssMib);
+      record(`growth.${key}_explorer_rps`, mix.rps);
+      record(`growth.${key}_explorer_p99_ms`, mix.p99);
     } finally {
       await h.stop();
     }
@@ -68,7 +85,13 @@ export async function run(): Promise<void> {
     `${ratio.toFixed(2)}; ${(ten.wallPer1000 / one.wallPer1000).toFixed(2)} (target ≤ 1.3: ${ratio <= 1.3 ? "met" : "NOT met"})`,
   );
   printLine("peak RSS ×10 ÷ ×1", (ten.peakRssMib / one.peakRssMib).toFixed(2));
+  const apiRatio = ten.explorerP99 / one.explorerP99;
+  printLine(
+    "explorer mix p99 ×10 ÷ ×1",
+    `${apiRatio.toFixed(2)} (target ≤ 1.3: ${apiRatio <= 1.3 ? "met" : "NOT met"})`,
+  );
   record("growth.backfill_cost_ratio", ratio);
   record("growth.backfill_wall_ratio", ten.wallPer1000 / one.wallPer1000);
   record("growth.peak_rss_ratio", ten.peakRssMib / one.peakRssMib);
+  record("growth.api_p99_ratio", apiRatio);
 }
