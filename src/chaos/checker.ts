@@ -47,10 +47,9 @@ export interface Violation {
 export interface KnownDifference {
   /**
    * btc_height_live_tip: evaluated live at the then-known tip, a higher BTC height by the complete header
-   * chain. votes_after_decision: the same verdict and total, more voted power counted by a later evaluation
-   * (votes the contract accepted after the live gadget decided).
+   * chain.
    */
-  category: "btc_height_live_tip" | "votes_after_decision";
+  category: "btc_height_live_tip";
   height: string;
   hash: string;
   gadgetBtcHeight: number | null;
@@ -280,7 +279,8 @@ export class Checker {
         }
       }
       // The gadget's tally must be the recomputed one (a vote it should not count shows here first). Its voted
-      // power is a snapshot taken when it decided: votes the contract accepts later may only add to it.
+      // power counts votes up to the Babylon block that completed the quorum, which the contract's voters do
+      // not tell: it may be below theirs, never above.
       const matches = (x: Expected) =>
         v.btcHeight !== x.btcHeight ||
         ((v.votedPower === null || v.votedPower <= x.tally.voted) &&

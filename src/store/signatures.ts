@@ -33,12 +33,20 @@ export async function insertSignatures(db: Tx, signatures: SignatureRecord[]): P
 export async function votesAt(
   db: Tx,
   heights: bigint[],
-): Promise<{ height: bigint; fpBtcPk: string; blockHash: string }[]> {
-  const rows = await db.$queryRawUnsafe<{ height: bigint; fp_btc_pk: string; block_hash: string }[]>(
-    `SELECT DISTINCT height, fp_btc_pk, block_hash FROM finality_signature WHERE height = ANY($1::bigint[])`,
+): Promise<{ height: bigint; fpBtcPk: string; blockHash: string; babylonHeight: bigint }[]> {
+  const rows = await db.$queryRawUnsafe<
+    { height: bigint; fp_btc_pk: string; block_hash: string; babylon_height: bigint }[]
+  >(
+    `SELECT height, fp_btc_pk, block_hash, min(babylon_height) AS babylon_height
+     FROM finality_signature WHERE height = ANY($1::bigint[]) GROUP BY height, fp_btc_pk, block_hash`,
     heights.map(dec),
   );
-  return rows.map((r) => ({ height: BigInt(r.height), fpBtcPk: r.fp_btc_pk, blockHash: r.block_hash }));
+  return rows.map((r) => ({
+    height: BigInt(r.height),
+    fpBtcPk: r.fp_btc_pk,
+    blockHash: r.block_hash,
+    babylonHeight: BigInt(r.babylon_height),
+  }));
 }
 
 /** Which of `heights` got votes in Babylon blocks `after` < h ≤ `upTo`. */

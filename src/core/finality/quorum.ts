@@ -6,6 +6,8 @@ export interface Vote {
   readonly fpBtcPk: string;
   /** The block hash the contract accepted this provider's signature for. */
   readonly blockHash: string;
+  /** The Babylon block that carried the vote: votes are counted in Babylon order. */
+  readonly babylonHeight: bigint;
 }
 
 export type QuorumStatus =
@@ -20,7 +22,7 @@ export interface Tally {
   readonly blockHash: string;
   readonly votedPower: bigint;
   readonly totalPower: bigint;
-  /** Distinct voters that are in the power table (their power may be 0), sorted. */
+  /** The distinct counted voters that are in the power table (their power may be 0), sorted. */
   readonly voters: readonly string[];
   readonly status: QuorumStatus;
 }
@@ -30,6 +32,11 @@ export interface Tally {
  * height). Each provider counts once however many times it appears; votes for another hash and voters
  * absent from the table add nothing. The threshold is inclusive (exactly 2/3 reaches quorum), as the
  * reference gadget's code. Never throws for a zero total: the status says so instead.
+ *
+ * Votes are counted in Babylon order, a whole Babylon block at a time, up to the block that completes the
+ * quorum; votes in later Babylon blocks are not counted. They could change no verdict, and leaving them out
+ * makes the voted power a function of the chain alone: a gadget that decided live, before those votes
+ * landed, and a backfill that reads them all store the same figure.
  */
 export function tally(
   blockHash: string,
@@ -39,18 +46,31 @@ export function tally(
   let totalPower = 0n;
   for (const power of powerTable.values()) totalPower += power;
 
-  const voters = new Set<string>();
+  // Each eligible voter once, at the first Babylon block that carried its vote for this hash.
+  const firstVote = new Map<string, bigint>();
   for (const vote of votes) {
-    if (vote.blockHash === blockHash && powerTable.has(vote.fpBtcPk)) voters.add(vote.fpBtcPk);
+    if (vote.blockHash !== blockHash || !powerTable.has(vote.fpBtcPk)) continue;
+    const seen = firstVote.get(vote.fpBtcPk);
+    if (seen === undefined || vote.babylonHeight < seen) firstVote.set(vote.fpBtcPk, vote.babylonHeight);
   }
+  const inBabylonOrder = [...firstVote].sort(([, a], [, b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const voters: string[] = [];
   let votedPower = 0n;
-  for (const voter of voters) votedPower += powerTable.get(voter) ?? 0n;
+  let i = 0;
+  while (i < inBabylonOrder.length && quorumStatus(votedPower, totalPower) !== "quorum") {
+    const babylonHeight = inBabylonOrder[i]![1];
+    for (; i < inBabylonOrder.length && inBabylonOrder[i]![1] === babylonHeight; i++) {
+      const voter = inBabylonOrder[i]![0];
+      voters.push(voter);
+      votedPower += powerTable.get(voter)!;
+    }
+  }
 
   return {
     blockHash,
     votedPower,
     totalPower,
-    voters: [...voters].sort(),
+    voters: voters.sort(),
     status: quorumStatus(votedPower, totalPower),
   };
 }

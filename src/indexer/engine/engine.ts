@@ -18,6 +18,7 @@ import {
   quorumStatus,
   type StakingHistory,
   tally,
+  type Vote,
 } from "../../core/finality/index.ts";
 import { ReorgError } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
@@ -95,11 +96,11 @@ export class FinalityEngine {
     const staking = await this.loadStaking(bsnId, generation);
 
     const heights = blocks.map((b) => b.height);
-    const votesByHeight = new Map<bigint, { fpBtcPk: string; blockHash: string }[]>();
+    const votesByHeight = new Map<bigint, Vote[]>();
     for (const v of await votesAt(db, heights)) {
       // Stryker disable next-line ArrayDeclaration: the tally counts only votes of a provider in the table; an element with no provider adds nothing
       const list = votesByHeight.get(v.height) ?? [];
-      list.push({ fpBtcPk: v.fpBtcPk, blockHash: strip(v.blockHash) });
+      list.push({ fpBtcPk: v.fpBtcPk, blockHash: strip(v.blockHash), babylonHeight: v.babylonHeight });
       votesByHeight.set(v.height, list);
     }
 

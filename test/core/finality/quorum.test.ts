@@ -4,7 +4,9 @@ import { quorumStatus, tally, type Vote } from "../../../src/core/finality/index
 const HASH = "ab".repeat(32);
 const OTHER = "cd".repeat(32);
 const pk = (n: number) => n.toString(16).padStart(64, "0");
-const votes = (...voters: number[]): Vote[] => voters.map((n) => ({ fpBtcPk: pk(n), blockHash: HASH }));
+// All in one Babylon block unless a test says otherwise: every vote counts.
+const votes = (...voters: number[]): Vote[] =>
+  voters.map((n) => ({ fpBtcPk: pk(n), blockHash: HASH, babylonHeight: 1n }));
 const table = (...powers: bigint[]) => new Map(powers.map((p, i) => [pk(i + 1), p]));
 
 describe("quorum (rule 4): the reference's table", () => {
@@ -62,8 +64,8 @@ describe("quorum: votes that must not count", () => {
     const result = tally(
       HASH,
       [
-        { fpBtcPk: pk(2), blockHash: OTHER },
-        { fpBtcPk: pk(1), blockHash: HASH },
+        { fpBtcPk: pk(2), blockHash: OTHER, babylonHeight: 1n },
+        { fpBtcPk: pk(1), blockHash: HASH, babylonHeight: 1n },
       ],
       table(100n, 300n),
     );
@@ -81,5 +83,41 @@ describe("quorum: votes that must not count", () => {
     const big = 2n ** 70n;
     expect(tally(HASH, votes(1, 2), table(big, big, big)).status).toBe("quorum");
     expect(tally(HASH, votes(1, 2), table(big, big, big + 1n)).status).toBe("no_quorum");
+  });
+});
+
+describe("quorum: votes are counted in Babylon order up to the block that completes the quorum", () => {
+  const at = (babylonHeight: bigint, ...voters: number[]): Vote[] =>
+    voters.map((n) => ({ fpBtcPk: pk(n), blockHash: HASH, babylonHeight }));
+
+  it("leaves out votes in Babylon blocks after the one that completed the quorum", () => {
+    // 1 and 2 (200 of 300) complete the quorum in block 11; 3's vote in block 12 changes no verdict.
+    const result = tally(HASH, [...at(12n, 3), ...at(10n, 1), ...at(11n, 2)], table(100n, 100n, 100n));
+    expect(result).toMatchObject({ votedPower: 200n, voters: [pk(1), pk(2)], status: "quorum" });
+  });
+
+  it("counts every vote of the Babylon block that completes the quorum", () => {
+    const result = tally(HASH, [...at(10n, 1), ...at(11n, 2, 3)], table(100n, 100n, 100n));
+    expect(result).toMatchObject({ votedPower: 300n, voters: [pk(1), pk(2), pk(3)] });
+  });
+
+  it("gives the same figure whether the later votes are known or not", () => {
+    const early = [...at(10n, 2), ...at(10n, 1)];
+    const powers = table(100n, 100n, 50n, 50n);
+    expect(tally(HASH, [...early, ...at(20n, 3, 4)], powers)).toEqual(tally(HASH, early, powers));
+  });
+
+  it("places a provider that voted twice at its first vote", () => {
+    const result = tally(
+      HASH,
+      [...at(30n, 1), ...at(10n, 2), ...at(11n, 1), ...at(12n, 3)],
+      table(100n, 100n, 100n),
+    );
+    expect(result).toMatchObject({ votedPower: 200n, voters: [pk(1), pk(2)] });
+  });
+
+  it("counts every vote while the quorum is short, and when the total is zero", () => {
+    expect(tally(HASH, [...at(10n, 1), ...at(20n, 2)], table(100n, 100n, 200n)).votedPower).toBe(200n);
+    expect(tally(HASH, [...at(10n, 1), ...at(20n, 2)], table(0n, 0n)).voters).toEqual([pk(1), pk(2)]);
   });
 });

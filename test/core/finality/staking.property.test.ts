@@ -10,6 +10,7 @@ import {
   powerTableAt,
   type StakingHistory,
   tally,
+  type Vote,
 } from "../../../src/core/finality/index.ts";
 import { rng } from "./chain-fixtures.ts";
 
@@ -22,7 +23,7 @@ interface Scenario {
   later: StakingHistory;
   btcHeight: number;
   babylonHeight: bigint;
-  votes: { fpBtcPk: string; blockHash: string }[];
+  votes: Vote[];
 }
 
 function scenario(seed: number): Scenario {
@@ -136,7 +137,11 @@ function scenario(seed: number): Scenario {
   };
   const votes = pks
     .filter(() => r() < 0.6)
-    .map((fpBtcPk) => ({ fpBtcPk, blockHash: r() < 0.9 ? "aa" : "bb" }));
+    .map((fpBtcPk) => ({
+      fpBtcPk,
+      blockHash: r() < 0.9 ? "aa" : "bb",
+      babylonHeight: at + BigInt(Math.floor(r() * 3)),
+    }));
   return { history, later, btcHeight, babylonHeight: at, votes };
 }
 

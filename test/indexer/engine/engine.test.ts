@@ -78,14 +78,15 @@ async function addChain(from: number, to: number, fork = 0, parentFork = fork, s
   await insertL2Blocks(db.prisma, blocks, finalityGrid(10n, 5n));
 }
 
-async function vote(fpIndex: number, height: number, fork = 0) {
+async function vote(fpIndex: number, height: number, fork = 0, babylonHeight = 10) {
   await db.prisma.$executeRawUnsafe(
     `INSERT INTO finality_signature (babylon_height, tx_hash, msg_index, fp_btc_pk, height, block_hash, babylon_time)
-     VALUES (10, $1, 0, $2, $3::bigint, $4, now())`,
+     VALUES ($5::bigint, $1, 0, $2, $3::bigint, $4, now())`,
     `tx-${fpIndex}-${height}-${fork}`,
     fp(fpIndex),
     String(height),
     hash(height, fork),
+    String(babylonHeight),
   );
   await db.prisma.$executeRawUnsafe(
     `UPDATE l2_block SET evaluated_at = NULL WHERE height = $1::bigint AND status <> 'FINALIZED'`,
@@ -179,6 +180,39 @@ describe("finality engine", () => {
     await vote(3, 15);
     await run();
     expect(await readState(db.prisma, "finalized_height")).toBe("25");
+  });
+
+  const votedPowerAt = async (h: number) =>
+    (await db.prisma.l2Block.findUniqueOrThrow({ where: { hash: hash(h) } })).votedPower;
+
+  it("keeps the voted power it decided on when a vote lands in a later Babylon block", async () => {
+    await seedStaking([100, 100, 100]);
+    await addChain(1, 12);
+    // 1 and 2 complete the quorum in Babylon blocks 10 and 11; the engine decides; 3 votes in block 12.
+    await vote(1, 10, 0, 10);
+    await vote(2, 10, 0, 11);
+    await run();
+    expect(await statuses(10, 10)).toEqual(["FINALIZED"]);
+    expect(await votedPowerAt(10)).toBe(200n);
+    await vote(3, 10, 0, 12);
+    await run();
+    expect(await votedPowerAt(10)).toBe(200n);
+  });
+
+  it("gives a backfill that reads the later vote the same voted power, up to the block that completed the quorum", async () => {
+    await seedStaking([100, 100, 100]);
+    await addChain(1, 17);
+    await vote(1, 10, 0, 10);
+    await vote(2, 10, 0, 11);
+    await vote(3, 10, 0, 12);
+    // At 15 the third vote is in the Babylon block that completes the quorum: it counts.
+    await vote(1, 15, 0, 10);
+    await vote(2, 15, 0, 11);
+    await vote(3, 15, 0, 11);
+    await run();
+    expect(await statuses(10, 15)).toEqual(Array(6).fill("FINALIZED"));
+    expect(await votedPowerAt(10)).toBe(200n);
+    expect(await votedPowerAt(15)).toBe(300n);
   });
 
   it("counts a slashed provider's power only below its slashing height", async () => {

@@ -22,7 +22,13 @@ BlockRef.implement({
     status: t.field({ type: BlockStatusEnum, resolve: (b) => b.status }),
     btcFinalized: t.boolean({ resolve: (b) => b.canonical && b.status === "FINALIZED" }),
     btcHeight: t.int({ nullable: true, resolve: (b) => b.btcHeight }),
-    votedPower: t.field({ type: "BigInt", nullable: true, resolve: (b) => b.votedPower }),
+    votedPower: t.field({
+      type: "BigInt",
+      nullable: true,
+      description:
+        "Power of the counted voters: every vote while the quorum is short, then those up to the Babylon block that completed it (later votes change no verdict, and a backfill then stores the same figure)",
+      resolve: (b) => b.votedPower,
+    }),
     totalPower: t.field({ type: "BigInt", nullable: true, resolve: (b) => b.totalPower }),
     votedPowerRatio: t.float({
       nullable: true,
