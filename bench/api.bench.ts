@@ -191,7 +191,13 @@ async function fanoutBench(
   const clients = Array.from({ length: SOCKETS }, () =>
     createClient({ url: wsUrl, webSocketImpl: WebSocket }),
   );
-  const before = process.memoryUsage();
+  // Collected before each reading (the bench runs with --expose-gc), or garbage from the earlier parts makes the
+  // difference meaningless (it came out negative).
+  const settledMemory = () => {
+    (globalThis as { gc?: () => void }).gc?.();
+    return process.memoryUsage();
+  };
+  const before = settledMemory();
   const published = new Map<bigint, number>();
   const latencies: number[] = [];
   let delivered = 0;
@@ -225,7 +231,7 @@ async function fanoutBench(
     await new Promise((r) => setTimeout(r, 100));
   }
   const setupMs = performance.now() - waitStart;
-  const after = process.memoryUsage();
+  const after = settledMemory();
   const rssPerSub = (after.rss - before.rss) / SUBSCRIBERS / 1024;
   const heapPerSub = (after.heapUsed - before.heapUsed) / SUBSCRIBERS / 1024;
   for (let k = 0n; k < BigInt(FANOUT_EVENTS); k++) {

@@ -19,7 +19,7 @@ function bench(
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "bench/run.ts", ...args], {
+    const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", "bench/run.ts", ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
