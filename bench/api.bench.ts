@@ -277,8 +277,5 @@ async function fanoutBench(
     `finalizedBlocks fan-out, ${SUBSCRIBERS} subscribers on ${SOCKETS} sockets`,
     `${delivered}/${SUBSCRIBERS * FANOUT_EVENTS} delivered (subscribed in ${(setupMs / 1000).toFixed(1)} s), latency p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms`,
   );
-  printLine(
-    "  heap per subscriber (client + server; freed by closing them)",
-    `${heapPerSub.toFixed(1)} KiB`,
-  );
+  printLine("  heap per subscriber (client + server; freed by closing them)", `${heapPerSub.toFixed(1)} KiB`);
 }

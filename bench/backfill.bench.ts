@@ -72,7 +72,6 @@ export async function run(): Promise<void> {
     await h.admin("/babylon/resume");
     await h.admin("/btc/resume", { intervalMs: 2000 });
     await h.admin("/l2/resume", { blockTimeSec: 1 });
-    const voted = new Set<bigint>();
     let voteFrom = heads.l2Head + 1n;
     /** Votes every checked block that appears during `ms`; the heights voted. */
     const liveWindow = async (ms: number): Promise<bigint[]> => {
@@ -81,10 +80,9 @@ export async function run(): Promise<void> {
       while (performance.now() < end) {
         const head = await h.devnet.anvil!.blockNumber();
         const todo: bigint[] = [];
-        for (let x = voteFrom; x <= head; x++) if ((x - 1n) % INTERVAL === 0n && !voted.has(x)) todo.push(x);
+        for (let x = voteFrom; x <= head; x++) if ((x - 1n) % INTERVAL === 0n) todo.push(x);
         voteFrom = head + 1n;
         if (todo.length > 0) {
-          for (const x of todo) voted.add(x);
           mine.push(...todo);
           await h.vote(h.providers, await l2Hashes(info.l2!.rpcUrl, todo));
         }
@@ -97,18 +95,16 @@ export async function run(): Promise<void> {
     const idle = await liveWindow(soakMinutes > 0 ? soakMinutes * 60_000 : LIVE_WINDOW_MS);
     const rss = gadget.rssBytes();
     // Then as long again while the explorer's query mix runs against the same gadget (issue 21: "under load").
-    const providers = (await prisma.finalityProvider.findMany({ select: { btcPk: true } })).map(
-      (p) => p.btcPk,
-    );
     const [loaded, mix] = await Promise.all([
       liveWindow(LIVE_WINDOW_MS),
       runMix(
-        { httpUrl, maxHeight: heads.l2Head, providers },
+        { httpUrl, maxHeight: heads.l2Head, providers: h.providers.map((p) => p.btcPkHex) },
         { seconds: LIVE_WINDOW_MS / 1000, concurrency: 16, warmup: 0 },
       ),
     ]);
     // Every voted block is measured: wait (bounded) until the last of them is finalized.
-    const lastVoted = [...voted].reduce((a, b) => (a > b ? a : b), 0n);
+    const voted = [...idle, ...loaded]; // ascending: each window votes the heights after the last one's
+    const lastVoted = voted.at(-1) ?? 0n;
     const settleEnd = performance.now() + 30_000;
     while (performance.now() < settleEnd) {
       const finalized = await readState(prisma, "finalized_height");
@@ -117,14 +113,21 @@ export async function run(): Promise<void> {
     }
     printLine(
       "live: L2 head, checked blocks voted, finalized height",
-      `${await h.devnet.anvil!.blockNumber()}, ${voted.size}, ${(await readState(prisma, "finalized_height")) ?? "none"}`,
+      `${await h.devnet.anvil!.blockNumber()}, ${voted.length}, ${(await readState(prisma, "finalized_height")) ?? "none"}`,
     );
     const windows = [
       // The bench devnet's Babylon block interval is 100 ms.
-      { label: "idle", heights: idle, key: "live.latency_p95_ms", targetMs: 100 + 250 },
+      {
+        label: "idle",
+        heights: idle,
+        p50Key: "live.latency_p50_ms",
+        key: "live.latency_p95_ms",
+        targetMs: 100 + 250,
+      },
       {
         label: `explorer mix alongside (${mix.rps.toFixed(0)} req/s, p99 ${mix.p99.toFixed(0)} ms)`,
         heights: loaded,
+        p50Key: undefined,
         key: "live.latency_p95_ms_under_load",
         targetMs: 200,
       },
@@ -137,7 +140,7 @@ export async function run(): Promise<void> {
         continue;
       }
       const [p50, p95] = [percentile(latencies, 50), percentile(latencies, 95)];
-      if (w.key === "live.latency_p95_ms") record("live.latency_p50_ms", p50);
+      if (w.p50Key !== undefined) record(w.p50Key, p50);
       record(w.key, p95);
       printLine("  quorum Babylon block → stored finalization p50", `${p50.toFixed(0)} ms`);
       printLine(

@@ -45,9 +45,8 @@ export async function run(): Promise<void> {
       const peak = b.gadget.peakRssBytes();
       let mix: Awaited<ReturnType<typeof runMix>>;
       try {
-        const providers = await b.prisma.finalityProvider.findMany({ select: { btcPk: true } });
         mix = await runMix(
-          { httpUrl: b.httpUrl, maxHeight: heads.l2Head, providers: providers.map((p) => p.btcPk) },
+          { httpUrl: b.httpUrl, maxHeight: heads.l2Head, providers: h.providers.map((p) => p.btcPkHex) },
           { seconds: 5, concurrency: 16 },
         );
       } finally {
