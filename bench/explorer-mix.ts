@@ -33,14 +33,18 @@ export function mixRequests(target: MixTarget): () => Promise<number> {
   let n = 0;
   return async () => {
     const i = n++;
-    const variables = {
-      h: String(1n + (BigInt(i) % target.maxHeight)),
-      pk: target.providers[i % target.providers.length],
-    };
+    const query = MIX[i % MIX.length]!;
+    // Only the variables the query declares, as a GraphQL client sends them.
+    const variables = Object.fromEntries(
+      Object.entries({
+        h: String(1n + (BigInt(i) % target.maxHeight)),
+        pk: target.providers[i % target.providers.length],
+      }).filter(([name]) => query.includes(`$${name}:`)),
+    );
     const res = await fetch(`${target.httpUrl}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ query: MIX[i % MIX.length], variables }),
+      body: JSON.stringify({ query, variables }),
     });
     const body = (await res.json()) as { errors?: unknown };
     if (body.errors) throw new Error(`query failed: ${JSON.stringify(body.errors)}`);

@@ -102,6 +102,12 @@ export class GadgetMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  readonly graphqlResponseCache = new Counter({
+    name: "finality_gadget_graphql_response_cache_total",
+    help: "GraphQL queries answered from the response cache (hit) or executed (miss)",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
   readonly subscriptionsActive = new Gauge({
     name: "finality_gadget_graphql_subscriptions_active",
     help: "Open GraphQL subscriptions",

@@ -25,7 +25,7 @@ export interface ApiConfig {
 }
 
 export interface StartApiOptions {
-  db: Pick<Database, "prisma">;
+  db: Pick<Database, "prisma" | "sql">;
   events: GadgetEvents;
   health: ServiceHealth;
   config: ApiConfig;
@@ -58,6 +58,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
   const yoga = createGadgetYoga(
     {
       prisma: db.prisma,
+      sql: db.sql,
       reader,
       events,
       health,

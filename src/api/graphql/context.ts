@@ -9,6 +9,7 @@ import type {
   L2Block,
   PrismaClient,
 } from "../../db/generated/client.ts";
+import type { SqlExecutor } from "../../db/sql.ts";
 import type { GadgetEvents } from "../../indexer/runtime/events.ts";
 import type { Logger } from "../../log.ts";
 import { blocksByHash, canonicalBlocksAt } from "../../store/reads/blocks.ts";
@@ -23,6 +24,8 @@ import type { GadgetMetrics } from "../metrics.ts";
 
 export interface ApiServices {
   prisma: PrismaClient;
+  /** The driver below Prisma, for the one read every request makes (the response cache's snapshot). */
+  sql: SqlExecutor;
   reader: FinalityReader;
   events: GadgetEvents;
   health: ServiceHealth;

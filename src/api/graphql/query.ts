@@ -20,6 +20,7 @@ import {
   signaturesPage,
 } from "./pages.ts";
 import { badArgument, keysetPage, pageRequest, type SortKey, toConnection } from "./pagination.ts";
+import { uncacheable } from "./response-cache.ts";
 import { BlockOrderEnum, HeightOrderEnum, ProviderOrderEnum } from "./types/enums.ts";
 import { providerStatus } from "./types/provider.ts";
 import {
@@ -203,6 +204,7 @@ builder.queryType({
         } catch (error) {
           throw badArgument("hash", (error as Error).message);
         }
+        uncacheable(ctx); // the L2 chain answers, not the database
         if (ctx.locateTransaction === undefined) {
           throw new QueryError("not_found", "transaction lookup is not available: no L2 RPC is configured");
         }

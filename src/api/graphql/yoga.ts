@@ -5,11 +5,13 @@ import type { OperationResult } from "graphql-ws";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { WebSocketServer } from "ws";
 import { SlowConsumerError } from "../../errors.ts";
+import { databaseSnapshot } from "../../store/reads/snapshot.ts";
 import { QueryError } from "../errors.ts";
 import { renderLocalGraphiql } from "../web.ts";
 import { type ApiServices, createContext, type GraphQLContext } from "./context.ts";
 import { type ExecutionArgs, GraphQLError } from "./graphql-js.ts";
 import { checkLimits, DEFAULT_LIMITS, type QueryLimits } from "./limits.ts";
+import { responseCachePlugin } from "./response-cache.ts";
 import { gadgetSchema } from "./schema.ts";
 import { sharedExecutionPlugin } from "./shared-execution.ts";
 import { serveGraphqlWs } from "./ws-transport.ts";
@@ -48,7 +50,16 @@ export function createGadgetYoga(services: ApiServices, limits: QueryLimits = DE
     landingPage: false,
     logging: false,
     batching: false,
-    plugins: [limitsPlugin(limits), sharedExecutionPlugin()],
+    plugins: [
+      responseCachePlugin({
+        // Requests arriving together share one snapshot read, one that began after each of them arrived.
+        snapshot: () =>
+          services.shared.joined("snapshot", services.shared.now(), () => databaseSnapshot(services.sql)),
+        onOutcome: (outcome) => services.metrics.graphqlResponseCache.inc({ outcome }),
+      }),
+      limitsPlugin(limits),
+      sharedExecutionPlugin(),
+    ],
     maskedErrors: {
       // Errors users cause keep their message; anything else is masked ("Unexpected error.") and logged.
       maskError(error, message) {

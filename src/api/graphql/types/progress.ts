@@ -1,6 +1,8 @@
 // syncStatus { progress { … } }: each ingester's catch-up progress (src/indexer/runtime/progress.ts).
+
 import type { IngesterProgress } from "../../../indexer/runtime/progress.ts";
 import { builder } from "../builder.ts";
+import { uncacheable } from "../response-cache.ts";
 import { SyncStatusRef } from "./sync-status.ts";
 
 const IngesterProgressRef = builder.objectRef<IngesterProgress>("IngesterProgress").implement({
@@ -28,6 +30,9 @@ builder.objectField(SyncStatusRef, "progress", (t) =>
   t.field({
     type: [IngesterProgressRef],
     description: "Catch-up progress per ingester, as /ready reports it",
-    resolve: (_s, _a, ctx) => ctx.health.progress.snapshot(),
+    resolve: (_s, _a, ctx) => {
+      uncacheable(ctx); // the process's own progress, not in the database
+      return ctx.health.progress.snapshot();
+    },
   }),
 );

@@ -1,4 +1,5 @@
 // FinalityProvider: description, status, power, participation and misses, randomness commitments.
+
 import {
   DEFAULT_MISSED_GRACE_SECONDS,
   GracePeriodError,
@@ -14,6 +15,7 @@ import { builder } from "../builder.ts";
 import type { FinalityProvider, GraphQLContext } from "../context.ts";
 import { delegationsPage, pubRandPage, signaturesPage } from "../pages.ts";
 import { badArgument } from "../pagination.ts";
+import { cacheableUntil } from "../response-cache.ts";
 import { nonNegative } from "../validation.ts";
 import { HeightOrderEnum, type ProviderStatus, ProviderStatusEnum } from "./enums.ts";
 import { DelegationConnection, ProviderRef, PubRandConnection, SignatureConnection } from "./refs.ts";
@@ -52,11 +54,14 @@ async function missedRuleOf(ctx: GraphQLContext, fpBtcPk: string, graceSeconds: 
     ctx.loaders.state.load("finalized_height"),
     ctx.loaders.highestVotedHeight.load(fpBtcPk),
   ]);
+  // The rule reads the clock to the second: the answer holds until the next one.
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  cacheableUntil(ctx, (nowSeconds + 1) * 1000);
   try {
     return missedRule({
       finalizedHeight: finalized === undefined ? null : BigInt(finalized),
       highestVotedHeight: voted ?? null,
-      nowSeconds: BigInt(Math.floor(Date.now() / 1000)),
+      nowSeconds: BigInt(nowSeconds),
       graceSeconds,
     });
   } catch (error) {

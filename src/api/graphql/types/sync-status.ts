@@ -1,7 +1,9 @@
 // SyncStatus: how far each chain is indexed and finalized.
+
 import { readUnreadableEvent, type UnreadableEvent } from "../../../store/babylon-unreadable.ts";
 import { openIncidents } from "../../../store/reads/blocks.ts";
 import { builder } from "../builder.ts";
+import { uncacheable } from "../response-cache.ts";
 import { ComponentRef, IncidentRef, type SyncStatus } from "./health.ts";
 import { BlockRef } from "./refs.ts";
 
@@ -85,16 +87,32 @@ export const SyncStatusRef = builder.objectRef<SyncStatus>("SyncStatus").impleme
       nullable: true,
       description:
         "Timestamp of the L2 head (or now, before it is stored) minus that of the BTC-finalized block",
-      resolve: (s) => {
+      resolve: (s, _a, ctx) => {
         if (s.finalized === null) return null;
+        if (s.headBlock === null) uncacheable(ctx);
         const headTime = s.headBlock !== null ? Number(s.headBlock.timestamp) : Date.now() / 1000;
         return Math.max(0, headTime - Number(s.finalized.timestamp));
       },
     }),
-    components: t.field({ type: [ComponentRef], resolve: (_s, _a, ctx) => ctx.health.snapshot() }),
-    ready: t.boolean({ resolve: async (_s, _a, ctx) => (await ctx.health.readiness(ctx.prisma)).ready }),
+    // The process's own health: not in the database, so not kept by the response cache.
+    components: t.field({
+      type: [ComponentRef],
+      resolve: (_s, _a, ctx) => {
+        uncacheable(ctx);
+        return ctx.health.snapshot();
+      },
+    }),
+    ready: t.boolean({
+      resolve: async (_s, _a, ctx) => {
+        uncacheable(ctx);
+        return (await ctx.health.readiness(ctx.prisma)).ready;
+      },
+    }),
     notReadyReasons: t.stringList({
-      resolve: async (_s, _a, ctx) => (await ctx.health.readiness(ctx.prisma)).reasons,
+      resolve: async (_s, _a, ctx) => {
+        uncacheable(ctx);
+        return (await ctx.health.readiness(ctx.prisma)).reasons;
+      },
     }),
     unreadableBabylonEvent: t.field({
       type: UnreadableEventRef,

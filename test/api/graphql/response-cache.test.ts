@@ -1,0 +1,127 @@
+// The response cache answers a query again only while the database snapshot it was computed at is still the
+// current one, never keeps what a resolver marked as read from outside the database, and never keeps errors.
+import { createYoga } from "graphql-yoga";
+import { describe, expect, it } from "vitest";
+import { buildSchema } from "../../../src/api/graphql/graphql-js.ts";
+import { cacheableUntil, responseCachePlugin, uncacheable } from "../../../src/api/graphql/response-cache.ts";
+
+function setup(options: { maxAgeMs?: number; maxEntries?: number } = {}) {
+  let snapshot = "100:100:";
+  let executions = 0;
+  const outcomes: string[] = [];
+  const schema = buildSchema(`type Query { n(k: Int): Int  clock: Int  second: Int  broken: Int }`);
+  const fields = schema.getQueryType()!.getFields();
+  fields.n!.resolve = (_r, args: { k?: number }) => {
+    executions++;
+    return (args.k ?? 0) + executions * 1000;
+  };
+  fields.clock!.resolve = (_r, _a, ctx: object) => {
+    executions++;
+    uncacheable(ctx);
+    return executions;
+  };
+  fields.second!.resolve = (_r, _a, ctx: object) => {
+    executions++;
+    cacheableUntil(ctx, Date.now() + 30);
+    return executions;
+  };
+  fields.broken!.resolve = () => {
+    executions++;
+    throw new Error("no");
+  };
+  const yoga = createYoga({
+    schema,
+    logging: false,
+    plugins: [
+      responseCachePlugin({
+        snapshot: async () => snapshot,
+        onOutcome: (o) => outcomes.push(o),
+        ...options,
+      }),
+    ],
+  });
+  const ask = async (query: string, variables?: Record<string, unknown>) => {
+    const res = await yoga.fetch("http://localhost/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await res.json()) as { data?: Record<string, number>; errors?: unknown[] };
+  };
+  return {
+    ask,
+    write: (next: string) => {
+      snapshot = next;
+    },
+    executions: () => executions,
+    outcomes,
+  };
+}
+
+describe("the GraphQL response cache", () => {
+  it("answers the same query from the first result while the snapshot has not moved", async () => {
+    const c = setup();
+    const first = await c.ask("{ n }");
+    expect(await c.ask("{ n }")).toEqual(first);
+    expect(c.executions()).toBe(1);
+    expect(c.outcomes).toEqual(["miss", "hit"]);
+  });
+
+  it("executes again once any write moved the snapshot", async () => {
+    const c = setup();
+    expect((await c.ask("{ n }")).data?.n).toBe(1000);
+    c.write("100:101:");
+    expect((await c.ask("{ n }")).data?.n).toBe(2000);
+    expect(await c.ask("{ n }")).toEqual({ data: { n: 2000 } });
+    expect(c.executions()).toBe(2);
+  });
+
+  it("keys entries by variables and operation text", async () => {
+    const c = setup();
+    await c.ask("query($k: Int) { n(k: $k) }", { k: 1 });
+    await c.ask("query($k: Int) { n(k: $k) }", { k: 2 });
+    await c.ask("query($k: Int) { n(k: $k) }", { k: 1 });
+    await c.ask("{ n(k: 1) }");
+    expect(c.executions()).toBe(3);
+  });
+
+  it("never keeps a request a resolver marked as reading outside the database", async () => {
+    const c = setup();
+    await c.ask("{ clock n }");
+    await c.ask("{ clock n }");
+    expect(c.executions()).toBe(4);
+  });
+
+  it("serves an answer that read the clock only until the moment its resolver gave", async () => {
+    const c = setup();
+    await c.ask("{ second n }");
+    await c.ask("{ second n }");
+    expect(c.executions()).toBe(2);
+    await new Promise((r) => setTimeout(r, 50));
+    await c.ask("{ second n }");
+    expect(c.executions()).toBe(4);
+  });
+
+  it("never keeps a result with errors", async () => {
+    const c = setup();
+    expect((await c.ask("{ broken }")).errors).toHaveLength(1);
+    expect((await c.ask("{ broken }")).errors).toHaveLength(1);
+    expect(c.executions()).toBe(2);
+  });
+
+  it("does not serve an entry older than maxAgeMs even if nothing was written", async () => {
+    const c = setup({ maxAgeMs: 20 });
+    await c.ask("{ n }");
+    await new Promise((r) => setTimeout(r, 40));
+    await c.ask("{ n }");
+    expect(c.executions()).toBe(2);
+  });
+
+  it("keeps at most maxEntries, the oldest leaving first", async () => {
+    const c = setup({ maxEntries: 2 });
+    for (const k of [1, 2, 3]) await c.ask("query($k: Int) { n(k: $k) }", { k });
+    await c.ask("query($k: Int) { n(k: $k) }", { k: 3 });
+    await c.ask("query($k: Int) { n(k: $k) }", { k: 1 });
+    expect(c.executions()).toBe(4);
+  });
+});
