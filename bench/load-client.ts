@@ -131,7 +131,11 @@ const handlers: {
   collect,
 };
 
-const send = (reply: LoadReply) => process.send?.(reply);
+// A reply to a bench that has gone is dropped (the callback takes the write error); 'disconnect' below ends
+// this process.
+const send = (reply: LoadReply) => {
+  if (process.connected) process.send?.(reply, undefined, undefined, () => {});
+};
 process.on("message", (request: LoadRequest) => {
   const handler = handlers[request.command] as (args: unknown) => Promise<unknown>;
   handler(request.args).then(
