@@ -3,12 +3,14 @@
 //  - QueryBlockRangeBabylonFinalized over 1,000 blocks through the gRPC client (p50, p99);
 //  - an explorer's GraphQL query mix at fixed concurrency (requests/s, p99);
 //  - finalizedBlocks fan-out to 10,000 graphql-ws subscribers (publish → delivery latency p50, p99, and the
-//    heap each subscriber holds: what closing them all frees ÷ subscribers, client and server together since
-//    both run in this process). BENCH_SUBSCRIBERS sets a smaller count (CI).
+//    server's heap per subscriber: what closing them all frees in this process ÷ subscribers).
+// BENCH_SUBSCRIBERS sets a smaller count (CI). The servers run in this process; the clients run in a
+// load-generator process of their own (bench/load-client.ts), as real clients do, so the figures are the
+// server's and not client and server sharing one thread.
+
+import { fork } from "node:child_process";
 import { createHash } from "node:crypto";
-import { createClient } from "graphql-ws";
-import WebSocket from "ws";
-import { FinalityGadgetClient } from "../src/api/grpc/client.ts";
+import { fileURLToPath } from "node:url";
 import { ServiceHealth } from "../src/api/health.ts";
 import { GadgetMetrics } from "../src/api/metrics.ts";
 import { startApi } from "../src/api/server.ts";
@@ -16,8 +18,9 @@ import { type Database, openDatabase } from "../src/db/database.ts";
 import { GadgetEvents } from "../src/indexer/runtime/events.ts";
 import { silentLogger } from "../src/log.ts";
 import { createTestDatabaseUrl } from "../test/helpers/database.ts";
-import { MIX_NAMES, mixRequests, runMix } from "./explorer-mix.ts";
-import { percentile, printLine, record } from "./harness.ts";
+import { MIX_NAMES } from "./explorer-mix.ts";
+import { percentile, printLine, record, wallClockMs } from "./harness.ts";
+import type { LoadCommand, LoadCommands, LoadReply, LoadRequest } from "./load-client.ts";
 
 const BLOCKS = 5_000n;
 const FINALIZED = 4_000n;
@@ -117,32 +120,86 @@ export async function run(): Promise<void> {
     log: silentLogger,
     metrics: new GadgetMetrics({ processMetrics: false }),
   });
+  let load: LoadClient | undefined;
   try {
-    if (PARTS.has("range")) await rangeBench(api.grpcAddress);
-    if (PARTS.has("mix")) await mixBench(api.httpUrl);
-    if (PARTS.has("fanout")) await fanoutBench(api.httpUrl, db, events, api.metrics);
+    load = await forkLoadClient();
+    if (PARTS.has("range")) await rangeBench(load, api.grpcAddress);
+    if (PARTS.has("mix")) await mixBench(load, api.httpUrl);
+    if (PARTS.has("fanout")) await fanoutBench(load, api.httpUrl, db, events, api.metrics);
   } finally {
+    await load?.close();
     await api.close();
     await db.close();
     await scratch?.drop();
   }
 }
 
-async function rangeBench(address: string): Promise<void> {
-  const client = new FinalityGadgetClient(address);
+/** A load-generator process (bench/load-client.ts) and its commands. */
+interface LoadClient {
+  call<K extends LoadCommand>(command: K, args: LoadCommands[K]["args"]): Promise<LoadCommands[K]["result"]>;
+  close(): Promise<void>;
+}
+
+class LoadClientError extends Error {
+  override name = "LoadClientError";
+}
+
+async function forkLoadClient(): Promise<LoadClient> {
+  const child = fork(fileURLToPath(new URL("./load-client.ts", import.meta.url)), {
+    execArgv: ["--import", "tsx"],
+    serialization: "advanced",
+  });
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let ready!: () => void;
+  let failed!: (e: Error) => void;
+  const started = new Promise<void>((resolve, reject) => {
+    ready = resolve;
+    failed = reject;
+  });
+  const exited = new Promise<void>((resolve) => {
+    child.once("exit", (code, signal) => {
+      const error = new LoadClientError(`the load client exited (${signal ?? `code ${code}`})`);
+      failed(error);
+      for (const call of pending.values()) call.reject(error);
+      pending.clear();
+      resolve();
+    });
+  });
+  child.on("message", (reply: LoadReply) => {
+    if ("ready" in reply) return ready();
+    const call = pending.get(reply.id);
+    pending.delete(reply.id);
+    if ("error" in reply) call?.reject(new LoadClientError(reply.error));
+    else call?.resolve(reply.result);
+  });
+  await started;
+  let nextId = 0;
+  return {
+    call: (command, args) =>
+      new Promise((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        child.send({ id, command, args } as LoadRequest);
+      }),
+    close: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+      await exited;
+    },
+  };
+}
+
+async function rangeBench(load: LoadClient, address: string): Promise<void> {
   const blocks = [];
   for (let h = FINALIZED - 999n; h <= FINALIZED; h++) {
     blocks.push({ hash: blockHash(h), height: h, timestamp: 1_700_000_000n + h * 2n });
   }
-  for (let i = 0; i < 10; i++) await client.queryBlockRangeBabylonFinalized(blocks);
-  const samples: number[] = [];
-  for (let i = 0; i < 200; i++) {
-    const start = performance.now();
-    const last = await client.queryBlockRangeBabylonFinalized(blocks);
-    samples.push(performance.now() - start);
-    if (last !== FINALIZED) throw new Error(`range answered ${last}, expected ${FINALIZED}`);
-  }
-  client.close();
+  const samples = await load.call("range", {
+    address,
+    blocks,
+    expected: FINALIZED,
+    warmup: 10,
+    samples: 200,
+  });
   const s = stats(samples);
   record("api.range_1000_p50_ms", s.p50);
   record("api.range_1000_p99_ms", s.p99);
@@ -152,22 +209,13 @@ async function rangeBench(address: string): Promise<void> {
   );
 }
 
-async function mixBench(httpUrl: string): Promise<void> {
+async function mixBench(load: LoadClient, httpUrl: string): Promise<void> {
   const target = { httpUrl, maxHeight: BLOCKS, providers: fps };
-  const request = mixRequests(target);
-  for (let i = 0; i < 50; i++) await request();
-  // One at a time first: what each query costs on its own.
-  const byKind: number[][] = MIX_NAMES.map(() => []);
-  for (let i = 0; i < 100; i++) {
-    const start = performance.now();
-    const kind = await request();
-    byKind[kind]!.push(performance.now() - start);
-  }
+  const { alone, mix } = await load.call("mix", { target, seconds: MIX_SECONDS, concurrency: CONCURRENCY });
   for (const [k, name] of MIX_NAMES.entries()) {
-    const ks = stats(byKind[k]!);
+    const ks = stats(alone[k]!);
     printLine(`  alone: ${name}`, `p50 ${ks.p50.toFixed(1)} ms, p99 ${ks.p99.toFixed(1)} ms`);
   }
-  const mix = await runMix(target, { seconds: MIX_SECONDS, concurrency: CONCURRENCY, warmup: 0 });
   record("api.explorer_rps", mix.rps);
   record("api.explorer_p99_ms", mix.p99);
   printLine(
@@ -182,50 +230,26 @@ async function openSubscriptions(metrics: GadgetMetrics): Promise<number> {
 }
 
 async function fanoutBench(
+  load: LoadClient,
   httpUrl: string,
   db: Database,
   events: GadgetEvents,
   metrics: GadgetMetrics,
 ): Promise<void> {
   const wsUrl = `${httpUrl.replace("http", "ws")}/graphql`;
-  const clients = Array.from({ length: SOCKETS }, () =>
-    createClient({ url: wsUrl, webSocketImpl: WebSocket }),
-  );
-  // What the subscribers hold is what their closing frees: memory with them open minus memory once they are all
-  // closed, each read after a collection (the bench runs with --expose-gc). A reading taken before subscribing
+  // What the subscribers hold is what their closing frees: this process's memory with them open minus its
+  // memory once they are all closed, each read after a collection (the bench runs with --expose-gc). The
+  // clients live in the load client, so this is the server's share alone. A reading taken before subscribing
   // also holds what the seeding and the earlier parts leave behind until later, and gave negative figures. The
   // heap only: resident memory is not given back when they close.
   const settledMemory = () => {
     (globalThis as { gc?: () => void }).gc?.();
     return process.memoryUsage();
   };
+  // Publish and receipt times are both wallClockMs(), taken in two processes.
   const published = new Map<bigint, number>();
-  const latencies: number[] = [];
-  let delivered = 0;
-  const disposers: Array<() => void> = [];
   const firstLive = BLOCKS + 1n;
-  for (let i = 0; i < SUBSCRIBERS; i++) {
-    const client = clients[i % SOCKETS]!;
-    disposers.push(
-      client.subscribe<{ finalizedBlocks: { height: string } }>(
-        // Each subscriber resumes from the last stored height, so it is live once its catch-up read is done.
-        {
-          query: `subscription($f: BigInt) { finalizedBlocks(fromHeight: $f) { height } }`,
-          variables: { f: String(BLOCKS) },
-        },
-        {
-          next: (r) => {
-            const height = BigInt(r.data?.finalizedBlocks.height ?? "0");
-            const at = published.get(height);
-            if (at !== undefined) latencies.push(performance.now() - at);
-            delivered++;
-          },
-          error: (e) => console.error("subscription error", e),
-          complete: () => {},
-        },
-      ),
-    );
-  }
+  await load.call("subscribe", { wsUrl, subscribers: SUBSCRIBERS, sockets: SOCKETS, fromHeight: BLOCKS });
   // Every subscription counts itself in the API's gauge once its bus listener is attached.
   const waitStart = performance.now();
   while ((await openSubscriptions(metrics)) < SUBSCRIBERS && performance.now() - waitStart < 300_000) {
@@ -247,7 +271,7 @@ async function fanoutBench(
         finalizedAt,
       },
     });
-    published.set(h, performance.now());
+    published.set(h, wallClockMs());
     events.publish("blockFinalized", {
       height: h,
       hash: blockHash(h),
@@ -256,26 +280,27 @@ async function fanoutBench(
     });
     await new Promise((r) => setTimeout(r, 500));
   }
-  const deadline = performance.now() + 30_000;
-  while (delivered < SUBSCRIBERS * FANOUT_EVENTS && performance.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  for (const dispose of disposers) dispose();
-  await Promise.all(clients.map((c) => c.dispose()));
+  const expected = SUBSCRIBERS * FANOUT_EVENTS;
+  const { delivered, receipts } = await load.call("collect", { expected, timeoutMs: 30_000 });
   const closing = performance.now();
   while ((await openSubscriptions(metrics)) > 0 && performance.now() - closing < 30_000) {
     await new Promise((r) => setTimeout(r, 100));
   }
   const closed = settledMemory();
   const heapPerSub = (subscribed.heapUsed - closed.heapUsed) / SUBSCRIBERS / 1024;
+  const latencies: number[] = [];
+  for (const [height, times] of receipts) {
+    const at = published.get(height);
+    if (at !== undefined) for (const t of times) latencies.push(t - at);
+  }
   const s = stats(latencies);
   record("api.fanout_subscribers", SUBSCRIBERS);
-  record("api.fanout_delivered_ratio", delivered / (SUBSCRIBERS * FANOUT_EVENTS));
+  record("api.fanout_delivered_ratio", delivered / expected);
   record("api.fanout_p99_ms", s.p99);
   record("api.fanout_heap_kib_per_subscriber", heapPerSub);
   printLine(
     `finalizedBlocks fan-out, ${SUBSCRIBERS} subscribers on ${SOCKETS} sockets`,
-    `${delivered}/${SUBSCRIBERS * FANOUT_EVENTS} delivered (subscribed in ${(setupMs / 1000).toFixed(1)} s), latency p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms`,
+    `${delivered}/${expected} delivered (subscribed in ${(setupMs / 1000).toFixed(1)} s), latency p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms`,
   );
-  printLine("  heap per subscriber (client + server; freed by closing them)", `${heapPerSub.toFixed(1)} KiB`);
+  printLine("  heap per subscriber (server only; freed by closing them)", `${heapPerSub.toFixed(1)} KiB`);
 }

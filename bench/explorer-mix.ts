@@ -1,7 +1,9 @@
 // The explorer's GraphQL query mix: the queries the explorer's pages make, sent at a fixed concurrency to a
 // running gadget's HTTP API. The API bench sends it to a seeded database; the growth bench to each history
 // size's backfilled database, so explorer latency can be compared across sizes; the backfill bench's live
-// phase sends it while blocks finalize, so finalization latency is measured under load.
+// phase sends it while blocks finalize, so finalization latency is measured under load. The API bench sends it
+// from a load-generator process of its own (bench/load-client.ts); the others from the bench process, which is
+// not the gadget's.
 import { percentile } from "./harness.ts";
 
 export const MIX_NAMES = ["syncStatus", "blocks+votes", "block", "finalityProvider", "finalitySignatures"];
@@ -50,6 +52,25 @@ export function mixRequests(target: MixTarget): () => Promise<number> {
     if (body.errors) throw new Error(`query failed: ${JSON.stringify(body.errors)}`);
     return i % MIX.length;
   };
+}
+
+/**
+ * The mix one request at a time after `warmup` requests: what each kind of query costs on its own. The
+ * latencies are grouped by kind, in MIX_NAMES order.
+ */
+export async function timeEachKind(
+  target: MixTarget,
+  o: { warmup: number; requests: number },
+): Promise<number[][]> {
+  const request = mixRequests(target);
+  for (let i = 0; i < o.warmup; i++) await request();
+  const byKind: number[][] = MIX_NAMES.map(() => []);
+  for (let i = 0; i < o.requests; i++) {
+    const start = performance.now();
+    const kind = await request();
+    byKind[kind]!.push(performance.now() - start);
+  }
+  return byKind;
 }
 
 /** The mix at `concurrency` for `seconds`, after a short warm-up: throughput and latency percentiles. */

@@ -38,6 +38,14 @@ export async function timeOnce<T>(fn: () => Promise<T> | T): Promise<{ ms: numbe
   return { ms: performance.now() - start, value };
 }
 
+/**
+ * Now in milliseconds since the epoch at performance.now()'s resolution: unlike performance.now() alone, it
+ * compares across processes, so a time taken in one can be subtracted from a time taken in another.
+ */
+export function wallClockMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
