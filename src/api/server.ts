@@ -10,7 +10,7 @@ import { FinalizedBlocks } from "../store/reads/finalized-cache.ts";
 import { FinalityReader, type TransactionLocator } from "./finality.ts";
 import { SharedLoads } from "./graphql/context.ts";
 import type { QueryLimits } from "./graphql/limits.ts";
-import { attachGraphqlWs, createGadgetYoga } from "./graphql/yoga.ts";
+import { attachGraphqlWs, createGadgetYoga, createResponseCache } from "./graphql/yoga.ts";
 import { startGrpcServer } from "./grpc/server.ts";
 import type { ServiceHealth } from "./health.ts";
 import { GadgetMetrics } from "./metrics.ts";
@@ -55,22 +55,21 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
   const metrics = options.metrics ?? new GadgetMetrics();
   const finalized = new FinalizedBlocks();
   const reader = new FinalityReader(db.prisma, finalized);
-  const yoga = createGadgetYoga(
-    {
-      prisma: db.prisma,
-      sql: db.sql,
-      reader,
-      events,
-      health,
-      metrics,
-      log,
-      maxPageSize: config.maxPageSize,
-      locateTransaction: options.locateTransaction,
-      shared: new SharedLoads(),
-      finalized,
-    },
-    options.limits,
-  );
+  const services = {
+    prisma: db.prisma,
+    sql: db.sql,
+    reader,
+    events,
+    health,
+    metrics,
+    log,
+    maxPageSize: config.maxPageSize,
+    locateTransaction: options.locateTransaction,
+    shared: new SharedLoads(),
+    finalized,
+  };
+  const responses = createResponseCache(services);
+  const yoga = createGadgetYoga(services, options.limits, responses);
   const restDeps = {
     reader,
     prisma: db.prisma,
@@ -89,7 +88,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
       return;
     }
     if (url.pathname === "/graphql") {
-      void yoga.requestListener(req, res);
+      if (!responses.handle(req, res, yoga)) void yoga.requestListener(req, res);
       return;
     }
     if (web.handle(req, res, url)) return;

@@ -1,23 +1,25 @@
-// GraphQL query results kept for as long as the database has not changed. An explorer's visitors ask the same few
-// queries (the sync status, the newest blocks, a provider's page) many times between two blocks; answering them
-// again from the same rows is most of what the API would spend.
+// GraphQL query responses kept for as long as the database has not changed. An explorer's visitors ask the same
+// few queries (the sync status, the newest blocks, a provider's page) many times between two blocks; answering
+// them again from the same rows is most of what the API would spend, and going through yoga again to send the
+// same bytes is most of the rest. So a kept response is sent from the HTTP handler, as bytes, before yoga.
 //
-// An entry is keyed by the request's query, operation name and variables, and stamped with the database snapshot
-// read after the request arrived and before it executed (src/store/reads/snapshot.ts). A later request is
-// answered from the entry only if a snapshot read after it arrived is the same: no writing transaction committed
-// in between, so the rows the entry was computed from are the rows the database holds. The answer is never older
+// An entry is keyed by the request's Accept header and body bytes, and stamped with the database snapshot read
+// after the request arrived and before it executed (src/store/reads/snapshot.ts). A later request is answered
+// from the entry only if a snapshot read after it arrived is the same: no writing transaction committed in
+// between, so the rows the entry was computed from are the rows the database holds. The answer is never older
 // than the request, as if it had executed. Any write (a new block, a vote, a delegation) makes every entry stale.
 //
 // What the database does not hold is not in the snapshot: a resolver that reads the process's own health or a
-// chain RPC calls `uncacheable(ctx)`, and its request is not kept; one whose answer holds only until a moment
+// chain RPC calls `uncacheable(ctx)`, and its response is not kept; one whose answer holds only until a moment
 // (a rule on the clock's current second) calls `cacheableUntil(ctx, ms)`. As a second line, no entry outlives
-// `maxAgeMs`. Only results without errors are kept; subscriptions and graphql-ws never are.
+// `maxAgeMs`. Only query results without errors are kept; subscriptions, GET requests, SSE and graphql-ws never
+// are.
 //
 // The snapshot is the whole Postgres server's: on a server shared with databases that are written all the time,
 // entries rarely survive to a second request. The cache then costs one small read per request and never serves
 // an answer older than the request.
-import type { Plugin } from "graphql-yoga";
-import type { ExecutionResult } from "./graphql-js.ts";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Plugin, YogaServerInstance } from "graphql-yoga";
 
 export interface ResponseCacheOptions {
   /** The database's current snapshot, read after this call began. */
@@ -26,7 +28,7 @@ export interface ResponseCacheOptions {
   maxEntries?: number;
   /** No entry is served after this long, whatever the snapshot says. */
   maxAgeMs?: number;
-  /** Counts each cacheable request: answered from an entry, or executed. */
+  /** Counts each request of the cacheable kind: answered from an entry, or executed. */
   onOutcome?: (outcome: "hit" | "miss") => void;
 }
 
@@ -34,14 +36,15 @@ interface Entry {
   snapshot: string;
   /** Epoch ms after which the entry is not served. */
   expiresAt: number;
-  result: ExecutionResult;
+  headers: [string, string][];
+  body: Buffer;
 }
 
-interface Pending {
-  key: string;
-  snapshot: string;
-  startedAt: number;
-}
+/** Headers of the connection, not of the request: not passed on to yoga. */
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "content-length", "upgrade"]);
+
+/** Bodies larger than this go to yoga unread: no explorer query is near it. */
+const MAX_BODY_BYTES = 64 * 1024;
 
 /** The moment, in epoch ms, until which a request's answer may be served again, set by its resolvers. */
 const deadlines = new WeakMap<object, number>();
@@ -56,55 +59,118 @@ export function uncacheable(ctx: object): void {
   cacheableUntil(ctx, Number.NEGATIVE_INFINITY);
 }
 
-export function responseCachePlugin(options: ResponseCacheOptions): Plugin {
-  const maxEntries = options.maxEntries ?? 1_000;
-  const maxAgeMs = options.maxAgeMs ?? 1_000;
-  const entries = new Map<string, Entry>();
-  const pending = new WeakMap<Request, Pending>();
-  // The newest snapshot seen: entries of any other can never be served again.
-  let latest = "";
+// biome-ignore lint/suspicious/noExplicitAny: yoga's server and user context types do not matter here
+type AnyYoga = YogaServerInstance<any, any>;
 
-  return {
-    async onParams({ params, request, setResult }) {
-      if (typeof params.query !== "string") return;
-      let snapshot: string;
-      try {
-        snapshot = await options.snapshot();
-      } catch {
-        return; // the request executes and reports the database's state itself
-      }
-      if (snapshot !== latest) {
-        latest = snapshot;
-        entries.clear();
-      }
-      const key = JSON.stringify([params.query, params.operationName ?? null, params.variables ?? null]);
-      const now = Date.now();
-      const entry = entries.get(key);
-      if (entry !== undefined && entry.snapshot === snapshot && now < entry.expiresAt) {
-        options.onOutcome?.("hit");
-        setResult(entry.result);
-        return;
-      }
-      options.onOutcome?.("miss");
-      pending.set(request, { key, snapshot, startedAt: now });
-    },
-    onExecute({ args }) {
-      const context = args.contextValue as { request?: Request };
-      const started = context.request === undefined ? undefined : pending.get(context.request);
-      if (started === undefined) return;
-      return {
-        onExecuteDone({ result }) {
-          if (Symbol.asyncIterator in result || result.errors !== undefined) return;
-          const expiresAt = Math.min(
-            started.startedAt + maxAgeMs,
-            deadlines.get(context) ?? Number.POSITIVE_INFINITY,
-          );
-          if (expiresAt <= Date.now() || started.snapshot !== latest) return;
-          entries.delete(started.key);
-          entries.set(started.key, { snapshot: started.snapshot, expiresAt, result });
-          if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string);
-        },
-      };
-    },
-  };
+export class ResponseCache {
+  private readonly entries = new Map<string, Entry>();
+  /** Requests this cache sent to yoga, and until when their result may be kept (set once it executed). */
+  private readonly keepable = new WeakMap<Request, number>();
+  private readonly maxEntries: number;
+  private readonly maxAgeMs: number;
+  // The newest snapshot seen: entries of any other can never be served again.
+  private latest = "";
+
+  constructor(private readonly options: ResponseCacheOptions) {
+    this.maxEntries = options.maxEntries ?? 1_000;
+    this.maxAgeMs = options.maxAgeMs ?? 1_000;
+  }
+
+  /** The yoga plugin that tells this cache which executions may be kept, and until when. */
+  plugin(): Plugin {
+    return {
+      onExecute: ({ args }) => {
+        const context = args.contextValue as { request?: Request };
+        const request = context.request;
+        if (request === undefined || !this.keepable.has(request)) return;
+        return {
+          onExecuteDone: ({ result }) => {
+            if (Symbol.asyncIterator in result || result.errors !== undefined) return;
+            this.keepable.set(request, deadlines.get(context) ?? Number.POSITIVE_INFINITY);
+          },
+        };
+      },
+    };
+  }
+
+  /**
+   * Handles a request to the GraphQL endpoint if it is of the kind kept (a POST of JSON asking for JSON):
+   * from an entry, or through `yoga` and then kept when it may be. Returns false, having read nothing, for
+   * any other request; the caller hands it to yoga's own listener.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, yoga: AnyYoga): boolean {
+    if (req.method !== "POST" || !/^application\/json\b/i.test(req.headers["content-type"] ?? ""))
+      return false;
+    const accept = req.headers.accept ?? "";
+    if (/text\/event-stream|multipart\//i.test(accept)) return false;
+    const length = Number(req.headers["content-length"] ?? Number.NaN);
+    if (!(length <= MAX_BODY_BYTES)) return false;
+    void this.answer(req, res, yoga, accept).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json; charset=utf-8" });
+      res.end(JSON.stringify({ errors: [{ message: `request failed: ${(error as Error).message}` }] }));
+    });
+    return true;
+  }
+
+  private async answer(req: IncomingMessage, res: ServerResponse, yoga: AnyYoga, accept: string) {
+    const body = await readBody(req);
+    let snapshot: string | undefined;
+    try {
+      snapshot = await this.options.snapshot();
+    } catch {
+      // Not kept: the request executes and reports the database's state itself.
+    }
+    if (snapshot !== undefined && snapshot !== this.latest) {
+      this.latest = snapshot;
+      this.entries.clear();
+    }
+    const key = `${accept}\n${body.toString("latin1")}`;
+    const startedAt = Date.now();
+    const entry = this.entries.get(key);
+    if (entry !== undefined && entry.snapshot === snapshot && startedAt < entry.expiresAt) {
+      this.options.onOutcome?.("hit");
+      send(res, 200, entry.headers, entry.body);
+      return;
+    }
+    if (snapshot !== undefined) this.options.onOutcome?.("miss");
+    const headers = new yoga.fetchAPI.Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined && !HOP_BY_HOP.has(name)) headers.set(name, String(value));
+    }
+    const url = `http://${req.headers.host ?? "localhost"}${req.url ?? "/graphql"}`;
+    const request = new yoga.fetchAPI.Request(url, { method: "POST", headers, body: new Uint8Array(body) });
+    if (snapshot !== undefined) this.keepable.set(request, Number.NEGATIVE_INFINITY);
+    const response = await yoga.fetch(request, { req, res });
+    const answer = Buffer.from(await response.arrayBuffer());
+    const sent: [string, string][] = [];
+    response.headers.forEach((value, name) => {
+      if (name !== "content-length") sent.push([name, value]);
+    });
+    send(res, response.status, sent, answer);
+    const expiresAt = Math.min(
+      startedAt + this.maxAgeMs,
+      this.keepable.get(request) ?? Number.NEGATIVE_INFINITY,
+    );
+    if (snapshot === undefined || response.status !== 200 || snapshot !== this.latest) return;
+    if (expiresAt <= Date.now()) return;
+    this.entries.delete(key);
+    this.entries.set(key, { snapshot, expiresAt, headers: sent, body: answer });
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, headers: [string, string][], body: Buffer): void {
+  for (const [name, value] of headers) res.setHeader(name, value);
+  res.setHeader("content-length", body.length);
+  res.writeHead(status);
+  res.end(body);
 }

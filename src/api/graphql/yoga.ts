@@ -11,7 +11,7 @@ import { renderLocalGraphiql } from "../web.ts";
 import { type ApiServices, createContext, type GraphQLContext } from "./context.ts";
 import { type ExecutionArgs, GraphQLError } from "./graphql-js.ts";
 import { checkLimits, DEFAULT_LIMITS, type QueryLimits } from "./limits.ts";
-import { responseCachePlugin } from "./response-cache.ts";
+import { ResponseCache } from "./response-cache.ts";
 import { gadgetSchema } from "./schema.ts";
 import { sharedExecutionPlugin } from "./shared-execution.ts";
 import { serveGraphqlWs } from "./ws-transport.ts";
@@ -40,7 +40,21 @@ function limitsPlugin(limits: QueryLimits): Plugin {
   };
 }
 
-export function createGadgetYoga(services: ApiServices, limits: QueryLimits = DEFAULT_LIMITS): GadgetYoga {
+/** The cache of query responses (see response-cache.ts) the HTTP handler answers from before yoga. */
+export function createResponseCache(services: ApiServices): ResponseCache {
+  return new ResponseCache({
+    // Requests arriving together share one snapshot read, one that began after each of them arrived.
+    snapshot: () =>
+      services.shared.joined("snapshot", services.shared.now(), () => databaseSnapshot(services.sql)),
+    onOutcome: (outcome) => services.metrics.graphqlResponseCache.inc({ outcome }),
+  });
+}
+
+export function createGadgetYoga(
+  services: ApiServices,
+  limits: QueryLimits = DEFAULT_LIMITS,
+  cache?: ResponseCache,
+): GadgetYoga {
   return createYoga<Record<string, never>, GraphQLContext>({
     schema: gadgetSchema(),
     graphqlEndpoint: "/graphql",
@@ -50,16 +64,7 @@ export function createGadgetYoga(services: ApiServices, limits: QueryLimits = DE
     landingPage: false,
     logging: false,
     batching: false,
-    plugins: [
-      responseCachePlugin({
-        // Requests arriving together share one snapshot read, one that began after each of them arrived.
-        snapshot: () =>
-          services.shared.joined("snapshot", services.shared.now(), () => databaseSnapshot(services.sql)),
-        onOutcome: (outcome) => services.metrics.graphqlResponseCache.inc({ outcome }),
-      }),
-      limitsPlugin(limits),
-      sharedExecutionPlugin(),
-    ],
+    plugins: [...(cache ? [cache.plugin()] : []), limitsPlugin(limits), sharedExecutionPlugin()],
     maskedErrors: {
       // Errors users cause keep their message; anything else is masked ("Unexpected error.") and logged.
       maskError(error, message) {

@@ -1,11 +1,18 @@
 // The response cache answers a query again only while the database snapshot it was computed at is still the
 // current one, never keeps what a resolver marked as read from outside the database, and never keeps errors.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { createYoga } from "graphql-yoga";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { buildSchema } from "../../../src/api/graphql/graphql-js.ts";
-import { cacheableUntil, responseCachePlugin, uncacheable } from "../../../src/api/graphql/response-cache.ts";
+import { cacheableUntil, ResponseCache, uncacheable } from "../../../src/api/graphql/response-cache.ts";
 
-function setup(options: { maxAgeMs?: number; maxEntries?: number } = {}) {
+const servers: Server[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+});
+
+async function setup(options: { maxAgeMs?: number; maxEntries?: number } = {}) {
   let snapshot = "100:100:";
   let executions = 0;
   const outcomes: string[] = [];
@@ -29,27 +36,30 @@ function setup(options: { maxAgeMs?: number; maxEntries?: number } = {}) {
     executions++;
     throw new Error("no");
   };
-  const yoga = createYoga({
-    schema,
-    logging: false,
-    plugins: [
-      responseCachePlugin({
-        snapshot: async () => snapshot,
-        onOutcome: (o) => outcomes.push(o),
-        ...options,
-      }),
-    ],
+  const cache = new ResponseCache({
+    snapshot: async () => snapshot,
+    onOutcome: (o) => outcomes.push(o),
+    ...options,
   });
-  const ask = async (query: string, variables?: Record<string, unknown>) => {
-    const res = await yoga.fetch("http://localhost/graphql", {
+  const yoga = createYoga({ schema, logging: false, plugins: [cache.plugin()] });
+  const server = createServer((req, res) => {
+    if (!cache.handle(req, res, yoga)) void yoga.requestListener(req, res);
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  const ask = async (query: string, variables?: Record<string, unknown>, init: RequestInit = {}) => {
+    const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
       body: JSON.stringify({ query, variables }),
+      ...init,
     });
     return (await res.json()) as { data?: Record<string, number>; errors?: unknown[] };
   };
   return {
     ask,
+    port,
     write: (next: string) => {
       snapshot = next;
     },
@@ -60,7 +70,7 @@ function setup(options: { maxAgeMs?: number; maxEntries?: number } = {}) {
 
 describe("the GraphQL response cache", () => {
   it("answers the same query from the first result while the snapshot has not moved", async () => {
-    const c = setup();
+    const c = await setup();
     const first = await c.ask("{ n }");
     expect(await c.ask("{ n }")).toEqual(first);
     expect(c.executions()).toBe(1);
@@ -68,7 +78,7 @@ describe("the GraphQL response cache", () => {
   });
 
   it("executes again once any write moved the snapshot", async () => {
-    const c = setup();
+    const c = await setup();
     expect((await c.ask("{ n }")).data?.n).toBe(1000);
     c.write("100:101:");
     expect((await c.ask("{ n }")).data?.n).toBe(2000);
@@ -77,7 +87,7 @@ describe("the GraphQL response cache", () => {
   });
 
   it("keys entries by variables and operation text", async () => {
-    const c = setup();
+    const c = await setup();
     await c.ask("query($k: Int) { n(k: $k) }", { k: 1 });
     await c.ask("query($k: Int) { n(k: $k) }", { k: 2 });
     await c.ask("query($k: Int) { n(k: $k) }", { k: 1 });
@@ -86,14 +96,14 @@ describe("the GraphQL response cache", () => {
   });
 
   it("never keeps a request a resolver marked as reading outside the database", async () => {
-    const c = setup();
+    const c = await setup();
     await c.ask("{ clock n }");
     await c.ask("{ clock n }");
     expect(c.executions()).toBe(4);
   });
 
   it("serves an answer that read the clock only until the moment its resolver gave", async () => {
-    const c = setup();
+    const c = await setup();
     await c.ask("{ second n }");
     await c.ask("{ second n }");
     expect(c.executions()).toBe(2);
@@ -103,22 +113,45 @@ describe("the GraphQL response cache", () => {
   });
 
   it("never keeps a result with errors", async () => {
-    const c = setup();
+    const c = await setup();
     expect((await c.ask("{ broken }")).errors).toHaveLength(1);
     expect((await c.ask("{ broken }")).errors).toHaveLength(1);
     expect(c.executions()).toBe(2);
   });
 
   it("does not serve an entry older than maxAgeMs even if nothing was written", async () => {
-    const c = setup({ maxAgeMs: 20 });
+    const c = await setup({ maxAgeMs: 20 });
     await c.ask("{ n }");
     await new Promise((r) => setTimeout(r, 40));
     await c.ask("{ n }");
     expect(c.executions()).toBe(2);
   });
 
+  it("sends a kept answer with the headers and bytes of the first", async () => {
+    const c = await setup();
+    const ask = () =>
+      fetch(`http://127.0.0.1:${c.port}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
+        body: JSON.stringify({ query: "{ n }" }),
+      });
+    const first = await ask();
+    const again = await ask();
+    expect(again.headers.get("content-type")).toBe(first.headers.get("content-type"));
+    expect(await again.text()).toBe(await first.text());
+    expect(c.outcomes).toEqual(["miss", "hit"]);
+  });
+
+  it("leaves GET requests and event streams to yoga and never keeps them", async () => {
+    const c = await setup();
+    const get = () => fetch(`http://127.0.0.1:${c.port}/graphql?query=${encodeURIComponent("{ n }")}`);
+    expect((await (await get()).json()).data.n).toBe(1000);
+    expect((await (await get()).json()).data.n).toBe(2000);
+    expect(c.outcomes).toEqual([]);
+  });
+
   it("keeps at most maxEntries, the oldest leaving first", async () => {
-    const c = setup({ maxEntries: 2 });
+    const c = await setup({ maxEntries: 2 });
     for (const k of [1, 2, 3]) await c.ask("query($k: Int) { n(k: $k) }", { k });
     await c.ask("query($k: Int) { n(k: $k) }", { k: 3 });
     await c.ask("query($k: Int) { n(k: $k) }", { k: 1 });
