@@ -8,9 +8,7 @@
 // load-generator process of their own (bench/load-client.ts), as real clients do, so the figures are the
 // server's and not client and server sharing one thread.
 
-import { fork } from "node:child_process";
 import { createHash } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { ServiceHealth } from "../src/api/health.ts";
 import { GadgetMetrics } from "../src/api/metrics.ts";
 import { startApi } from "../src/api/server.ts";
@@ -20,7 +18,7 @@ import { silentLogger } from "../src/log.ts";
 import { createTestDatabaseUrl } from "../test/helpers/database.ts";
 import { MIX_NAMES } from "./explorer-mix.ts";
 import { percentile, printLine, record, wallClockMs } from "./harness.ts";
-import type { LoadCommand, LoadCommands, LoadReply, LoadRequest } from "./load-client.ts";
+import { forkLoadClient, type LoadClient } from "./load-process.ts";
 
 const BLOCKS = 5_000n;
 const FINALIZED = 4_000n;
@@ -132,60 +130,6 @@ export async function run(): Promise<void> {
     await db.close();
     await scratch?.drop();
   }
-}
-
-/** A load-generator process (bench/load-client.ts) and its commands. */
-interface LoadClient {
-  call<K extends LoadCommand>(command: K, args: LoadCommands[K]["args"]): Promise<LoadCommands[K]["result"]>;
-  close(): Promise<void>;
-}
-
-class LoadClientError extends Error {
-  override name = "LoadClientError";
-}
-
-async function forkLoadClient(): Promise<LoadClient> {
-  const child = fork(fileURLToPath(new URL("./load-client.ts", import.meta.url)), {
-    execArgv: ["--import", "tsx"],
-    serialization: "advanced",
-  });
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let ready!: () => void;
-  let failed!: (e: Error) => void;
-  const started = new Promise<void>((resolve, reject) => {
-    ready = resolve;
-    failed = reject;
-  });
-  const exited = new Promise<void>((resolve) => {
-    child.once("exit", (code, signal) => {
-      const error = new LoadClientError(`the load client exited (${signal ?? `code ${code}`})`);
-      failed(error);
-      for (const call of pending.values()) call.reject(error);
-      pending.clear();
-      resolve();
-    });
-  });
-  child.on("message", (reply: LoadReply) => {
-    if ("ready" in reply) return ready();
-    const call = pending.get(reply.id);
-    pending.delete(reply.id);
-    if ("error" in reply) call?.reject(new LoadClientError(reply.error));
-    else call?.resolve(reply.result);
-  });
-  await started;
-  let nextId = 0;
-  return {
-    call: (command, args) =>
-      new Promise((resolve, reject) => {
-        const id = nextId++;
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        child.send({ id, command, args } as LoadRequest);
-      }),
-    close: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill();
-      await exited;
-    },
-  };
 }
 
 async function rangeBench(load: LoadClient, address: string): Promise<void> {

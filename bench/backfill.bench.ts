@@ -15,11 +15,11 @@ import type { PrismaClient } from "../src/db/generated/client.ts";
 import { readState } from "../src/store/state.ts";
 import { l2Hashes } from "../test/helpers/voted-history.ts";
 import { compareWithBase } from "./base-compare.ts";
-import { runMix } from "./explorer-mix.ts";
 import { fetchFloor, INDEXER_TABLES, writeFloor } from "./floor.ts";
 import { type BackfillTarget, runBackfill } from "./gadget-run.ts";
 import { percentile, printLine, record } from "./harness.ts";
 import { backfillHistoryParams, benchHistory, INTERVAL } from "./history.ts";
+import { runMixApart } from "./load-process.ts";
 import { summariseProfiles } from "./profile.ts";
 import { startDelayProxy } from "./rpc-delay.ts";
 import { readVerdicts } from "./verdicts.ts";
@@ -97,9 +97,9 @@ export async function run(): Promise<void> {
     // Then as long again while the explorer's query mix runs against the same gadget (issue 21: "under load").
     const [loaded, mix] = await Promise.all([
       liveWindow(LIVE_WINDOW_MS),
-      runMix(
+      runMixApart(
         { httpUrl, maxHeight: heads.l2Head, providers: h.providers.map((p) => p.btcPkHex) },
-        { seconds: LIVE_WINDOW_MS / 1000, concurrency: 16, warmup: 0 },
+        { seconds: LIVE_WINDOW_MS / 1000, concurrency: 16 },
       ),
     ]);
     // Every voted block is measured: wait (bounded) until the last of them is finalized.

@@ -10,10 +10,10 @@
 // blocks: start-up is a fixed cost that would otherwise dominate the small size, and CPU time is less shaken
 // than wall time by other work on a shared machine. Wall time per block is printed beside it. The histories
 // come from .bench-cache/ when built before (bench/history.ts).
-import { runMix } from "./explorer-mix.ts";
 import { runBackfill } from "./gadget-run.ts";
 import { printLine, record } from "./harness.ts";
 import { backfillHistoryParams, benchHistory } from "./history.ts";
+import { runMixApart } from "./load-process.ts";
 
 const FACTORS = [
   { factor: 0.1, key: "x0_1" },
@@ -43,9 +43,9 @@ export async function run(): Promise<void> {
         l2Head: heads.l2Head,
       });
       const peak = b.gadget.peakRssBytes();
-      let mix: Awaited<ReturnType<typeof runMix>>;
+      let mix: Awaited<ReturnType<typeof runMixApart>>;
       try {
-        mix = await runMix(
+        mix = await runMixApart(
           { httpUrl: b.httpUrl, maxHeight: heads.l2Head, providers: h.providers.map((p) => p.btcPkHex) },
           { seconds: 5, concurrency: 16 },
         );

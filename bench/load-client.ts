@@ -16,9 +16,12 @@ export interface LoadCommands {
     args: { address: string; blocks: BlockInfo[]; expected: bigint; warmup: number; samples: number };
     result: number[];
   };
-  /** The explorer mix one request at a time (latencies by kind), then at `concurrency` for `seconds`. */
+  /**
+   * The explorer mix one request at a time (latencies by kind; `alone` false skips it), then at `concurrency`
+   * for `seconds`.
+   */
   mix: {
-    args: { target: MixTarget; seconds: number; concurrency: number };
+    args: { target: MixTarget; seconds: number; concurrency: number; alone?: boolean };
     result: { alone: number[][]; mix: MixResult };
   };
   /** Opens `sockets` graphql-ws clients and `subscribers` finalizedBlocks subscriptions spread over them. */
@@ -60,6 +63,12 @@ async function range(o: LoadCommands["range"]["args"]): Promise<number[]> {
 }
 
 async function mix(o: LoadCommands["mix"]["args"]): Promise<LoadCommands["mix"]["result"]> {
+  if (o.alone === false) {
+    return {
+      alone: [],
+      mix: await runMix(o.target, { seconds: o.seconds, concurrency: o.concurrency }),
+    };
+  }
   const alone = await timeEachKind(o.target, { warmup: 50, requests: 100 });
   // The one-at-a-time requests were the warm-up.
   return {

@@ -3,7 +3,12 @@
 // status FINALIZED (rules 5 and 6: the indexer marks blocks between checked heights too).
 
 import type { BlockRef } from "../core/finality/consecutive.ts";
-import { normalizeBlockHash, rangeFinalizedPrefix, type StoredBlockStatus } from "../core/finality/range.ts";
+import {
+  checkRange,
+  finalizedPrefix,
+  normalizeBlockHash,
+  type StoredBlockStatus,
+} from "../core/finality/range.ts";
 import type { PrismaClient } from "../db/generated/client.ts";
 import { blocksByHash, canonicalStatusesBetween, finalizedEnd } from "../store/reads/blocks.ts";
 import type { FinalizedBlocks } from "../store/reads/finalized-cache.ts";
@@ -94,8 +99,8 @@ export class FinalityReader {
 
   /** Rule 8: the highest height of the finalized, hash-matching prefix of a consecutive range; 0 = none. */
   async blockRangeFinalized(blocks: readonly BlockRef[]): Promise<bigint> {
-    // Validate the whole argument before touching the database: the lookup here never finds anything.
-    rangeFinalizedPrefix(blocks, () => undefined);
+    // The whole argument is checked, once, before the database is touched.
+    const range = checkRange(blocks);
     await this.activatedTimestamp();
     const first = blocks[0]!.height;
     const last = blocks[blocks.length - 1]!.height;
@@ -104,7 +109,7 @@ export class FinalityReader {
     for (const row of rows) {
       byHeight.set(row.height, { hash: row.hash.slice(2), btcFinalized: row.status === "FINALIZED" });
     }
-    return rangeFinalizedPrefix(blocks, (height) => byHeight.get(height));
+    return finalizedPrefix(range, (height) => byHeight.get(height));
   }
 
   async isFinalizedByHeight(height: bigint): Promise<boolean> {

@@ -30,6 +30,20 @@ export function rangeFinalizedPrefix(
   query: readonly BlockRef[],
   lookup: (height: bigint) => StoredBlockStatus | undefined,
 ): bigint {
+  return finalizedPrefix(checkRange(query), lookup);
+}
+
+/** A range query that is non-empty and consecutive, with its hashes as stored (lowercase hex without 0x). */
+export interface CheckedRange {
+  readonly blocks: readonly BlockRef[];
+  readonly hashes: readonly string[];
+}
+
+/**
+ * Checks a range query once, before anything is looked up: throws `FinalityQueryError` for an empty or
+ * non-consecutive (strictly +1 ascending) range, or a malformed hash.
+ */
+export function checkRange(query: readonly BlockRef[]): CheckedRange {
   if (query.length === 0) throw new FinalityQueryError(EMPTY_RANGE_MESSAGE);
   const hashes = query.map((block, i) => {
     const previous = query[i - 1];
@@ -38,11 +52,18 @@ export function rangeFinalizedPrefix(
     }
     return normalizeBlockHash(block.hash);
   });
+  return { blocks: query, hashes };
+}
 
+/** Rule 8 over a checked range (see rangeFinalizedPrefix). */
+export function finalizedPrefix(
+  range: CheckedRange,
+  lookup: (height: bigint) => StoredBlockStatus | undefined,
+): bigint {
   let finalizedUpTo = 0n;
-  for (const [i, block] of query.entries()) {
+  for (const [i, block] of range.blocks.entries()) {
     const stored = lookup(block.height);
-    if (stored === undefined || !stored.btcFinalized || stored.hash !== hashes[i]) break;
+    if (stored === undefined || !stored.btcFinalized || stored.hash !== range.hashes[i]) break;
     finalizedUpTo = block.height;
   }
   return finalizedUpTo;
