@@ -9,10 +9,10 @@ import {
   normalizeBlockHash,
   type StoredBlockStatus,
 } from "../core/finality/range.ts";
-import type { PrismaClient } from "../db/generated/client.ts";
 import { blocksByHash, canonicalStatusesBetween, finalizedEnd } from "../store/reads/blocks.ts";
 import type { FinalizedBlocks } from "../store/reads/finalized-cache.ts";
 import { readCursor, readState, readStates, type StateKey } from "../store/state.ts";
+import type { Tx } from "../store/tx.ts";
 import { BLOCK_NOT_FOUND_MESSAGE, NOT_ACTIVATED_MESSAGE, QueryError } from "./errors.ts";
 
 export interface BlockInfo {
@@ -66,19 +66,19 @@ export class FinalityReader {
   private settledActivation: bigint | undefined;
 
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly db: Tx,
     private readonly finalized?: FinalizedBlocks,
   ) {}
 
   state<K extends StateKey>(keys: readonly K[]): Promise<Map<K, string>> {
-    return readStates(this.prisma, keys);
+    return readStates(this.db, keys);
   }
 
   /** Rule 7: the persisted activation timestamp, or the reference's not-activated error. */
   async activatedTimestamp(): Promise<bigint> {
     if (this.settledActivation !== undefined) return this.settledActivation;
     const settled = this.finalized?.seenAny === true;
-    const value = await readState(this.prisma, "activated_timestamp");
+    const value = await readState(this.db, "activated_timestamp");
     if (value === undefined) throw new QueryError("not_activated", NOT_ACTIVATED_MESSAGE);
     if (settled) this.settledActivation = BigInt(value);
     return BigInt(value);
@@ -104,7 +104,7 @@ export class FinalityReader {
     await this.activatedTimestamp();
     const first = blocks[0]!.height;
     const last = blocks[blocks.length - 1]!.height;
-    const rows = await canonicalStatusesBetween(this.prisma, first, last, this.finalized);
+    const rows = await canonicalStatusesBetween(this.db, first, last, this.finalized);
     const byHeight = new Map<bigint, StoredBlockStatus>();
     for (const row of rows) {
       byHeight.set(row.height, { hash: row.hash.slice(2), btcFinalized: row.status === "FINALIZED" });
@@ -117,13 +117,13 @@ export class FinalityReader {
   }
 
   async isFinalizedByHash(hash: string): Promise<boolean> {
-    const [row] = await blocksByHash(this.prisma, [`0x${normalizeBlockHash(hash)}`], this.finalized);
+    const [row] = await blocksByHash(this.db, [`0x${normalizeBlockHash(hash)}`], this.finalized);
     return row?.canonical === true && row.status === "FINALIZED";
   }
 
   /** The newest BTC-finalized canonical block, or `undefined` when none is. */
   async latestFinalized(): Promise<BlockInfo | undefined> {
-    const row = await finalizedEnd(this.prisma, "newest");
+    const row = await finalizedEnd(this.db, "newest");
     return row === null ? undefined : { hash: row.hash, height: row.height, timestamp: row.timestamp };
   }
 
@@ -137,7 +137,7 @@ export class FinalityReader {
     const [state, latest, earliest] = await Promise.all([
       this.state(["l2_head_height", "l2_finalized_height"]),
       this.latestFinalized(),
-      finalizedEnd(this.prisma, "oldest"),
+      finalizedEnd(this.db, "oldest"),
     ]);
     const head = await this.l2HeadHeight(state);
     return {
@@ -152,7 +152,7 @@ export class FinalityReader {
   async l2HeadHeight(state?: Map<string, string>): Promise<bigint> {
     const known = (state ?? (await this.state(["l2_head_height"]))).get("l2_head_height");
     if (known !== undefined) return BigInt(known);
-    const cursor = await readCursor(this.prisma, "l2");
+    const cursor = await readCursor(this.db, "l2");
     return cursor?.height ?? 0n;
   }
 
@@ -164,7 +164,7 @@ export class FinalityReader {
     const receipt = await locate(hash);
     if (receipt === null) throw new QueryError("not_found", `transaction ${hash} not found`);
     const [block, state] = await Promise.all([
-      blocksByHash(this.prisma, [receipt.blockHash.toLowerCase()]).then(([row]) => row),
+      blocksByHash(this.db, [receipt.blockHash.toLowerCase()]).then(([row]) => row),
       this.state(["l2_safe_height", "l2_finalized_height"]),
     ]);
     const height = receipt.blockNumber;
@@ -190,7 +190,7 @@ export class FinalityReader {
   }
 
   private async canonicalStatus(height: bigint): Promise<StoredBlockStatus | undefined> {
-    const [row] = await canonicalStatusesBetween(this.prisma, height, height, this.finalized);
+    const [row] = await canonicalStatusesBetween(this.db, height, height, this.finalized);
     return row === undefined
       ? undefined
       : { hash: row.hash.slice(2), btcFinalized: row.status === "FINALIZED" };

@@ -25,7 +25,7 @@ export interface ApiConfig {
 }
 
 export interface StartApiOptions {
-  db: Pick<Database, "prisma" | "sql">;
+  db: Pick<Database, "prisma" | "sql" | "reads">;
   events: GadgetEvents;
   health: ServiceHealth;
   config: ApiConfig;
@@ -54,10 +54,11 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
   }
   const metrics = options.metrics ?? new GadgetMetrics();
   const finalized = new FinalizedBlocks();
-  const reader = new FinalityReader(db.prisma, finalized);
+  const reader = new FinalityReader(db.reads, finalized);
   const services = {
     prisma: db.prisma,
     sql: db.sql,
+    reads: db.reads,
     reader,
     events,
     health,

@@ -9,6 +9,8 @@ import pg from "pg";
 import { connectionLost, DatabaseError, errorKind, errorText } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { retryWhile } from "../retry.ts";
+import type { Tx } from "../store/tx.ts";
+import { driverReads } from "./driver-reads.ts";
 import { PrismaClient } from "./generated/client.ts";
 import { migrate } from "./migrate.ts";
 import { pgExecutor, pgliteExecutor, type SqlExecutor } from "./sql.ts";
@@ -32,6 +34,11 @@ export interface Database {
   readonly kind: "postgres" | "pglite";
   readonly prisma: PrismaClient;
   readonly sql: SqlExecutor;
+  /**
+   * Raw reads typed as Prisma's raw statements (the store's `Tx`): on the driver for Postgres, where Prisma's
+   * raw path costs three times the CPU (src/db/driver-reads.ts); Prisma itself for PGlite.
+   */
+  readonly reads: Tx;
   /** The PGlite instance when kind is "pglite" (single connection: locks are process-local). */
   readonly pglite?: PGlite;
   /** The node-postgres pool when kind is "postgres". */
@@ -78,6 +85,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     kind: "postgres",
     prisma,
     sql: pgExecutor(pool),
+    reads: driverReads(pool),
     pool,
     async close() {
       await prisma.$disconnect();
@@ -105,6 +113,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     kind: "pglite",
     prisma,
     sql: pgliteExecutor(pglite),
+    reads: prisma,
     pglite,
     async close() {
       await prisma.$disconnect();

@@ -18,6 +18,7 @@ import type { FinalizedBlocks } from "../../store/reads/finalized-cache.ts";
 import { currentPowers, powerTables, providersByPk } from "../../store/reads/providers.ts";
 import { highestVotedHeights, votesOfBlocks } from "../../store/reads/signatures.ts";
 import { readStates, type StateKey } from "../../store/state.ts";
+import type { Tx } from "../../store/tx.ts";
 import type { FinalityReader, TransactionLocator } from "../finality.ts";
 import type { ServiceHealth } from "../health.ts";
 import type { GadgetMetrics } from "../metrics.ts";
@@ -26,6 +27,8 @@ export interface ApiServices {
   prisma: PrismaClient;
   /** The driver below Prisma, for the one read every request makes (the response cache's snapshot). */
   sql: SqlExecutor;
+  /** Raw reads typed as Prisma's, on the driver where the database has one (src/db/driver-reads.ts). */
+  reads: Tx;
   reader: FinalityReader;
   events: GadgetEvents;
   health: ServiceHealth;
@@ -125,16 +128,16 @@ function byKey<T, K>(rows: readonly T[], keyOf: (row: T) => K): Map<K, T> {
   return new Map(rows.map((r) => [keyOf(r), r]));
 }
 
-export function createLoaders(prisma: PrismaClient, finalized?: FinalizedBlocks) {
+export function createLoaders(prisma: PrismaClient, reads: Tx, finalized?: FinalizedBlocks) {
   return {
     blockByHash: new DataLoader<string, L2Block | null>(async (hashes) => {
-      const map = byKey(await blocksByHash(prisma, unique(hashes), finalized), (r) => r.hash);
+      const map = byKey(await blocksByHash(reads, unique(hashes), finalized), (r) => r.hash);
       return hashes.map((h) => map.get(h) ?? null);
     }, noCache),
 
     canonicalBlockByHeight: new DataLoader<bigint, L2Block | null, string>(
       async (heights) => {
-        const map = byKey(await canonicalBlocksAt(prisma, unique(heights), finalized), (r) => r.height);
+        const map = byKey(await canonicalBlocksAt(reads, unique(heights), finalized), (r) => r.height);
         return heights.map((h) => map.get(h) ?? null);
       },
       { ...noCache, cacheKeyFn: (h) => h.toString() },
@@ -146,18 +149,18 @@ export function createLoaders(prisma: PrismaClient, finalized?: FinalizedBlocks)
         const [height, hash] = k.split(":");
         return { height: BigInt(height!), hash: hash! };
       });
-      const groups = await votesOfBlocks(prisma, blocks);
+      const groups = await votesOfBlocks(reads, blocks);
       return keys.map((k) => groups.get(k) ?? []);
     }, noCache),
 
     providerByPk: new DataLoader<string, FinalityProvider | null>(async (pks) => {
-      const map = byKey(await providersByPk(prisma, unique(pks)), (r) => r.btcPk);
+      const map = byKey(await providersByPk(reads, unique(pks)), (r) => r.btcPk);
       return pks.map((pk) => map.get(pk) ?? null);
     }, noCache),
 
     /** Power at the newest BTC height the engine computed a table for ("now"); 0 when absent from it. */
     currentPower: new DataLoader<string, bigint>(async (pks) => {
-      const powers = await currentPowers(prisma, unique(pks));
+      const powers = await currentPowers(reads, unique(pks));
       return pks.map((pk) => powers.get(pk) ?? 0n);
     }, noCache),
 
@@ -165,7 +168,7 @@ export function createLoaders(prisma: PrismaClient, finalized?: FinalizedBlocks)
     powerAt: new DataLoader<string, bigint | null>(async (keys) => {
       const parsed = unique(keys).map((k) => k.split(":"));
       const tables = await powerTables(
-        prisma,
+        reads,
         unique(parsed.map(([h]) => Number(h))),
         unique(parsed.map(([, pk]) => pk!)),
       );
@@ -177,13 +180,13 @@ export function createLoaders(prisma: PrismaClient, finalized?: FinalizedBlocks)
     }, noCache),
 
     highestVotedHeight: new DataLoader<string, bigint | null>(async (pks) => {
-      const heights = await highestVotedHeights(prisma, unique(pks));
+      const heights = await highestVotedHeights(reads, unique(pks));
       return pks.map((pk) => heights.get(pk) ?? null);
     }, noCache),
 
     /** Rows of gadget_state; absent keys are undefined. */
     state: new DataLoader<StateKey, string | undefined>(async (keys) => {
-      const values = await readStates(prisma, unique(keys));
+      const values = await readStates(reads, unique(keys));
       return keys.map((k) => values.get(k));
     }, noCache),
 
@@ -197,5 +200,5 @@ export function createLoaders(prisma: PrismaClient, finalized?: FinalizedBlocks)
 export type Loaders = ReturnType<typeof createLoaders>;
 
 export function createContext(services: ApiServices): GraphQLContext {
-  return { ...services, loaders: createLoaders(services.prisma, services.finalized) };
+  return { ...services, loaders: createLoaders(services.prisma, services.reads, services.finalized) };
 }

@@ -52,8 +52,8 @@ builder.queryType({
             "activated_timestamp",
             "activated_height",
           ]),
-          readCursors(ctx.prisma),
-          finalizedEnd(ctx.prisma, "newest"),
+          readCursors(ctx.reads),
+          finalizedEnd(ctx.reads, "newest"),
         ]);
         const head = state.has("l2_head_height")
           ? BigInt(state.get("l2_head_height")!)

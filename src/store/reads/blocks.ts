@@ -21,7 +21,7 @@ const L2_BLOCK_COLUMNS = `hash, height, parent_hash AS "parentHash", timestamp, 
 
 /** The stored blocks with these hashes; finalized ones from `cache` when it has them. */
 export async function blocksByHash(
-  db: BlockReader,
+  db: Tx,
   hashes: readonly string[],
   cache?: FinalizedBlocks,
 ): Promise<L2Block[]> {
@@ -37,7 +37,7 @@ export async function blocksByHash(
 
 /** The canonical blocks at these heights; finalized ones from `cache` when it has them. */
 export async function canonicalBlocksAt(
-  db: BlockReader,
+  db: Tx,
   heights: readonly bigint[],
   cache?: FinalizedBlocks,
 ): Promise<L2Block[]> {
@@ -68,7 +68,7 @@ export function blockPage(db: BlockReader, q: PageQuery<Prisma.L2BlockWhereInput
 
 /** The newest (or oldest) BTC-finalized canonical block: one probe of the (status, height) index. */
 export async function finalizedEnd(
-  db: BlockReader,
+  db: Tx,
   end: "newest" | "oldest",
   cache?: FinalizedBlocks,
 ): Promise<L2Block | null> {
@@ -91,7 +91,7 @@ export interface CanonicalStatus {
  * is answered from it; only the heights above are read.
  */
 export async function canonicalStatusesBetween(
-  db: BlockReader,
+  db: Tx,
   from: bigint,
   to: bigint,
   cache?: FinalizedBlocks,
@@ -104,10 +104,11 @@ export async function canonicalStatusesBetween(
     hash = cache?.finalizedHashAt(next);
   }
   if (next > to) return known;
-  const rows = await db.l2Block.findMany({
-    where: { canonical: true, height: { gte: next, lte: to } },
-    select: { height: true, hash: true, status: true },
-  });
+  const rows = await db.$queryRawUnsafe<CanonicalStatus[]>(
+    `SELECT height, hash, status FROM l2_block WHERE canonical AND height BETWEEN $1::bigint AND $2::bigint`,
+    dec(next),
+    dec(to),
+  );
   for (const row of rows) if (row.status === "FINALIZED") cache?.rememberHash(row.height, row.hash);
   return [...known, ...rows];
 }

@@ -6,7 +6,7 @@ import type { PageQuery } from "./page.ts";
 export type ProviderReader = Pick<PrismaClient, "finalityProvider" | "pubRandCommit"> & Tx;
 
 /** Raw SQL with model-named columns: every page of votes asks it (see L2_BLOCK_COLUMNS in blocks.ts). */
-export function providersByPk(db: ProviderReader, pks: readonly string[]): Promise<FinalityProvider[]> {
+export function providersByPk(db: Tx, pks: readonly string[]): Promise<FinalityProvider[]> {
   return Promise.resolve(
     db.$queryRawUnsafe<FinalityProvider[]>(
       `SELECT btc_pk AS "btcPk", bsn_id AS "bsnId", addr, moniker, identity, website,
@@ -29,10 +29,7 @@ export function providersOf(db: ProviderReader, bsnId: string | undefined): Prom
 }
 
 /** Power at the newest BTC height the engine computed a table for ("now"); providers absent from it have none. */
-export async function currentPowers(
-  db: ProviderReader,
-  pks: readonly string[],
-): Promise<Map<string, bigint>> {
+export async function currentPowers(db: Tx, pks: readonly string[]): Promise<Map<string, bigint>> {
   const rows = await db.$queryRawUnsafe<{ pk: string; power: bigint }[]>(
     `SELECT fp_btc_pk AS pk, power FROM voting_power
      WHERE btc_height = (SELECT max(btc_height) FROM voting_power) AND fp_btc_pk = ANY($1::text[])`,
@@ -50,7 +47,7 @@ export interface PowerTables {
 
 /** The power tables at these BTC heights, restricted to these providers. */
 export async function powerTables(
-  db: ProviderReader,
+  db: Tx,
   btcHeights: readonly number[],
   pks: readonly string[],
 ): Promise<PowerTables> {

@@ -88,7 +88,7 @@ async function unvotedHeights(
   const from = nonNegative("fromHeight", args.fromHeight ?? 0n);
   const to = args.toHeight ?? 2n ** 63n - 1n;
   const rule = await missedRuleOf(ctx, fpBtcPk, args.graceSeconds ?? DEFAULT_MISSED_GRACE_SECONDS);
-  return unvotedCheckedHeights(ctx.prisma, fpBtcPk, { from, to, first, rule, which });
+  return unvotedCheckedHeights(ctx.reads, fpBtcPk, { from, to, first, rule, which });
 }
 
 export async function providerStatus(p: FinalityProvider, ctx: GraphQLContext): Promise<ProviderStatus> {
@@ -193,7 +193,7 @@ ProviderRef.implement({
         if (window < 1 || window > 100_000)
           throw badArgument("window", `must be from 1 to 100000 (got ${window})`);
         const rule = await missedRuleOf(ctx, p.btcPk, args.graceSeconds ?? DEFAULT_MISSED_GRACE_SECONDS);
-        return participation(ctx.prisma, p.btcPk, window, rule);
+        return participation(ctx.reads, p.btcPk, window, rule);
       },
     }),
     randomnessCommits: t.field({
