@@ -25,7 +25,7 @@ export interface ApiConfig {
 }
 
 export interface StartApiOptions {
-  db: Pick<Database, "prisma" | "sql" | "reads">;
+  db: Pick<Database, "prisma" | "reads">;
   events: GadgetEvents;
   health: ServiceHealth;
   config: ApiConfig;
@@ -57,7 +57,6 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
   const reader = new FinalityReader(db.reads, finalized);
   const services = {
     prisma: db.prisma,
-    sql: db.sql,
     reads: db.reads,
     reader,
     events,

@@ -35,8 +35,10 @@ export interface Database {
   readonly prisma: PrismaClient;
   readonly sql: SqlExecutor;
   /**
-   * Raw reads typed as Prisma's raw statements (the store's `Tx`): on the driver for Postgres, where Prisma's
-   * raw path costs three times the CPU (src/db/driver-reads.ts); Prisma itself for PGlite.
+   * Raw reads typed as Prisma's raw statements (the store's `Tx`), for the API: on the driver for Postgres,
+   * where Prisma's raw path costs three times the CPU (src/db/driver-reads.ts), and on a pool of their own
+   * (half `poolSize`, at least 2) so that readers never wait the writer out of connections; Prisma itself for
+   * PGlite.
    */
   readonly reads: Tx;
   /** The PGlite instance when kind is "pglite" (single connection: locks are process-local). */
@@ -81,15 +83,25 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     });
   }
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  // The API's reads wait for connections of their own: a burst of slow explorer queries must never hold the
+  // connections the engine commits verdicts on (with one pool, finalization under the explorer mix waited
+  // seconds for a free connection).
+  const readPool = new pg.Pool({
+    connectionString: url,
+    max: Math.max(2, Math.ceil(poolSize / 2)),
+    connectionTimeoutMillis: 5_000,
+  });
+  readPool.on("error", () => {});
+  readPool.on("connect", (client) => client.on("error", () => {}));
   return {
     kind: "postgres",
     prisma,
     sql: pgExecutor(pool),
-    reads: driverReads(pool),
+    reads: driverReads(readPool),
     pool,
     async close() {
       await prisma.$disconnect();
-      await pool.end();
+      await Promise.all([pool.end(), readPool.end()]);
     },
   };
 }

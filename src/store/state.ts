@@ -7,7 +7,6 @@ import { dec, type Tx } from "./tx.ts";
 export const STATE_KEYS = [
   // the Babylon stage: the chain head it saw, and the time of the last block it committed
   "babylon_head_height",
-  "babylon_head_at",
   "babylon_synced_time",
   // the Babylon stage's fail-safe (babylon-unreadable.ts): the unreadable power-changing event it stopped at,
   // an operator's decision to read past one, and how many power-neutral malformed events it skipped
@@ -24,11 +23,10 @@ export const STATE_KEYS = [
   // the delegations active then are recorded too
   "staking_baseline_height",
   "staking_baseline_active",
-  // the L2 stage: the chain's head, safe and finalized heights, and when the head was read
+  // the L2 stage: the chain's head, safe and finalized heights
   "l2_head_height",
   "l2_safe_height",
   "l2_finalized_height",
-  "l2_head_at",
   // the engine: consecutive finality (rules 5–7)
   "activation_search_from",
   "activated_height",
@@ -107,8 +105,13 @@ export async function writeState(
     values.push(String(value));
   }
   if (keys.length === 0) return;
+  // Values that are already stored are not written again: the stages write their heads on every poll, and a
+  // write, even of the same value, is a new database snapshot, which makes every kept API response stale
+  // (src/api/graphql/response-cache.ts). A statement that inserts no row writes nothing.
   await db.$executeRawUnsafe(
-    `INSERT INTO gadget_state (key, value) SELECT * FROM unnest($1::text[], $2::text[])
+    `INSERT INTO gadget_state (key, value)
+     SELECT t.key, t.value FROM unnest($1::text[], $2::text[]) AS t(key, value)
+     WHERE NOT EXISTS (SELECT 1 FROM gadget_state g WHERE g.key = t.key AND g.value = t.value)
      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
     keys,
     values,

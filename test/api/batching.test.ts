@@ -50,7 +50,7 @@ describe("GraphQL batching", () => {
     const counted = counting(db.prisma);
     calls = counted.calls;
     api = await startApi({
-      db: { prisma: counted.prisma, sql: db.sql, reads: counted.prisma },
+      db: { prisma: counted.prisma, reads: counted.prisma },
       events: new GadgetEvents(),
       health: new ServiceHealth(),
       config: { host: "127.0.0.1", httpPort: 0, grpcPort: 0, maxPageSize: 1000 },

@@ -9,7 +9,6 @@ import type {
   L2Block,
   PrismaClient,
 } from "../../db/generated/client.ts";
-import type { SqlExecutor } from "../../db/sql.ts";
 import type { GadgetEvents } from "../../indexer/runtime/events.ts";
 import type { Logger } from "../../log.ts";
 import { blocksByHash, canonicalBlocksAt } from "../../store/reads/blocks.ts";
@@ -25,8 +24,6 @@ import type { GadgetMetrics } from "../metrics.ts";
 
 export interface ApiServices {
   prisma: PrismaClient;
-  /** The driver below Prisma, for the one read every request makes (the response cache's snapshot). */
-  sql: SqlExecutor;
   /** Raw reads typed as Prisma's, on the driver where the database has one (src/db/driver-reads.ts). */
   reads: Tx;
   reader: FinalityReader;

@@ -24,8 +24,9 @@ import type { Plugin, YogaServerInstance } from "graphql-yoga";
 export interface ResponseCacheOptions {
   /** The database's current snapshot, read after this call began. */
   snapshot: () => Promise<string>;
-  /** Entries kept at most; the oldest leave first. */
+  /** Entries kept at most, and their bodies' bytes at most; the oldest leave first. */
   maxEntries?: number;
+  maxBytes?: number;
   /** No entry is served after this long, whatever the snapshot says. */
   maxAgeMs?: number;
   /** Counts each request of the cacheable kind: answered from an entry, or executed. */
@@ -67,12 +68,15 @@ export class ResponseCache {
   /** Requests this cache sent to yoga, and until when their result may be kept (set once it executed). */
   private readonly keepable = new WeakMap<Request, number>();
   private readonly maxEntries: number;
+  private readonly maxBytes: number;
   private readonly maxAgeMs: number;
+  private bytes = 0;
   // The newest snapshot seen: entries of any other can never be served again.
   private latest = "";
 
   constructor(private readonly options: ResponseCacheOptions) {
     this.maxEntries = options.maxEntries ?? 1_000;
+    this.maxBytes = options.maxBytes ?? 32 * 2 ** 20;
     this.maxAgeMs = options.maxAgeMs ?? 1_000;
   }
 
@@ -123,6 +127,7 @@ export class ResponseCache {
     if (snapshot !== undefined && snapshot !== this.latest) {
       this.latest = snapshot;
       this.entries.clear();
+      this.bytes = 0;
     }
     const key = `${accept}\n${body.toString("latin1")}`;
     const startedAt = Date.now();
@@ -152,10 +157,20 @@ export class ResponseCache {
       this.keepable.get(request) ?? Number.NEGATIVE_INFINITY,
     );
     if (snapshot === undefined || response.status !== 200 || snapshot !== this.latest) return;
-    if (expiresAt <= Date.now()) return;
-    this.entries.delete(key);
+    if (expiresAt <= Date.now() || answer.length > this.maxBytes) return;
+    this.forget(key);
     this.entries.set(key, { snapshot, expiresAt, headers: sent, body: answer });
-    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    this.bytes += answer.length;
+    while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
+      this.forget(this.entries.keys().next().value as string);
+    }
+  }
+
+  private forget(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
+    this.entries.delete(key);
+    this.bytes -= entry.body.length;
   }
 }
 

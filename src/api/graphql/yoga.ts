@@ -45,7 +45,7 @@ export function createResponseCache(services: ApiServices): ResponseCache {
   return new ResponseCache({
     // Requests arriving together share one snapshot read, one that began after each of them arrived.
     snapshot: () =>
-      services.shared.joined("snapshot", services.shared.now(), () => databaseSnapshot(services.sql)),
+      services.shared.joined("snapshot", services.shared.now(), () => databaseSnapshot(services.reads)),
     onOutcome: (outcome) => services.metrics.graphqlResponseCache.inc({ outcome }),
   });
 }

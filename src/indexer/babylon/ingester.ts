@@ -68,7 +68,7 @@ export class BabylonIngester {
   async step(): Promise<StepResult> {
     const { db } = this.o.store;
     const head = await this.reader.latestHeight();
-    await writeState(db, { babylon_head_height: head, babylon_head_at: Date.now() });
+    await writeState(db, { babylon_head_height: head });
     const cursor = await readCursor(db, "babylon");
     const from = cursor ? cursor.height + 1n : this.o.startHeight;
     if (from > head) return "idle";

@@ -47,7 +47,6 @@ export class L2Ingester {
       l2_head_height: head?.height,
       l2_safe_height: safe?.height,
       l2_finalized_height: finalized?.height,
-      l2_head_at: head ? Date.now() : undefined,
     });
     if (!head) return "idle";
 

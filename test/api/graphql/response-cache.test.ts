@@ -12,7 +12,7 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
 });
 
-async function setup(options: { maxAgeMs?: number; maxEntries?: number } = {}) {
+async function setup(options: { maxAgeMs?: number; maxEntries?: number; maxBytes?: number } = {}) {
   let snapshot = "100:100:";
   let executions = 0;
   const outcomes: string[] = [];
@@ -152,6 +152,14 @@ describe("the GraphQL response cache", () => {
 
   it("keeps at most maxEntries, the oldest leaving first", async () => {
     const c = await setup({ maxEntries: 2 });
+    for (const k of [1, 2, 3]) await c.ask("query($k: Int) { n(k: $k) }", { k });
+    await c.ask("query($k: Int) { n(k: $k) }", { k: 3 });
+    await c.ask("query($k: Int) { n(k: $k) }", { k: 1 });
+    expect(c.executions()).toBe(4);
+  });
+
+  it("keeps at most maxBytes of bodies, the oldest leaving first", async () => {
+    const c = await setup({ maxBytes: 40 }); // one body of `{"data":{"n":1001}}` is 20 bytes
     for (const k of [1, 2, 3]) await c.ask("query($k: Int) { n(k: $k) }", { k });
     await c.ask("query($k: Int) { n(k: $k) }", { k: 3 });
     await c.ask("query($k: Int) { n(k: $k) }", { k: 1 });
