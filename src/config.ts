@@ -33,7 +33,10 @@ export const configSchema = z
         secret: true,
       }),
       data_dir: key(text().default("./data"), "where the embedded database and devnet state live"),
-      pool_size: key(integer({ min: 1, max: 200 }).default(10), "Postgres connections"),
+      pool_size: key(
+        integer({ min: 1, max: 200 }).default(10),
+        "Postgres connections of the indexer; the API's reads have half as many more (at least 2)",
+      ),
     }),
     l2: section({
       rpc_url: key(
