@@ -65,6 +65,8 @@ type AnyYoga = YogaServerInstance<any, any>;
 
 export class ResponseCache {
   private readonly entries = new Map<string, Entry>();
+  /** Executions under way, by key: what they will keep, once they are done (undefined if nothing). */
+  private readonly running = new Map<string, { snapshot: string; entry: Promise<Entry | undefined> }>();
   /** Requests this cache sent to yoga, and until when their result may be kept (set once it executed). */
   private readonly keepable = new WeakMap<Request, number>();
   private readonly maxEntries: number;
@@ -131,20 +133,83 @@ export class ResponseCache {
     }
     const key = `${accept}\n${body.toString("latin1")}`;
     const startedAt = Date.now();
-    const entry = this.entries.get(key);
-    if (entry !== undefined && entry.snapshot === snapshot && startedAt < entry.expiresAt) {
+    const kept = this.usable(this.entries.get(key), snapshot) ?? (await this.joinRunning(key, snapshot));
+    if (kept !== undefined) {
       this.options.onOutcome?.("hit");
-      send(res, 200, entry.headers, entry.body);
+      send(res, 200, kept.headers, kept.body);
       return;
     }
-    if (snapshot !== undefined) this.options.onOutcome?.("miss");
+    if (snapshot === undefined) {
+      await this.execute(req, res, yoga, body);
+      return;
+    }
+    this.options.onOutcome?.("miss");
+    // Requests for the same key at the same snapshot that arrive meanwhile wait for this answer instead of
+    // executing it again: an expensive query asked by many visitors at once runs once.
+    let settle!: (entry: Entry | undefined) => void;
+    const running = { snapshot, entry: new Promise<Entry | undefined>((resolve) => (settle = resolve)) };
+    this.running.set(key, running);
+    try {
+      settle(await this.executeAndKeep(req, res, yoga, body, key, snapshot, startedAt));
+    } finally {
+      settle(undefined);
+      if (this.running.get(key) === running) this.running.delete(key);
+    }
+  }
+
+  private usable(entry: Entry | undefined, snapshot: string | undefined): Entry | undefined {
+    if (entry === undefined || entry.snapshot !== snapshot || Date.now() >= entry.expiresAt) return undefined;
+    return entry;
+  }
+
+  private async joinRunning(key: string, snapshot: string | undefined): Promise<Entry | undefined> {
+    const running = this.running.get(key);
+    if (running === undefined || running.snapshot !== snapshot) return undefined;
+    return this.usable(await running.entry, snapshot);
+  }
+
+  /** Executes through yoga and sends the answer; returns the entry kept for it, if it may be kept. */
+  private async executeAndKeep(
+    req: IncomingMessage,
+    res: ServerResponse,
+    yoga: AnyYoga,
+    body: Buffer,
+    key: string,
+    snapshot: string,
+    startedAt: number,
+  ): Promise<Entry | undefined> {
+    const { request, status, headers, answer } = await this.execute(req, res, yoga, body, true);
+    const expiresAt = Math.min(
+      startedAt + this.maxAgeMs,
+      this.keepable.get(request) ?? Number.NEGATIVE_INFINITY,
+    );
+    if (status !== 200 || snapshot !== this.latest) return undefined;
+    if (expiresAt <= Date.now() || answer.length > this.maxBytes) return undefined;
+    const entry = { snapshot, expiresAt, headers, body: answer };
+    this.forget(key);
+    this.entries.set(key, entry);
+    this.bytes += answer.length;
+    while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
+      this.forget(this.entries.keys().next().value as string);
+    }
+    return entry;
+  }
+
+  /** Executes the request through yoga and sends its answer; `keepable` lets the plugin judge the execution. */
+  private async execute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    yoga: AnyYoga,
+    body: Buffer,
+    keepable = false,
+  ) {
     const headers = new yoga.fetchAPI.Headers();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value !== undefined && !HOP_BY_HOP.has(name)) headers.set(name, String(value));
     }
     const url = `http://${req.headers.host ?? "localhost"}${req.url ?? "/graphql"}`;
     const request = new yoga.fetchAPI.Request(url, { method: "POST", headers, body: new Uint8Array(body) });
-    if (snapshot !== undefined) this.keepable.set(request, Number.NEGATIVE_INFINITY);
+    if (keepable) this.keepable.set(request, Number.NEGATIVE_INFINITY);
     const response = await yoga.fetch(request, { req, res });
     const answer = Buffer.from(await response.arrayBuffer());
     const sent: [string, string][] = [];
@@ -152,18 +217,7 @@ export class ResponseCache {
       if (name !== "content-length") sent.push([name, value]);
     });
     send(res, response.status, sent, answer);
-    const expiresAt = Math.min(
-      startedAt + this.maxAgeMs,
-      this.keepable.get(request) ?? Number.NEGATIVE_INFINITY,
-    );
-    if (snapshot === undefined || response.status !== 200 || snapshot !== this.latest) return;
-    if (expiresAt <= Date.now() || answer.length > this.maxBytes) return;
-    this.forget(key);
-    this.entries.set(key, { snapshot, expiresAt, headers: sent, body: answer });
-    this.bytes += answer.length;
-    while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
-      this.forget(this.entries.keys().next().value as string);
-    }
+    return { request, status: response.status, headers: sent, answer };
   }
 
   private forget(key: string): void {

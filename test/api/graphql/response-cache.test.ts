@@ -16,11 +16,18 @@ async function setup(options: { maxAgeMs?: number; maxEntries?: number; maxBytes
   let snapshot = "100:100:";
   let executions = 0;
   const outcomes: string[] = [];
-  const schema = buildSchema(`type Query { n(k: Int): Int  clock: Int  second: Int  broken: Int }`);
+  const schema = buildSchema(
+    `type Query { n(k: Int): Int  slow: Int  clock: Int  second: Int  broken: Int }`,
+  );
   const fields = schema.getQueryType()!.getFields();
   fields.n!.resolve = (_r, args: { k?: number }) => {
     executions++;
     return (args.k ?? 0) + executions * 1000;
+  };
+  fields.slow!.resolve = async () => {
+    executions++;
+    await new Promise((r) => setTimeout(r, 50));
+    return executions;
   };
   fields.clock!.resolve = (_r, _a, ctx: object) => {
     executions++;
@@ -164,5 +171,19 @@ describe("the GraphQL response cache", () => {
     await c.ask("query($k: Int) { n(k: $k) }", { k: 3 });
     await c.ask("query($k: Int) { n(k: $k) }", { k: 1 });
     expect(c.executions()).toBe(4);
+  });
+
+  it("runs a query asked many times at once only once, and gives each the same answer", async () => {
+    const c = await setup();
+    const answers = await Promise.all(Array.from({ length: 5 }, () => c.ask("{ slow }")));
+    expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+    expect(c.executions()).toBe(1);
+    expect(c.outcomes.filter((o) => o === "miss")).toHaveLength(1);
+  });
+
+  it("lets each of many simultaneous requests it cannot keep execute on its own", async () => {
+    const c = await setup();
+    await Promise.all(Array.from({ length: 3 }, () => c.ask("{ slow clock }")));
+    expect(c.executions()).toBe(6);
   });
 });
