@@ -14,6 +14,9 @@ export async function unvotedCheckedHeights(
   fpBtcPk: string,
   o: { from: bigint; to: bigint; first: number; rule: MissedRule; which: "missed" | "pending" },
 ): Promise<bigint[]> {
+  // A pending height is above the rule's throughHeight: starting there lets the height index skip the history
+  // below it, which the condition alone would scan to the start for a provider that missed nothing.
+  const from = o.which === "pending" && o.rule.throughHeight >= o.from ? o.rule.throughHeight + 1n : o.from;
   const rows = await db.$queryRawUnsafe<{ height: bigint }[]>(
     `SELECT b.height FROM l2_block b
      JOIN voting_power vp ON vp.btc_height = b.btc_height AND vp.fp_btc_pk = $1 AND vp.power > 0
@@ -23,7 +26,7 @@ export async function unvotedCheckedHeights(
        AND (b.height <= $5::bigint OR b.timestamp <= $6::bigint) = $7
      ORDER BY b.height DESC LIMIT $4`,
     fpBtcPk,
-    dec(o.from),
+    dec(from),
     dec(o.to),
     o.first,
     dec(o.rule.throughHeight),

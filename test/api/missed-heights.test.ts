@@ -1,6 +1,7 @@
 // missedCheckedHeights counts a height only once the provider's vote can no longer count; until then it is in
 // pendingCheckedHeights, and participation keeps it out of both the misses and the rate.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { unvotedCheckedHeights } from "../../src/store/participation.ts";
 import { FP } from "./fixtures.ts";
 import { gql, startTestApi, type TestApi } from "./harness.ts";
 
@@ -56,5 +57,14 @@ describe("missed and pending checked heights", () => {
     const r = await gql(t.api, query, { pk: FP.C, grace: -5 });
     expect(r.errors?.[0]?.message).toMatch(/graceSeconds: grace period must be an integer/);
     expect(r.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+  });
+
+  it("splits unvoted heights at the rule's throughHeight, the next height being the first pending one", async () => {
+    // C did not vote at 15, 25, 35, 40, 45 and 50; with throughHeight 44 and no cutoff, 45 is the first pending.
+    const rule = { throughHeight: 44n, timestampCutoff: 0n };
+    const ask = (which: "missed" | "pending") =>
+      unvotedCheckedHeights(t.db.reads, FP.C, { from: 0n, to: 100n, first: 100, rule, which });
+    expect(await ask("pending")).toEqual([50n, 45n]);
+    expect(await ask("missed")).toEqual([40n, 35n, 25n, 15n]);
   });
 });
