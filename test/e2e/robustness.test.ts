@@ -231,9 +231,28 @@ describe("robustness end to end", () => {
       const slashedBtc = fp.slashedBtcHeight!;
 
       // Later blocks: evaluated at BTC heights past the slashing, without its 10 %. The slashing counts from the
-      // Babylon block after the one that recorded it, placed by BTC header time: the header after the slashing
-      // height can share the second of that block, so the heights from the one after it on.
-      const pastSlashing = slashedBtc + 2;
+      // Babylon block after the one that recorded it, placed by BTC header time: a BTC height sees it once its
+      // header's effective time (the latest timestamp up to it) reaches that next Babylon block's time. The
+      // devnet's headers, like Bitcoin's, sometimes claim a time before their parent's, so the first such height
+      // can be several past the slashing's own; it is read from the recorded headers, not assumed.
+      const pastSlashing = await t.waitFor(
+        "a BTC header past the Babylon block after the slashing",
+        async () => {
+          const [next] = await prisma.$queryRawUnsafe<{ time: Date }[]>(
+            `SELECT time FROM babylon_block WHERE height = $1::bigint`,
+            String(fp.slashedBabylonHeight! + 1n),
+          );
+          if (next === undefined) return undefined;
+          const headers = await prisma.btcHeader.findMany({ orderBy: { height: "asc" } });
+          let effective = 0;
+          for (const h of headers) {
+            effective = Math.max(effective, h.timestamp);
+            // Header times are whole seconds; the engine places a header after every Babylon block at or before it.
+            if (effective * 1000 >= next.time.getTime()) return h.height;
+          }
+          return undefined;
+        },
+      );
       await t.waitFor(
         "blocks evaluated past the slashing and finalized without the slashed provider",
         async () => {
