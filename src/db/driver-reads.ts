@@ -8,7 +8,8 @@ import type { Tx } from "../store/tx.ts";
 
 /** "2026-12-06 16:00:00.123", as Postgres prints a timestamp without time zone: Prisma stores UTC. */
 const utcTimestamp = (text: string) => new Date(`${text.replace(" ", "T")}Z`);
-const textArray = pg.types.getTypeParser(pg.types.builtins.TEXT + 990); // text[] (1009)
+// text[] is not among pg-types' builtins, but its parser is registered under its OID.
+const textArray = pg.types.getTypeParser(1009 as Parameters<typeof pg.types.getTypeParser>[0]);
 const arrayOf =
   <T>(parse: (text: string) => T) =>
   (text: string) =>
