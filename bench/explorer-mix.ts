@@ -1,9 +1,8 @@
 // The explorer's GraphQL query mix: the queries the explorer's pages make, sent at a fixed concurrency to a
 // running gadget's HTTP API. The API bench sends it to a seeded database; the growth bench to each history
 // size's backfilled database, so explorer latency can be compared across sizes; the backfill bench's live
-// phase sends it while blocks finalize, so finalization latency is measured under load. The API bench sends it
-// from a load-generator process of its own (bench/load-client.ts); the others from the bench process, which is
-// not the gadget's.
+// phase sends it while blocks finalize, so finalization latency is measured under load. Every bench sends it
+// from a load-generator process of its own (bench/load-client.ts), beside neither the gadget nor the devnet.
 import { percentile } from "./harness.ts";
 
 export const MIX_NAMES = ["syncStatus", "blocks+votes", "block", "finalityProvider", "finalitySignatures"];

@@ -63,18 +63,11 @@ async function range(o: LoadCommands["range"]["args"]): Promise<number[]> {
 }
 
 async function mix(o: LoadCommands["mix"]["args"]): Promise<LoadCommands["mix"]["result"]> {
-  if (o.alone === false) {
-    return {
-      alone: [],
-      mix: await runMix(o.target, { seconds: o.seconds, concurrency: o.concurrency }),
-    };
-  }
-  const alone = await timeEachKind(o.target, { warmup: 50, requests: 100 });
-  // The one-at-a-time requests were the warm-up.
-  return {
-    alone,
-    mix: await runMix(o.target, { seconds: o.seconds, concurrency: o.concurrency, warmup: 0 }),
-  };
+  const timed = o.alone !== false;
+  const alone = timed ? await timeEachKind(o.target, { warmup: 50, requests: 100 }) : [];
+  // The one-at-a-time requests, when made, were the warm-up; otherwise runMix makes its own.
+  const warmup = timed ? 0 : undefined;
+  return { alone, mix: await runMix(o.target, { seconds: o.seconds, concurrency: o.concurrency, warmup }) };
 }
 
 let fanout:

@@ -1,5 +1,4 @@
 // syncStatus { progress { … } }: each ingester's catch-up progress (src/indexer/runtime/progress.ts).
-
 import type { IngesterProgress } from "../../../indexer/runtime/progress.ts";
 import { builder } from "../builder.ts";
 import { uncacheable } from "../response-cache.ts";

@@ -1,5 +1,4 @@
 // FinalityProvider: description, status, power, participation and misses, randomness commitments.
-
 import {
   DEFAULT_MISSED_GRACE_SECONDS,
   GracePeriodError,

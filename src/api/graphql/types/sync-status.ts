@@ -1,5 +1,4 @@
 // SyncStatus: how far each chain is indexed and finalized.
-
 import { readUnreadableEvent, type UnreadableEvent } from "../../../store/babylon-unreadable.ts";
 import { openIncidents } from "../../../store/reads/blocks.ts";
 import { builder } from "../builder.ts";
