@@ -15,6 +15,7 @@ import { startApi } from "../src/api/server.ts";
 import { type Database, openDatabase } from "../src/db/database.ts";
 import { GadgetEvents } from "../src/indexer/runtime/events.ts";
 import { silentLogger } from "../src/log.ts";
+import { recordUnvotedBlocks } from "../src/store/participation.ts";
 import { createTestDatabaseUrl } from "../test/helpers/database.ts";
 import { MIX_NAMES } from "./explorer-mix.ts";
 import { percentile, printLine, record, wallClockMs } from "./harness.ts";
@@ -81,6 +82,12 @@ export async function seed(db: Database): Promise<void> {
   await p.votingPower.createMany({
     data: fps.map((fpBtcPk, i) => ({ btcHeight: 100, fpBtcPk, power: powers[i]! })),
   });
+  // As the engine's verdicts leave them.
+  for (let start = 1n; start <= BLOCKS; start += chunk) {
+    const hashes = [];
+    for (let h = start; h < start + chunk && h <= BLOCKS; h++) hashes.push(blockHash(h));
+    await recordUnvotedBlocks(p, hashes);
+  }
   await p.gadgetState.createMany({
     data: [
       { key: "activated_timestamp", value: "1700000002" },

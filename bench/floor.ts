@@ -32,6 +32,7 @@ export const INDEXER_TABLES = [
   "equivocation",
   "l2_block",
   "voting_power",
+  "unvoted_block",
 ] as const;
 
 async function copyOut(client: pg.Client, table: string): Promise<Buffer[]> {

@@ -2,6 +2,7 @@
 // engine writes verdicts and finality; both go through here, so a block's status moves by these rules only.
 import type { L2BlockHeader } from "../chains/l2.ts";
 import { type FinalityGrid, isCheckedHeight } from "../core/finality/index.ts";
+import { recordUnvotedBlocks } from "./participation.ts";
 import { dec, type Tx } from "./tx.ts";
 
 /** New canonical blocks; a block seen before (orphaned by a reorg, now back) becomes canonical again. */
@@ -97,7 +98,10 @@ export interface Verdict {
   voters: number;
 }
 
-/** A block's tally (rule 4); its status is PENDING until finalized, or NO_VOTING_POWER. Canonical rows only. */
+/**
+ * A block's tally (rule 4); its status is PENDING until finalized, or NO_VOTING_POWER. Canonical rows only.
+ * Its BTC height's power table must be stored: the providers it gives power and no vote are recorded unvoted.
+ */
 export async function writeVerdicts(db: Tx, verdicts: Verdict[]): Promise<void> {
   await db.$executeRawUnsafe(
     `UPDATE l2_block b SET btc_height = r.btc, voted_power = r.voted, total_power = r.total, voter_count = r.voters,
@@ -110,6 +114,10 @@ export async function writeVerdicts(db: Tx, verdicts: Verdict[]): Promise<void> 
     verdicts.map((v) => dec(v.votedPower)),
     verdicts.map((v) => dec(v.totalPower)),
     verdicts.map((v) => v.voters),
+  );
+  await recordUnvotedBlocks(
+    db,
+    verdicts.map((v) => v.hash),
   );
 }
 

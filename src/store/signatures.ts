@@ -7,12 +7,17 @@ import { dec, type Tx } from "./tx.ts";
 export async function insertSignatures(db: Tx, signatures: SignatureRecord[]): Promise<void> {
   if (signatures.length === 0) return;
   // One JSON parameter rather than nine arrays: node-postgres escapes every element of an array parameter
-  // in JavaScript, while JSON.stringify is native; a backfill writes 100,000 of these rows.
+  // in JavaScript, while JSON.stringify is native; a backfill writes 100,000 of these rows. A vote is no
+  // longer unvoted (store/participation.ts): its candidate row goes in the same statement.
   await db.$executeRawUnsafe(
-    `INSERT INTO finality_signature (babylon_height, tx_hash, msg_index, fp_btc_pk, height, block_hash, pub_rand, signature, babylon_time)
-     SELECT (e->>0)::bigint, e->>1, (e->>2)::int, e->>3, (e->>4)::bigint, e->>5, e->>6, e->>7, (e->>8)::timestamp(3)
-     FROM json_array_elements($1::json) AS e
-     ON CONFLICT DO NOTHING`,
+    `WITH voted AS (
+       INSERT INTO finality_signature (babylon_height, tx_hash, msg_index, fp_btc_pk, height, block_hash, pub_rand, signature, babylon_time)
+       SELECT (e->>0)::bigint, e->>1, (e->>2)::int, e->>3, (e->>4)::bigint, e->>5, e->>6, e->>7, (e->>8)::timestamp(3)
+       FROM json_array_elements($1::json) AS e
+       ON CONFLICT DO NOTHING
+       RETURNING fp_btc_pk, height, block_hash)
+     DELETE FROM unvoted_block u USING voted v
+     WHERE u.fp_btc_pk = v.fp_btc_pk AND u.height = v.height AND u.block_hash = v.block_hash`,
     JSON.stringify(
       signatures.map((x) => [
         dec(x.babylonHeight),

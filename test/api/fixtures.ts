@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type { TransactionLocator } from "../../src/api/finality.ts";
 import type { PrismaClient } from "../../src/db/generated/client.ts";
+import { recordUnvotedBlocks } from "../../src/store/participation.ts";
 
 export const ACTIVATION = 10n;
 export const INTERVAL = 5n;
@@ -139,6 +140,11 @@ export async function seedChain(prisma: PrismaClient, options: SeedOptions = {})
       { btcHeight: 90, fpBtcPk: FP.A, power: 400n },
     ],
   });
+  // As the engine's verdicts leave them.
+  await recordUnvotedBlocks(
+    prisma,
+    blocks.map((b) => b.hash),
+  );
   const delegation = (seed: string, totalSat: bigint, status: string, extra: object = {}) => ({
     stakingTxHash: hex(`del-${seed}`),
     stakerAddr: `bbn1staker${seed}`,

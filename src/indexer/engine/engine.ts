@@ -139,8 +139,10 @@ export class FinalityEngine {
           ? new Set<bigint>()
           : await heightsVotedBetween(c.tx, heights, babylonCursor, cursorNow);
       const fresh = results.filter((r) => !late.has(r.height));
-      if (fresh.length === 0) return;
+      // The tables are cached for this generation from here on, so they are stored even when every verdict
+      // waits: a later step would not compute them again, and the API reads them.
       for (const [btcHeight, table] of newTables) await replaceVotingPower(c.tx, btcHeight, table);
+      if (fresh.length === 0) return;
       await writeVerdicts(
         c.tx,
         fresh.map((r) => ({
