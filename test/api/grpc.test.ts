@@ -107,6 +107,21 @@ describe("gRPC proto.FinalityGadget (activated chain)", () => {
     });
   });
 
+  it("answers bytes that are no request as for any protobuf error, and goes on serving", async () => {
+    const garbage = Buffer.from([0x0a, 0x05, 0x10, 0xff]); // a block cut off inside its height
+    const err = await new Promise<ServiceError | null>((resolve) =>
+      client.makeUnaryRequest(
+        "/proto.FinalityGadget/QueryBlockRangeBabylonFinalized",
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        garbage,
+        (e) => resolve(e),
+      ),
+    );
+    expect(err).toMatchObject({ code: status.INTERNAL, details: expect.stringMatching(/deserializ/i) });
+    expect(await rangeOf(range(10n, 12n))).toBe("12");
+  });
+
   it("QueryIsBlockBabylonFinalized checks height, hash and activation", async () => {
     const q = (block: object) =>
       call<{ is_finalized: boolean }>(client, "QueryIsBlockBabylonFinalized", { block }).then(

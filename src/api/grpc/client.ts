@@ -4,14 +4,12 @@ import {
   type CallOptions,
   type Client,
   credentials,
-  type GrpcObject,
-  loadPackageDefinition,
-  type ServiceClientConstructor,
+  makeGenericClientConstructor,
   type ServiceError,
 } from "@grpc/grpc-js";
 import { NOT_ACTIVATED_MESSAGE } from "../errors.ts";
 import type { BlockInfo } from "../finality.ts";
-import { loadFinalityGadgetProto, type WireBlockInfo } from "./proto.ts";
+import { finalityGadgetService, type WireBlockInfo } from "./proto.ts";
 
 export type { BlockInfo } from "../finality.ts";
 
@@ -34,8 +32,7 @@ export class FinalityGadgetClient {
 
   /** `address` is host:port, e.g. "127.0.0.1:50051" (no TLS, as op-node connects). */
   constructor(address: string, options: FinalityGadgetClientOptions = {}) {
-    const proto = loadPackageDefinition(loadFinalityGadgetProto()).proto as GrpcObject;
-    const Service = proto.FinalityGadget as ServiceClientConstructor;
+    const Service = makeGenericClientConstructor(finalityGadgetService(), "FinalityGadget");
     this.client = new Service(address, credentials.createInsecure());
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
@@ -51,9 +48,8 @@ export class FinalityGadgetClient {
   async queryBlockRangeBabylonFinalized(blocks: readonly BlockInfo[]): Promise<bigint | null> {
     const reply = await this.call<{ last_finalized_block_height: string }>(
       "QueryBlockRangeBabylonFinalized",
-      {
-        blocks: blocks.map(toWire),
-      },
+      // Encoded by block-range-codec.ts.
+      { blocks },
     );
     const height = BigInt(reply.last_finalized_block_height);
     return height === 0n ? null : height;

@@ -2,11 +2,8 @@
 // Messages are the reference's texts (op-node substring-matches them); status codes say what happened instead
 // of the reference's blanket UNKNOWN — op-node only looks at the message, so this changes nothing for it.
 import {
-  type GrpcObject,
-  loadPackageDefinition,
   Server,
   ServerCredentials,
-  type ServiceClientConstructor,
   type ServiceError,
   status,
   type UntypedServiceImplementation,
@@ -16,7 +13,7 @@ import type { Logger } from "../../log.ts";
 import { asQueryError, type QueryErrorKind } from "../errors.ts";
 import type { BlockInfo, FinalityReader } from "../finality.ts";
 import type { GadgetMetrics } from "../metrics.ts";
-import { loadFinalityGadgetProto, type WireBlockInfo } from "./proto.ts";
+import { finalityGadgetService, loadFinalityGadgetProto, type WireBlockInfo } from "./proto.ts";
 
 const CODES: Record<QueryErrorKind, status> = {
   invalid_argument: status.INVALID_ARGUMENT,
@@ -97,13 +94,12 @@ export function finalityGadgetImplementation(
         is_finalized: await reader.isBlockBabylonFinalized(blockFromWire("block", request.block)),
       }),
     ),
+    // Decoded by block-range-codec.ts: the heights are bigints already.
     QueryBlockRangeBabylonFinalized: unary(
       "QueryBlockRangeBabylonFinalized",
-      async (request: { blocks?: WireBlockInfo[] }) => {
-        const blocks = (request.blocks ?? []).map((b, i) => blockFromWire(`blocks[${i}]`, b));
-        const last = await reader.blockRangeFinalized(blocks);
-        return { last_finalized_block_height: last.toString() };
-      },
+      async (request: { blocks: BlockInfo[] }) => ({
+        last_finalized_block_height: (await reader.blockRangeFinalized(request.blocks)).toString(),
+      }),
     ),
     QueryBtcStakingActivatedTimestamp: unary("QueryBtcStakingActivatedTimestamp", async () => ({
       activated_timestamp: (await reader.activatedTimestamp()).toString(),
@@ -135,10 +131,11 @@ export async function startGrpcServer(options: {
   metrics?: GadgetMetrics;
 }): Promise<GrpcServerHandle> {
   const definition = loadFinalityGadgetProto();
-  const proto = loadPackageDefinition(definition).proto as GrpcObject;
-  const service = (proto.FinalityGadget as ServiceClientConstructor).service;
   const server = new Server();
-  server.addService(service, finalityGadgetImplementation(options.reader, options.log, options.metrics));
+  server.addService(
+    finalityGadgetService(definition),
+    finalityGadgetImplementation(options.reader, options.log, options.metrics),
+  );
   new ReflectionService(definition).addToServer(server);
   const hostPart = options.host.includes(":") ? `[${options.host}]` : options.host;
   const port = await new Promise<number>((resolve, reject) => {

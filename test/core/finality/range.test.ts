@@ -90,6 +90,34 @@ describe("range query hash shape", () => {
     }
   });
 
+  it("accepts exactly what /^(?:0x)?[0-9a-f]{64}$/i accepts, lowercased without the prefix", () => {
+    const shape = /^(?:0x)?([0-9a-f]{64})$/i;
+    const alphabet = "0123456789abcdefABCDEFxXg ";
+    let seed = 7;
+    // xorshift32: the same cases every run.
+    const next = (n: number) => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const cases = [`0X${"Ab".repeat(32)}`, `0x${"f".repeat(64)}`, "F".repeat(64), "0x".repeat(33)];
+    for (let i = 0; i < 5_000; i++) {
+      const prefix = ["", "0x", "0X", "x", "00"][next(5)]!;
+      let body = "";
+      const length = 63 + next(3);
+      for (let j = 0; j < length; j++)
+        body += next(40) === 0 ? alphabet[next(alphabet.length)] : "0123456789abcdefABCDEF"[next(22)];
+      cases.push(prefix + body);
+    }
+    for (const hash of cases) {
+      const match = shape.exec(hash);
+      if (match) expect(normalizeBlockHash(hash)).toBe(match[1]!.toLowerCase());
+      else expect(() => normalizeBlockHash(hash), hash).toThrow(FinalityQueryError);
+    }
+    expect(cases.filter((h) => shape.test(h)).length).toBeGreaterThan(500);
+  });
+
   it("throws errors named FinalityQueryError", () => {
     expect(() => rangeFinalizedPrefix([], store)).toThrow(
       expect.objectContaining({ name: "FinalityQueryError" }),
