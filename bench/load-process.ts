@@ -18,7 +18,7 @@ class LoadClientError extends Error {
 
 export async function forkLoadClient(): Promise<LoadClient> {
   const child = fork(fileURLToPath(new URL("./load-client.ts", import.meta.url)), {
-    execArgv: ["--import", "tsx"],
+    execArgv: ["--import", "tsx", ...(process.env.BENCH_CLIENT_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CLIENT_PROF}`] : [])],
     serialization: "advanced",
   });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();

@@ -125,77 +125,151 @@ function byKey<T, K>(rows: readonly T[], keyOf: (row: T) => K): Map<K, T> {
   return new Map(rows.map((r) => [keyOf(r), r]));
 }
 
-export function createLoaders(prisma: PrismaClient, reads: Tx, finalized?: FinalizedBlocks) {
-  return {
-    blockByHash: new DataLoader<string, L2Block | null>(async (hashes) => {
-      const map = byKey(await blocksByHash(reads, unique(hashes), finalized), (r) => r.hash);
-      return hashes.map((h) => map.get(h) ?? null);
-    }, noCache),
+/**
+ * A request's loaders, each made on first use: a subscription's context lives as long as the subscription, and
+ * 10,000 subscribers whose shared execution runs in one context (shared-execution.ts) need none of their own.
+ */
+export class Loaders {
+  private readonly made = new Map<string, unknown>();
 
-    canonicalBlockByHeight: new DataLoader<bigint, L2Block | null, string>(
-      async (heights) => {
-        const map = byKey(await canonicalBlocksAt(reads, unique(heights), finalized), (r) => r.height);
-        return heights.map((h) => map.get(h) ?? null);
-      },
-      { ...noCache, cacheKeyFn: (h) => h.toString() },
-    ),
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly reads: Tx,
+    private readonly finalized?: FinalizedBlocks,
+  ) {}
 
-    /** Key: `${height}:${blockHash}`. */
-    votesOfBlock: new DataLoader<string, FinalitySignature[]>(async (keys) => {
-      const blocks = unique(keys).map((k) => {
-        const [height, hash] = k.split(":");
-        return { height: BigInt(height!), hash: hash! };
-      });
-      const groups = await votesOfBlocks(reads, blocks);
-      return keys.map((k) => groups.get(k) ?? []);
-    }, noCache),
+  private once<T>(name: string, make: () => T): T {
+    let loader = this.made.get(name) as T | undefined;
+    if (loader === undefined) {
+      loader = make();
+      this.made.set(name, loader);
+    }
+    return loader;
+  }
 
-    providerByPk: new DataLoader<string, FinalityProvider | null>(async (pks) => {
-      const map = byKey(await providersByPk(reads, unique(pks)), (r) => r.btcPk);
-      return pks.map((pk) => map.get(pk) ?? null);
-    }, noCache),
+  get blockByHash() {
+    return this.once(
+      "blockByHash",
+      () =>
+        new DataLoader<string, L2Block | null>(async (hashes) => {
+          const map = byKey(await blocksByHash(this.reads, unique(hashes), this.finalized), (r) => r.hash);
+          return hashes.map((h) => map.get(h) ?? null);
+        }, noCache),
+    );
+  }
 
-    /** Power at the newest BTC height the engine computed a table for ("now"); 0 when absent from it. */
-    currentPower: new DataLoader<string, bigint>(async (pks) => {
-      const powers = await currentPowers(reads, unique(pks));
-      return pks.map((pk) => powers.get(pk) ?? 0n);
-    }, noCache),
+  get canonicalBlockByHeight() {
+    return this.once(
+      "canonicalBlockByHeight",
+      () =>
+        new DataLoader<bigint, L2Block | null, string>(
+          async (heights) => {
+            const map = byKey(
+              await canonicalBlocksAt(this.reads, unique(heights), this.finalized),
+              (r) => r.height,
+            );
+            return heights.map((h) => map.get(h) ?? null);
+          },
+          { ...noCache, cacheKeyFn: (h) => h.toString() },
+        ),
+    );
+  }
 
-    /** Key: `${btcHeight}:${fpBtcPk}`; null when the engine has no table for that BTC height. */
-    powerAt: new DataLoader<string, bigint | null>(async (keys) => {
-      const parsed = unique(keys).map((k) => k.split(":"));
-      const tables = await powerTables(
-        reads,
-        unique(parsed.map(([h]) => Number(h))),
-        unique(parsed.map(([, pk]) => pk!)),
-      );
-      return keys.map((k) => {
-        const power = tables.power.get(k);
-        if (power !== undefined) return power;
-        return tables.heights.has(Number(k.split(":")[0])) ? 0n : null;
-      });
-    }, noCache),
+  /** Key: `${height}:${blockHash}`. */
+  get votesOfBlock() {
+    return this.once(
+      "votesOfBlock",
+      () =>
+        new DataLoader<string, FinalitySignature[]>(async (keys) => {
+          const blocks = unique(keys).map((k) => {
+            const [height, hash] = k.split(":");
+            return { height: BigInt(height!), hash: hash! };
+          });
+          const groups = await votesOfBlocks(this.reads, blocks);
+          return keys.map((k) => groups.get(k) ?? []);
+        }, noCache),
+    );
+  }
 
-    highestVotedHeight: new DataLoader<string, bigint | null>(async (pks) => {
-      const heights = await highestVotedHeights(reads, unique(pks));
-      return pks.map((pk) => heights.get(pk) ?? null);
-    }, noCache),
+  get providerByPk() {
+    return this.once(
+      "providerByPk",
+      () =>
+        new DataLoader<string, FinalityProvider | null>(async (pks) => {
+          const map = byKey(await providersByPk(this.reads, unique(pks)), (r) => r.btcPk);
+          return pks.map((pk) => map.get(pk) ?? null);
+        }, noCache),
+    );
+  }
 
-    /** Rows of gadget_state; absent keys are undefined. */
-    state: new DataLoader<StateKey, string | undefined>(async (keys) => {
-      const values = await readStates(reads, unique(keys));
-      return keys.map((k) => values.get(k));
-    }, noCache),
+  /** Power at the newest BTC height the engine computed a table for ("now"); 0 when absent from it. */
+  get currentPower() {
+    return this.once(
+      "currentPower",
+      () =>
+        new DataLoader<string, bigint>(async (pks) => {
+          const powers = await currentPowers(this.reads, unique(pks));
+          return pks.map((pk) => powers.get(pk) ?? 0n);
+        }, noCache),
+    );
+  }
 
-    providersOfDelegation: new DataLoader<string, string[]>(async (hashes) => {
-      const groups = await providersOfDelegations(prisma, unique(hashes));
-      return hashes.map((h) => groups.get(h) ?? []);
-    }, noCache),
-  };
+  /** Key: `${btcHeight}:${fpBtcPk}`; null when the engine has no table for that BTC height. */
+  get powerAt() {
+    return this.once(
+      "powerAt",
+      () =>
+        new DataLoader<string, bigint | null>(async (keys) => {
+          const parsed = unique(keys).map((k) => k.split(":"));
+          const tables = await powerTables(
+            this.reads,
+            unique(parsed.map(([h]) => Number(h))),
+            unique(parsed.map(([, pk]) => pk!)),
+          );
+          return keys.map((k) => {
+            const power = tables.power.get(k);
+            if (power !== undefined) return power;
+            return tables.heights.has(Number(k.split(":")[0])) ? 0n : null;
+          });
+        }, noCache),
+    );
+  }
+
+  get highestVotedHeight() {
+    return this.once(
+      "highestVotedHeight",
+      () =>
+        new DataLoader<string, bigint | null>(async (pks) => {
+          const heights = await highestVotedHeights(this.reads, unique(pks));
+          return pks.map((pk) => heights.get(pk) ?? null);
+        }, noCache),
+    );
+  }
+
+  /** Rows of gadget_state; absent keys are undefined. */
+  get state() {
+    return this.once(
+      "state",
+      () =>
+        new DataLoader<StateKey, string | undefined>(async (keys) => {
+          const values = await readStates(this.reads, unique(keys));
+          return keys.map((k) => values.get(k));
+        }, noCache),
+    );
+  }
+
+  get providersOfDelegation() {
+    return this.once(
+      "providersOfDelegation",
+      () =>
+        new DataLoader<string, string[]>(async (hashes) => {
+          const groups = await providersOfDelegations(this.prisma, unique(hashes));
+          return hashes.map((h) => groups.get(h) ?? []);
+        }, noCache),
+    );
+  }
 }
 
-export type Loaders = ReturnType<typeof createLoaders>;
-
 export function createContext(services: ApiServices): GraphQLContext {
-  return { ...services, loaders: createLoaders(services.prisma, services.reads, services.finalized) };
+  return { ...services, loaders: new Loaders(services.prisma, services.reads, services.finalized) };
 }
