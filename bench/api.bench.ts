@@ -13,9 +13,11 @@ import { ServiceHealth } from "../src/api/health.ts";
 import { GadgetMetrics } from "../src/api/metrics.ts";
 import { startApi } from "../src/api/server.ts";
 import { type Database, openDatabase } from "../src/db/database.ts";
+import type { SignatureRecord } from "../src/indexer/babylon/records.ts";
 import { GadgetEvents } from "../src/indexer/runtime/events.ts";
 import { silentLogger } from "../src/log.ts";
 import { recordUnvotedBlocks } from "../src/store/participation.ts";
+import { insertSignatures } from "../src/store/signatures.ts";
 import { createTestDatabaseUrl } from "../test/helpers/database.ts";
 import { MIX_NAMES } from "./explorer-mix.ts";
 import { percentile, printLine, record, wallClockMs } from "./harness.ts";
@@ -41,25 +43,29 @@ export async function seed(db: Database): Promise<void> {
   const chunk = 1_000n;
   for (let start = 1n; start <= BLOCKS; start += chunk) {
     const blocks = [];
-    const sigs = [];
+    const sigs: SignatureRecord[] = [];
     for (let h = start; h < start + chunk && h <= BLOCKS; h++) {
       const finalized = h <= FINALIZED;
       // every block is checked (interval 1); C skips every 7th height
       const voters = fps.filter((_, i) => i < 2 || h % 7n !== 0n);
+      const time = (seconds: bigint) =>
+        new Date(Number(1_700_000_000n + h * 2n + seconds) * 1000).toISOString();
       blocks.push({
         hash: blockHash(h),
-        height: h,
-        parentHash: blockHash(h - 1n),
-        timestamp: 1_700_000_000n + h * 2n,
+        height: String(h),
+        parent_hash: blockHash(h - 1n),
+        timestamp: String(1_700_000_000n + h * 2n),
+        canonical: true,
         checked: true,
-        status: finalized ? ("FINALIZED" as const) : ("PENDING" as const),
-        btcHeight: 100,
-        votedPower: voters.reduce((s, pk) => s + powers[fps.indexOf(pk)]!, 0n),
-        totalPower: 1000n,
-        voterCount: voters.length,
-        finalizedAt: finalized ? new Date(Number(1_700_000_000n + h * 2n) * 1000 + 6000) : null,
+        status: finalized ? "FINALIZED" : "PENDING",
+        btc_height: 100,
+        voted_power: String(voters.reduce((s, pk) => s + powers[fps.indexOf(pk)]!, 0n)),
+        total_power: "1000",
+        voter_count: voters.length,
+        finalized_at: finalized ? time(6n) : null,
         // As the engine leaves them: a checked block carries its verdict's time (the API caches only those).
-        evaluatedAt: new Date(Number(1_700_000_000n + h * 2n) * 1000 + 3000),
+        evaluated_at: time(3n),
+        ingested_at: time(1n),
       });
       for (const [i, pk] of voters.entries()) {
         sigs.push({
@@ -69,12 +75,19 @@ export async function seed(db: Database): Promise<void> {
           fpBtcPk: pk,
           height: h,
           blockHash: blockHash(h),
+          pubRand: null,
+          signature: null,
           babylonTime: new Date(),
         });
       }
     }
-    await p.l2Block.createMany({ data: blocks });
-    await p.finalitySignature.createMany({ data: sigs });
+    // Raw statements, as the gadget writes: Prisma keeps every createMany's plan, values and all, and 100 MB
+    // of them in this process made every collection of the server's heap slower than the gadget's would be.
+    await p.$executeRawUnsafe(
+      "INSERT INTO l2_block SELECT * FROM json_populate_recordset(NULL::l2_block, $1::json)",
+      JSON.stringify(blocks),
+    );
+    await insertSignatures(p, sigs);
   }
   await p.finalityProvider.createMany({
     data: fps.map((btcPk, i) => ({ btcPk, bsnId: "bench", moniker: `fp-${i}`, updatedBabylonHeight: 1n })),

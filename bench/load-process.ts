@@ -18,7 +18,13 @@ class LoadClientError extends Error {
 
 export async function forkLoadClient(): Promise<LoadClient> {
   const child = fork(fileURLToPath(new URL("./load-client.ts", import.meta.url)), {
-    execArgv: ["--import", "tsx", ...(process.env.BENCH_CLIENT_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CLIENT_PROF}`] : [])],
+    execArgv: [
+      "--import",
+      "tsx",
+      ...(process.env.BENCH_CLIENT_PROF
+        ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CLIENT_PROF}`]
+        : []),
+    ],
     serialization: "advanced",
   });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -54,8 +60,14 @@ export async function forkLoadClient(): Promise<LoadClient> {
         child.send({ id, command, args } as LoadRequest);
       }),
     close: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill();
+      // Disconnecting lets the client exit on its own (and write its --cpu-prof profile); one that hangs is killed.
+      if (child.exitCode === null && child.signalCode === null) {
+        if (child.connected) child.disconnect();
+        else child.kill();
+      }
+      const timer = setTimeout(() => child.kill(), 5_000);
       await exited;
+      clearTimeout(timer);
     },
   };
 }
