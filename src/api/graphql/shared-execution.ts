@@ -8,6 +8,7 @@
 // stream, in `subscribe`), so variables used only in root-field arguments (fromHeight, fpBtcPk) do not take
 // part in the key. Every root resolver in subscription.ts returns the event unchanged.
 import type { Plugin } from "graphql-yoga";
+import type { Logger } from "../../log.ts";
 import {
   createSourceEventStream,
   type DocumentNode,
@@ -19,6 +20,7 @@ import {
   print,
   visit,
 } from "./graphql-js.ts";
+import { maskError, maskResult } from "./masking.ts";
 
 interface DocumentKey {
   text: string;
@@ -68,8 +70,16 @@ function executionKey(args: ExecutionArgs): string {
 /** Results by source event object, then by execution key; a result lives as long as its event is referenced. */
 const executed = new WeakMap<object, Map<string, Promise<ExecutionResult>>>();
 
-function executeOnce(args: ExecutionArgs, key: string, payload: unknown): Promise<ExecutionResult> {
-  const run = async () => execute({ ...args, rootValue: payload });
+type Mask = <T extends ExecutionResult>(result: T) => T;
+
+function executeOnce(
+  args: ExecutionArgs,
+  key: string,
+  payload: unknown,
+  mask: Mask,
+): Promise<ExecutionResult> {
+  // Masked here, once for every subscriber of the result (masking.ts).
+  const run = async () => mask(await execute({ ...args, rootValue: payload }));
   if (typeof payload !== "object" || payload === null) return run();
   let byKey = executed.get(payload);
   if (byKey === undefined) {
@@ -84,20 +94,31 @@ function executeOnce(args: ExecutionArgs, key: string, payload: unknown): Promis
   return result;
 }
 
-/** graphql-js `subscribe`, with each event's execution shared by every subscriber with the same key. */
+/**
+ * graphql-js `subscribe`, with each event's execution shared by every subscriber with the same key, and its
+ * errors masked (masking.ts). A result that ends the stream before it starts is masked by the masking plugin.
+ */
 export async function subscribeShared(
   args: ExecutionArgs,
+  log: Logger,
 ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const source = await createSourceEventStream(args);
   if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
   const events = source as AsyncIterableIterator<unknown>;
   const key = executionKey(args);
+  const mask: Mask = (result) => maskResult(result, log);
   const done = { value: undefined, done: true } as const;
   const results: AsyncIterableIterator<ExecutionResult> = {
     async next() {
-      const r = await events.next();
+      let r: IteratorResult<unknown>;
+      try {
+        r = await events.next();
+      } catch (error) {
+        // graphql-ws sends it as the subscription's error message (a slow consumer's among them).
+        throw maskError(error, log);
+      }
       if (r.done) return done;
-      return { value: await executeOnce(args, key, r.value), done: false };
+      return { value: await executeOnce(args, key, r.value, mask), done: false };
     },
     async return() {
       await events.return?.();
@@ -113,10 +134,11 @@ export async function subscribeShared(
 }
 
 /** Replaces the executor's subscribe with `subscribeShared` for every transport (graphql-ws and SSE). */
-export function sharedExecutionPlugin(): Plugin {
+export function sharedExecutionPlugin(log: Logger): Plugin {
+  const subscribe = (args: ExecutionArgs) => subscribeShared(args, log);
   return {
     onSubscribe({ setSubscribeFn }) {
-      setSubscribeFn(subscribeShared as Parameters<typeof setSubscribeFn>[0]);
+      setSubscribeFn(subscribe as Parameters<typeof setSubscribeFn>[0]);
     },
   };
 }

@@ -4,26 +4,18 @@ import type { IncomingMessage } from "node:http";
 import type { OperationResult } from "graphql-ws";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { WebSocketServer } from "ws";
-import { SlowConsumerError } from "../../errors.ts";
 import { databaseSnapshot } from "../../store/reads/snapshot.ts";
-import { QueryError } from "../errors.ts";
 import { renderLocalGraphiql } from "../web.ts";
 import { type ApiServices, createContext, type GraphQLContext } from "./context.ts";
 import { type ExecutionArgs, GraphQLError } from "./graphql-js.ts";
 import { checkLimits, DEFAULT_LIMITS, type QueryLimits } from "./limits.ts";
+import { maskingPlugin } from "./masking.ts";
 import { ResponseCache } from "./response-cache.ts";
 import { gadgetSchema } from "./schema.ts";
 import { sharedExecutionPlugin } from "./shared-execution.ts";
 import { serveGraphqlWs } from "./ws-transport.ts";
 
 export type GadgetYoga = YogaServerInstance<Record<string, never>, GraphQLContext>;
-
-const QUERY_ERROR_CODES = {
-  invalid_argument: "BAD_USER_INPUT",
-  not_found: "NOT_FOUND",
-  not_activated: "NOT_ACTIVATED",
-  unavailable: "UNAVAILABLE",
-} as const;
 
 function limitsPlugin(limits: QueryLimits): Plugin {
   const check = (args: ExecutionArgs) =>
@@ -64,36 +56,14 @@ export function createGadgetYoga(
     landingPage: false,
     logging: false,
     batching: false,
-    plugins: [...(cache ? [cache.plugin()] : []), limitsPlugin(limits), sharedExecutionPlugin()],
-    maskedErrors: {
-      // Errors users cause keep their message; anything else is masked ("Unexpected error.") and logged.
-      maskError(error, message) {
-        const original = error instanceof GraphQLError ? error.originalError : error;
-        if (original instanceof QueryError) {
-          return new GraphQLError(original.message, {
-            nodes: error instanceof GraphQLError ? error.nodes : undefined,
-            path: error instanceof GraphQLError ? error.path : undefined,
-            extensions: { code: QUERY_ERROR_CODES[original.kind] },
-          });
-        }
-        if (original instanceof SlowConsumerError) {
-          return new GraphQLError(original.message, {
-            path: error instanceof GraphQLError ? error.path : undefined,
-            originalError: original,
-            extensions: { code: "SUBSCRIBER_TOO_SLOW" },
-          });
-        }
-        if (error instanceof GraphQLError && (original === undefined || original instanceof GraphQLError)) {
-          return error;
-        }
-        services.log.error({ err: original ?? error }, "GraphQL resolver failed");
-        return new GraphQLError(message, {
-          nodes: error instanceof GraphQLError ? error.nodes : undefined,
-          path: error instanceof GraphQLError ? error.path : undefined,
-          extensions: { code: "INTERNAL_SERVER_ERROR" },
-        });
-      },
-    },
+    plugins: [
+      ...(cache ? [cache.plugin()] : []),
+      limitsPlugin(limits),
+      sharedExecutionPlugin(services.log),
+      maskingPlugin(services.log),
+    ],
+    // Masked by the gadget's own plugin (masking.ts), which costs subscribers nothing per event.
+    maskedErrors: false,
   });
 }
 

@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import { Channel } from "../../../src/api/graphql/channel.ts";
 import { buildSchema, type ExecutionResult, parse } from "../../../src/api/graphql/graphql-js.ts";
 import { subscribeShared } from "../../../src/api/graphql/shared-execution.ts";
+import { SlowConsumerError } from "../../../src/errors.ts";
+import { silentLogger } from "../../../src/log.ts";
 
 const schema = buildSchema(`
   type Block { height: Int! label(prefix: String): String! }
@@ -24,18 +26,22 @@ function setup() {
   const block = schema.getType("Block") as import("graphql").GraphQLObjectType;
   block.getFields().label!.resolve = (b: { height: number }, args: { prefix?: string }) => {
     labels++;
+    if (args.prefix === "boom") throw new Error("connection refused to 10.0.0.7");
     return `${args.prefix ?? ""}${b.height}`;
   };
   const subscribe = async (query: string, variableValues: Record<string, unknown>) =>
-    (await subscribeShared({
-      schema,
-      document: parse(query),
-      variableValues,
-    })) as AsyncIterableIterator<ExecutionResult>;
+    (await subscribeShared(
+      {
+        schema,
+        document: parse(query),
+        variableValues,
+      },
+      silentLogger,
+    )) as AsyncIterableIterator<ExecutionResult>;
   const publish = (event: { height: number }) => {
     for (const feed of feeds) feed.offer(event);
   };
-  return { subscribe, publish, labels: () => labels };
+  return { subscribe, publish, feeds, labels: () => labels };
 }
 
 const DOC = `subscription($from: Int, $p: String) { blocks(from: $from) { height label(prefix: $p) } }`;
@@ -64,6 +70,28 @@ describe("shared subscription execution", () => {
     expect(ra.value).toEqual({ data: { blocks: { height: 3, label: "#3" } } });
     expect(rb.value).toEqual({ data: { blocks: { height: 3, label: "height 3" } } });
     expect(labels()).toBe(2);
+  });
+
+  it("masks a failed field once for every subscriber, and a stream's failure as the subscriber's error", async () => {
+    const { subscribe, publish, feeds } = setup();
+    const a = await subscribe(DOC, { p: "boom" });
+    const b = await subscribe(DOC, { p: "boom" });
+    publish({ height: 4 });
+    const [ra, rb] = await Promise.all([a.next(), b.next()]);
+    expect(rb.value).toBe(ra.value);
+    expect(
+      ra.value?.errors?.map((e: { message: string; extensions: { code?: unknown } }) => [
+        e.message,
+        e.extensions.code,
+      ]),
+    ).toEqual([["Unexpected error.", "INTERNAL_SERVER_ERROR"]]);
+    feeds[0]!.fail(new SlowConsumerError("subscription dropped: the client fell 3 events behind"));
+    const dropped = await a.next().then(
+      () => undefined,
+      (error: unknown) => error as { message: string; extensions: { code: string } },
+    );
+    expect(dropped?.message).toBe("subscription dropped: the client fell 3 events behind");
+    expect(dropped?.extensions.code).toBe("SUBSCRIBER_TOO_SLOW");
   });
 
   it("ends the source stream when the subscriber leaves", async () => {
