@@ -95,7 +95,7 @@ export async function run(): Promise<void> {
     const idle = await liveWindow(soakMinutes > 0 ? soakMinutes * 60_000 : LIVE_WINDOW_MS);
     const rss = gadget.rssBytes();
     // Then as long again while the explorer's query mix runs against the same gadget (issue 21: "under load").
-    const [loaded, mix] = await Promise.all([
+    const [loaded, { mix }] = await Promise.all([
       liveWindow(LIVE_WINDOW_MS),
       runMixApart(
         { httpUrl, maxHeight: heads.l2Head, providers: h.providers.map((p) => p.btcPkHex) },

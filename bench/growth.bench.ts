@@ -10,10 +10,14 @@
 // blocks: start-up is a fixed cost that would otherwise dominate the small size, and CPU time is less shaken
 // than wall time by other work on a shared machine. Wall time per block is printed beside it. The histories
 // come from .bench-cache/ when built before (bench/history.ts).
+
+import { MIX_NAMES } from "./explorer-mix.ts";
 import { runBackfill } from "./gadget-run.ts";
-import { printLine, record } from "./harness.ts";
+import { percentile, printLine, record } from "./harness.ts";
 import { backfillHistoryParams, benchHistory } from "./history.ts";
 import { runMixApart } from "./load-process.ts";
+
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
 const FACTORS = [
   { factor: 0.1, key: "x0_1" },
@@ -43,15 +47,16 @@ export async function run(): Promise<void> {
         l2Head: heads.l2Head,
       });
       const peak = b.gadget.peakRssBytes();
-      let mix: Awaited<ReturnType<typeof runMixApart>>;
+      let result: Awaited<ReturnType<typeof runMixApart>>;
       try {
-        mix = await runMixApart(
+        result = await runMixApart(
           { httpUrl: b.httpUrl, maxHeight: heads.l2Head, providers: h.providers.map((p) => p.btcPkHex) },
-          { seconds: 5, concurrency: 16 },
+          { seconds: 5, concurrency: 16, alone: true },
         );
       } finally {
         await b.close();
       }
+      const { alone, mix } = result;
       const blocks = Number(heads.l2Head);
       const point = {
         blocks,
@@ -70,6 +75,11 @@ export async function run(): Promise<void> {
       record(`growth.${key}_cpu_s_per_1000_blocks`, point.cpuPer1000);
       record(`growth.${key}_s_per_1000_blocks`, point.wallPer1000);
       record(`growth.${key}_peak_rss_mib`, point.peakRssMib);
+      // Each kind of query alone, so that a ratio that grows can be traced to the query that grows.
+      printLine(
+        "  alone, p50 by query (ms)",
+        MIX_NAMES.map((name, k) => `${name} ${percentile(sorted(alone[k]!), 50).toFixed(1)}`).join(", "),
+      );
       record(`growth.${key}_explorer_rps`, mix.rps);
       record(`growth.${key}_explorer_p99_ms`, mix.p99);
     } finally {

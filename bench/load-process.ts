@@ -3,7 +3,7 @@
 // devnet, whose chain and RPC would otherwise slow down with them.
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { MixResult, MixTarget } from "./explorer-mix.ts";
+import type { MixTarget } from "./explorer-mix.ts";
 import type { LoadCommand, LoadCommands, LoadReply, LoadRequest } from "./load-client.ts";
 
 /** A load-generator process (bench/load-client.ts) and its commands. */
@@ -72,14 +72,17 @@ export async function forkLoadClient(): Promise<LoadClient> {
   };
 }
 
-/** The explorer mix at `concurrency` for `seconds` from a load generator of its own, closed afterwards. */
+/**
+ * The explorer mix at `concurrency` for `seconds` from a load generator of its own, closed afterwards; with
+ * `alone`, each kind of query one at a time first (its latencies by kind, in MIX_NAMES order).
+ */
 export async function runMixApart(
   target: MixTarget,
-  o: { seconds: number; concurrency: number },
-): Promise<MixResult> {
+  o: { seconds: number; concurrency: number; alone?: boolean },
+): Promise<LoadCommands["mix"]["result"]> {
   const load = await forkLoadClient();
   try {
-    return (await load.call("mix", { target, ...o, alone: false })).mix;
+    return await load.call("mix", { target, ...o, alone: o.alone ?? false });
   } finally {
     await load.close();
   }
