@@ -18,7 +18,7 @@ import { compareWithBase } from "./base-compare.ts";
 import { fetchFloor, INDEXER_TABLES, writeFloor } from "./floor.ts";
 import { type BackfillTarget, runBackfill } from "./gadget-run.ts";
 import { percentile, printLine, record } from "./harness.ts";
-import { backfillHistoryParams, benchHistory, INTERVAL } from "./history.ts";
+import { backfillHistoryParams, benchHistory, EXTRA_RANDOMNESS, INTERVAL } from "./history.ts";
 import { runMixApart } from "./load-process.ts";
 import { summariseProfiles } from "./profile.ts";
 import { startDelayProxy } from "./rpc-delay.ts";
@@ -66,12 +66,18 @@ export async function run(): Promise<void> {
     throw error;
   }
   const { gadget, prisma, close, httpUrl } = measured;
+  // `--soak-minutes N` keeps the idle live phase going that long, then reports the gadget's resident memory.
+  const soakMinutes = Number(process.env.BENCH_SOAK_MINUTES ?? "0");
   const info = h.devnet.info;
   try {
     // Live: chains run again; every new checked block gets all providers' votes in one tx as soon as it exists.
     await h.admin("/babylon/resume");
     await h.admin("/btc/resume", { intervalMs: 2000 });
-    await h.admin("/l2/resume", { blockTimeSec: 1 });
+    // The providers' committed randomness covers EXTRA_RANDOMNESS checked heights past the history: a soak
+    // stretches the L2's block time so that its votes last (2 s, OP Stack's, for 30 minutes; 1 s otherwise).
+    const liveSeconds = ((soakMinutes > 0 ? soakMinutes * 60_000 : LIVE_WINDOW_MS) + LIVE_WINDOW_MS) / 1000;
+    const blockTimeSec = Math.max(1, Math.ceil(liveSeconds / ((EXTRA_RANDOMNESS - 50) * Number(INTERVAL))));
+    await h.admin("/l2/resume", { blockTimeSec });
     let voteFrom = heads.l2Head + 1n;
     /** Votes every checked block that appears during `ms`; the heights voted. */
     const liveWindow = async (ms: number): Promise<bigint[]> => {
@@ -90,8 +96,6 @@ export async function run(): Promise<void> {
       }
       return mine;
     };
-    // `--soak-minutes N` keeps the idle live phase going that long, then reports the gadget's resident memory.
-    const soakMinutes = Number(process.env.BENCH_SOAK_MINUTES ?? "0");
     const idle = await liveWindow(soakMinutes > 0 ? soakMinutes * 60_000 : LIVE_WINDOW_MS);
     const rss = gadget.rssBytes();
     // Then as long again while the explorer's query mix runs against the same gadget (issue 21: "under load").

@@ -51,6 +51,9 @@ const SHAPING = ["src/devnet", "contracts/finality", "test/helpers/voted-history
 /** The contract's finality signature interval in the bench histories. */
 export const INTERVAL = 4n; // keeps each provider's votes under the contract's 10,000 messages per rate-limit window
 
+/** Checked heights past the history that the providers have committed randomness for: the live phase's votes. */
+export const EXTRA_RANDOMNESS = 400;
+
 /**
  * The backfill benchmarks' history at `scale` (1 = the issue's full size): 20 providers, 10,000 delegations
  * and 20,000 voted L2 blocks, the last two scaled.
@@ -64,7 +67,7 @@ export function backfillHistoryParams(scale: number) {
     delegationsPerProvider: Math.round(delegations / providers),
     l2Blocks: Math.round(20_000 * scale),
     interval: INTERVAL,
-    extraRandomness: 400,
+    extraRandomness: EXTRA_RANDOMNESS,
     votesPerTx: 250,
   } satisfies HistoryParams;
 }
