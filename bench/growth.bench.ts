@@ -13,11 +13,9 @@
 
 import { MIX_NAMES } from "./explorer-mix.ts";
 import { runBackfill } from "./gadget-run.ts";
-import { percentile, printLine, record } from "./harness.ts";
+import { printLine, record, stats } from "./harness.ts";
 import { backfillHistoryParams, benchHistory } from "./history.ts";
 import { runMixApart } from "./load-process.ts";
-
-const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 
 const FACTORS = [
   { factor: 0.1, key: "x0_1" },
@@ -78,7 +76,7 @@ export async function run(): Promise<void> {
       // Each kind of query alone, so that a ratio that grows can be traced to the query that grows.
       printLine(
         "  alone, p50 by query (ms)",
-        MIX_NAMES.map((name, k) => `${name} ${percentile(sorted(alone[k]!), 50).toFixed(1)}`).join(", "),
+        MIX_NAMES.map((name, k) => `${name} ${stats(alone[k]!).p50.toFixed(1)}`).join(", "),
       );
       record(`growth.${key}_explorer_rps`, mix.rps);
       record(`growth.${key}_explorer_p99_ms`, mix.p99);

@@ -52,6 +52,12 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[idx]!;
 }
 
+/** The median and 99th percentile of unsorted samples. */
+export function stats(samples: number[]): { p50: number; p99: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+}
+
 export function printRates(title: string, rates: Rate[]): void {
   console.log(`\n## ${title}`);
   for (const r of rates) {
