@@ -9,6 +9,7 @@ import type { Logger } from "../log.ts";
 import { FinalizedBlocks } from "../store/reads/finalized-cache.ts";
 import { FinalityReader, type TransactionLocator } from "./finality.ts";
 import { SharedLoads } from "./graphql/context.ts";
+import { FinalizedFeed } from "./graphql/finalized-feed.ts";
 import type { QueryLimits } from "./graphql/limits.ts";
 import { attachGraphqlWs, createGadgetYoga, createResponseCache } from "./graphql/yoga.ts";
 import { startGrpcServer } from "./grpc/server.ts";
@@ -55,6 +56,8 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
   const metrics = options.metrics ?? new GadgetMetrics();
   const finalized = new FinalizedBlocks();
   const reader = new FinalityReader(db.reads, finalized);
+  const shared = new SharedLoads();
+  const feed = new FinalizedFeed(db.prisma, events, shared);
   const services = {
     prisma: db.prisma,
     reads: db.reads,
@@ -65,8 +68,9 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     log,
     maxPageSize: config.maxPageSize,
     locateTransaction: options.locateTransaction,
-    shared: new SharedLoads(),
+    shared,
     finalized,
+    feed,
   };
   const responses = createResponseCache(services);
   const yoga = createGadgetYoga(services, options.limits, responses);
@@ -128,6 +132,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
       closing ??= (async () => {
         // Subscriptions end first so their sockets do not hold the HTTP server open.
         await graphqlWs.dispose();
+        feed.close();
         for (const client of wsServer.clients) client.terminate();
         await new Promise<void>((resolve) => wsServer.close(() => resolve()));
         await Promise.all([

@@ -21,6 +21,8 @@ import type { Tx } from "../../store/tx.ts";
 import type { FinalityReader, TransactionLocator } from "../finality.ts";
 import type { ServiceHealth } from "../health.ts";
 import type { GadgetMetrics } from "../metrics.ts";
+import type { FinalizedFeed, PushTarget } from "./finalized-feed.ts";
+import type { ExecutionResult } from "./graphql-js.ts";
 
 export interface ApiServices {
   prisma: PrismaClient;
@@ -36,11 +38,15 @@ export interface ApiServices {
   shared: SharedLoads;
   /** BTC-finalized blocks already read: they never change, so every request may reuse them. */
   finalized: FinalizedBlocks;
+  /** The live edge of finalizedBlocks for subscriptions whose results are pushed. */
+  feed: FinalizedFeed;
   log: Logger;
 }
 
 export interface GraphQLContext extends ApiServices {
   loaders: Loaders;
+  /** Given by the graphql-ws transport to a subscription: its results may be pushed to its socket. */
+  push?: PushTarget<ExecutionResult>;
 }
 
 export type {

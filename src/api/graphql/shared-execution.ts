@@ -9,6 +9,8 @@
 // part in the key. Every root resolver in subscription.ts returns the event unchanged.
 import type { Plugin } from "graphql-yoga";
 import type { Logger } from "../../log.ts";
+import type { GraphQLContext } from "./context.ts";
+import { isPushable, type PushableStream, type PushSink } from "./finalized-feed.ts";
 import {
   createSourceEventStream,
   type DocumentNode,
@@ -108,6 +110,10 @@ export async function subscribeShared(
   const key = executionKey(args);
   const mask: Mask = (result) => maskResult(result, log);
   const done = { value: undefined, done: true } as const;
+  const push = (args.contextValue as Partial<GraphQLContext> | undefined)?.push;
+  if (push !== undefined && isPushable(events)) {
+    return pushed(events, { ...push, key, prepare: (row) => executeOnce(args, key, row, mask) }, log);
+  }
   const results: AsyncIterableIterator<ExecutionResult> = {
     async next() {
       let r: IteratorResult<unknown>;
@@ -126,6 +132,45 @@ export async function subscribeShared(
     },
     async throw(error?: unknown) {
       await events.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]: () => results,
+  };
+  return results;
+}
+
+/**
+ * The subscription's results go straight to its socket (finalized-feed.ts). graphql-ws waits on the one
+ * `next` until the push ends, which it only does with an error or when graphql-ws itself ends it.
+ */
+function pushed(
+  stream: PushableStream<unknown>,
+  sink: PushSink<ExecutionResult>,
+  log: Logger,
+): AsyncIterableIterator<ExecutionResult> {
+  const done = { value: undefined, done: true } as const;
+  const stop = new AbortController();
+  const ended = stream.pushTo(sink as PushSink<unknown>, stop.signal);
+  ended.catch(() => {}); // read by `next`
+  const end = async () => {
+    stop.abort();
+    await stream.return?.();
+  };
+  const results: AsyncIterableIterator<ExecutionResult> = {
+    async next() {
+      try {
+        await ended;
+      } catch (error) {
+        throw maskError(error, log);
+      }
+      return done;
+    },
+    async return() {
+      await end();
+      return done;
+    },
+    async throw(error?: unknown) {
+      await end();
       throw error;
     },
     [Symbol.asyncIterator]: () => results,

@@ -1,6 +1,7 @@
 // The root Subscription type: live updates, replayed from the database where a client resumes.
 import { builder } from "./builder.ts";
 import type { GraphQLContext } from "./context.ts";
+import { isPushable, type PushableStream, pushable } from "./finalized-feed.ts";
 import * as streams from "./streams.ts";
 import { type BLOCK_STATUSES, BlockStatusEnum } from "./types/enums.ts";
 import { BlockRef, EquivocationRef, SignatureRef } from "./types/refs.ts";
@@ -23,6 +24,7 @@ export const BlockStatusUpdateRef = builder
     }),
   });
 
+/** The stream, counted in the open-subscriptions gauge until it ends; a pushable one stays pushable. */
 export function tracked<T>(
   ctx: GraphQLContext,
   name: string,
@@ -35,7 +37,7 @@ export function tracked<T>(
     if (open) gauge.dec();
     open = false;
   };
-  return {
+  const counted: AsyncIterableIterator<T> & Partial<PushableStream<T>> = {
     next: () =>
       stream.next().then(
         (r) => {
@@ -55,6 +57,8 @@ export function tracked<T>(
       return this;
     },
   };
+  if (isPushable(stream)) counted.pushTo = (sink, signal) => stream.pushTo(sink, signal).finally(done);
+  return counted;
 }
 
 /** A stream of one provider's records, or every provider's without `fpBtcPk`, counted while open. */
@@ -80,17 +84,17 @@ builder.subscriptionType({
       description:
         "Every block as it becomes BTC-finalized, in height order, none skipped. Resume with fromHeight = the last height you saw: missed blocks come first, then live ones, without gap or repeat.",
       args: { fromHeight: t.arg({ type: "BigInt" }) },
-      subscribe: (_r, args, ctx) =>
-        tracked(
+      subscribe: (_r, args, ctx) => {
+        const from = args.fromHeight == null ? undefined : nonNegative("fromHeight", args.fromHeight);
+        return tracked(
           ctx,
           "finalizedBlocks",
-          streams.finalizedBlocks(
-            ctx.prisma,
-            ctx.events,
-            ctx.shared,
-            args.fromHeight == null ? undefined : nonNegative("fromHeight", args.fromHeight),
+          pushable(
+            () => streams.finalizedBlocks(ctx.prisma, ctx.events, ctx.shared, from),
+            (sink, signal) => ctx.feed.push(sink, from, signal),
           ),
-        ),
+        );
+      },
       resolve: (block) => block,
     }),
     blockStatus: t.field({

@@ -6,6 +6,9 @@
 //    so one pending payload is enough.
 //  - Frames to one socket in one turn of the event loop are corked into one write (50 subscribers of one socket
 //    get a block in one writev, not 50).
+//  - A subscription whose stream can be pushed (finalized-feed.ts) gets a push target instead of being iterated:
+//    its results are written to the socket as they come, with no promise per subscriber and event. It backs
+//    off (and catches up later from the database) when the socket holds more than PUSH_HIGH_WATER unsent.
 // A subscriber that stops reading: graphql-ws awaits each frame's flush before reading its stream again, so its
 // stream's bounded inbox fills and it is dropped with a SlowConsumerError (streams.ts). Its socket is then closed
 // with a close reason saying so when frames are still unsent on it, since an error message would never arrive.
@@ -14,14 +17,19 @@ import type { Socket } from "node:net";
 import { CloseCode, type ExecutionResult, handleProtocols, makeServer, type ServerOptions } from "graphql-ws";
 import type { WebSocket, WebSocketServer } from "ws";
 import { SlowConsumerError } from "../../errors.ts";
+import type { PushTarget } from "./finalized-feed.ts";
 
 /** WebSocket close code for a client dropped for not reading ("Try Again Later"). */
 export const SLOW_CONSUMER_CLOSE = 1013;
 const KEEP_ALIVE_MS = 12_000;
+/** Unsent bytes on a socket past which pushed subscriptions stop sending until it drains. */
+export const PUSH_HIGH_WATER = 256 * 1024;
 
 class SerializedPayload {
   constructor(readonly json: string) {}
 }
+
+export type Extra = { socket: WebSocket; request: IncomingMessage };
 
 const SENTINEL = "\u0000serialized-payload\u0000";
 const SENTINEL_TAIL = `"payload":${JSON.stringify(SENTINEL)}}`;
@@ -68,6 +76,45 @@ function corker(raw: Socket): () => void {
   };
 }
 
+/** Resolves the waiters when the socket has written everything it held, or closed. */
+function drainer(socket: WebSocket, raw: Socket): () => Promise<void> {
+  const waiters: Array<() => void> = [];
+  const release = () => {
+    for (const resolve of waiters.splice(0)) resolve();
+  };
+  raw.on("drain", release);
+  socket.once("close", release);
+  return () =>
+    socket.readyState !== socket.OPEN || socket.bufferedAmount === 0
+      ? Promise.resolve()
+      : new Promise((resolve) => waiters.push(resolve));
+}
+
+interface Connection {
+  cork(): void;
+  drained(): Promise<void>;
+}
+
+const connections = new WeakMap<WebSocket, Connection>();
+
+/** Where the results of subscription `id` on this connection can be written directly. */
+export function pushTarget(extra: Extra, id: string): PushTarget<ExecutionResult> | undefined {
+  const { socket } = extra;
+  const connection = connections.get(socket);
+  if (connection === undefined) return undefined;
+  // graphql-ws writes a `next` message as {"id","type","payload"}: the same bytes, the payload spliced in.
+  const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  return {
+    send(result) {
+      if (socket.readyState !== socket.OPEN) return;
+      connection.cork();
+      socket.send(`${head}${serializeOnce(result).json}}`);
+    },
+    backedUp: () => socket.bufferedAmount > PUSH_HIGH_WATER,
+    drained: connection.drained,
+  };
+}
+
 /** graphql-ws and the error masking each wrap the stream's error: look down the chain. */
 function isSlowConsumer(error: unknown): boolean {
   for (let e = error; e instanceof Error; e = (e as { originalError?: unknown }).originalError) {
@@ -75,8 +122,6 @@ function isSlowConsumer(error: unknown): boolean {
   }
   return false;
 }
-
-type Extra = { socket: WebSocket; request: IncomingMessage };
 
 export function serveGraphqlWs(
   options: ServerOptions<Record<string, unknown> | undefined, Extra>,
@@ -99,6 +144,7 @@ export function serveGraphqlWs(
   wsServer.on("connection", (socket: WebSocket, request: IncomingMessage) => {
     socket.once("error", (err) => socket.close(CloseCode.InternalServerError, err.message.slice(0, 100)));
     const cork = corker(request.socket as Socket);
+    connections.set(socket, { cork, drained: drainer(socket, request.socket as Socket) });
     let pongWait: NodeJS.Timeout | null = null;
     const ping = setInterval(() => {
       if (socket.readyState !== socket.OPEN) return;

@@ -13,7 +13,7 @@ import { maskingPlugin } from "./masking.ts";
 import { ResponseCache } from "./response-cache.ts";
 import { gadgetSchema } from "./schema.ts";
 import { sharedExecutionPlugin } from "./shared-execution.ts";
-import { serveGraphqlWs } from "./ws-transport.ts";
+import { pushTarget, serveGraphqlWs } from "./ws-transport.ts";
 
 export type GadgetYoga = YogaServerInstance<Record<string, never>, GraphQLContext>;
 
@@ -77,13 +77,14 @@ export function attachGraphqlWs(yoga: GadgetYoga, wsServer: WebSocketServer): { 
     {
       execute: (args) => (args.rootValue as Roots).execute(args),
       subscribe: (args) => (args.rootValue as Roots).subscribe(args),
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const request = ctx.extra.request as IncomingMessage;
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: request,
           socket: ctx.extra.socket,
           params: payload,
+          push: pushTarget(ctx.extra, id),
         });
         let document: ReturnType<typeof parse>;
         try {

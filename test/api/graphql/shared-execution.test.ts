@@ -2,8 +2,10 @@
 // and hands every subscriber the same result object; root-field arguments choose the stream only.
 import { describe, expect, it } from "vitest";
 import { Channel } from "../../../src/api/graphql/channel.ts";
+import { type PushSink, type PushTarget, pushable } from "../../../src/api/graphql/finalized-feed.ts";
 import { buildSchema, type ExecutionResult, parse } from "../../../src/api/graphql/graphql-js.ts";
 import { subscribeShared } from "../../../src/api/graphql/shared-execution.ts";
+import type { L2Block } from "../../../src/db/generated/client.ts";
 import { SlowConsumerError } from "../../../src/errors.ts";
 import { silentLogger } from "../../../src/log.ts";
 
@@ -99,5 +101,51 @@ describe("shared subscription execution", () => {
     const a = await subscribe(DOC, {});
     await a.return?.();
     expect(await a.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it("pushes a pushable stream's results to the transport's target, executed once per key", async () => {
+    const { labels } = setup();
+    const blocks = schema.getSubscriptionType()!.getFields().blocks!;
+    const sinks: Array<PushSink<unknown>> = [];
+    let stopped = 0;
+    blocks.subscribe = () =>
+      pushable(
+        () => new Channel<{ height: number }>(),
+        (sink, signal) =>
+          new Promise<void>((resolve) => {
+            sinks.push(sink);
+            signal.addEventListener("abort", () => {
+              stopped++;
+              resolve();
+            });
+          }),
+      );
+    const sent: Array<[string, ExecutionResult]> = [];
+    const target = (name: string): PushTarget<ExecutionResult> => ({
+      send: (result) => sent.push([name, result]),
+      backedUp: () => false,
+      drained: async () => {},
+    });
+    const open = async (name: string, vars: Record<string, unknown>) =>
+      (await subscribeShared(
+        { schema, document: parse(DOC), variableValues: vars, contextValue: { push: target(name) } },
+        silentLogger,
+      )) as AsyncIterableIterator<ExecutionResult>;
+    const a = await open("a", { from: 1, p: "#" });
+    const b = await open("b", { from: 5, p: "#" });
+    expect(sinks).toHaveLength(2);
+    expect(sinks[0]!.key).toBe(sinks[1]!.key);
+    const row = { height: 12 } as unknown as L2Block;
+    for (const sink of sinks) sink.send(await sink.prepare(row));
+    expect(sent.map(([name]) => name)).toEqual(["a", "b"]);
+    expect(sent[0]![1]).toEqual({ data: { blocks: { height: 12, label: "#12" } } });
+    expect(sent[1]![1]).toBe(sent[0]![1]);
+    expect(labels()).toBe(1);
+    // Nothing comes through the iterator: it ends when graphql-ws ends the subscription.
+    const waiting = a.next();
+    await a.return?.();
+    expect(await waiting).toEqual({ value: undefined, done: true });
+    await b.return?.();
+    expect(stopped).toBe(2);
   });
 });

@@ -5,8 +5,15 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
+import type { PushTarget } from "../../../src/api/graphql/finalized-feed.ts";
+import type { ExecutionResult } from "../../../src/api/graphql/graphql-js.ts";
 import { buildSchema, parse } from "../../../src/api/graphql/graphql-js.ts";
-import { SLOW_CONSUMER_CLOSE, serveGraphqlWs } from "../../../src/api/graphql/ws-transport.ts";
+import {
+  PUSH_HIGH_WATER,
+  pushTarget,
+  SLOW_CONSUMER_CLOSE,
+  serveGraphqlWs,
+} from "../../../src/api/graphql/ws-transport.ts";
 import { SlowConsumerError } from "../../../src/errors.ts";
 
 const schema = buildSchema(`type Query { ok: Boolean } type Subscription { s(kind: String!): String }`);
@@ -21,14 +28,19 @@ afterEach(async () => {
 async function start() {
   const http = createServer();
   const wss = new WebSocketServer({ server: http, path: "/graphql" });
+  const targets = new Map<string, PushTarget<ExecutionResult>>();
   const transport = serveGraphqlWs(
     {
       // Parsed here, as yoga does in the API: graphql-ws's own parse would be the ESM graphql vitest loads.
-      onSubscribe: (_ctx, _id, payload) => ({
-        schema,
-        document: parse(payload.query),
-        variableValues: payload.variables ?? null,
-      }),
+      onSubscribe: (ctx, id, payload) => {
+        const target = pushTarget(ctx.extra, id);
+        if (target) targets.set(id, target);
+        return {
+          schema,
+          document: parse(payload.query),
+          variableValues: payload.variables ?? null,
+        };
+      },
       subscribe: async (args) => {
         const kind = (args.variableValues as { k: string }).k;
         return (async function* () {
@@ -68,7 +80,7 @@ async function start() {
         payload: { query: "subscription($k: String!) { s(kind: $k) }", variables: { k: kind } },
       }),
     );
-  return { client, messages, subscribe };
+  return { client, messages, subscribe, targets };
 }
 
 async function until(check: () => boolean, ms = 10_000) {
@@ -105,5 +117,37 @@ describe("graphql-ws transport", () => {
     const { code, reason } = await closed;
     expect(code).toBe(SLOW_CONSUMER_CLOSE);
     expect(reason).toMatch(/too slow/);
+  });
+
+  it("pushes results as the next messages graphql-ws writes, and says when the socket is backed up", async () => {
+    const { client, messages, subscribe, targets } = await start();
+    subscribe("p", "none");
+    await until(() => targets.has("p"));
+    const target = targets.get("p")!;
+    target.send({ data: { s: "pushed" } });
+    await until(() => messages.some((m) => m.type === "next"));
+    expect(messages.find((m) => m.type === "next")).toEqual({
+      id: "p",
+      type: "next",
+      payload: { data: { s: "pushed" } },
+    });
+    expect(target.backedUp()).toBe(false);
+    await target.drained(); // nothing unsent: at once
+    // The client stops reading: a frame larger than the kernel's buffers stays on the server.
+    const socket = (client as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    socket.pause();
+    target.send({ data: { s: BIG } });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(target.backedUp()).toBe(true);
+    let drained = false;
+    const draining = target.drained().then(() => {
+      drained = true;
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(drained).toBe(false);
+    socket.resume();
+    await draining;
+    expect(target.backedUp()).toBe(false);
+    expect(PUSH_HIGH_WATER).toBeLessThan(BIG.length);
   });
 });
