@@ -79,7 +79,7 @@ export async function startService(
         throw error;
       })
     : undefined;
-  const health = new ServiceHealth({ expected: ["l2", "babylon", "reconciler", "engine"] });
+  const health = new ServiceHealth({ expected: ["l2", "babylon", "btc", "reconciler", "engine"] });
   let api: Awaited<ReturnType<typeof startApi>>;
   try {
     api = await startApi({

@@ -56,34 +56,42 @@ export class Reconciler {
   constructor(private readonly o: ReconcilerOptions) {}
 
   /**
-   * BTC headers follow Babylon's light client on every step (the engine's evaluation waits for them); the
-   * contract config, staking parameters, providers and delegations are read on `full` steps.
+   * BTC headers follow Babylon's light client (`followBtcHeaders`, often: the engine's evaluation waits for
+   * them); the contract config, staking parameters, providers and delegations are read by `reconcile` (seldom,
+   * and it takes seconds at 10,000 delegations). The gadget runs them as loops of their own, so that a long
+   * reconciliation never holds the headers back. `step` is one pass of both.
    */
-  async step(full: boolean): Promise<StepResult> {
+  async step(): Promise<StepResult> {
+    const headers = await this.followBtcHeaders();
+    const state = await this.reconcile();
+    return headers === "progress" || state === "progress" ? "progress" : "idle";
+  }
+
+  /** Reads the BTC headers Babylon's light client added, and records up to when they are known. */
+  async followBtcHeaders(): Promise<StepResult> {
     const babylon = await this.o.babylon();
     // Babylon's time is read before the headers: what is written as synced must not run ahead of them.
     const headTime = await this.babylonTime();
-    // The contract, the parameters and the BTC headers are independent reads (and writes to their own
-    // tables): side by side, a pass costs one round of RPC latency for them instead of three.
-    const [, paramsChanged, headers] = await Promise.all([
-      full ? this.syncContract() : undefined,
-      full ? this.syncParams(babylon) : false,
-      this.syncBtcHeaders(babylon),
-    ]);
+    const headers = await this.syncBtcHeaders(babylon);
+    await writeState(this.o.store.db, { btc_synced_time: headTime });
+    return headers > 0 ? "progress" : "idle";
+  }
+
+  /** Reads the contract, the staking parameters, the providers and their delegations, and records changes. */
+  async reconcile(): Promise<StepResult> {
+    const babylon = await this.o.babylon();
+    // The contract and the parameters are independent reads (and writes to their own tables): side by side,
+    // a pass costs one round of RPC latency for them instead of two.
+    const [, paramsChanged] = await Promise.all([this.syncContract(), this.syncParams(babylon)]);
     let stakingChanged = paramsChanged;
-    if (full) {
-      const bsnId = await this.bsnId();
-      if (bsnId !== undefined) {
-        await this.recordBaseline(babylon, bsnId);
-        stakingChanged = (await this.syncProviders(babylon, bsnId)) || stakingChanged;
-      }
+    const bsnId = await this.bsnId();
+    if (bsnId !== undefined) {
+      await this.recordBaseline(babylon, bsnId);
+      stakingChanged = (await this.syncProviders(babylon, bsnId)) || stakingChanged;
     }
-    await writeState(this.o.store.db, {
-      btc_synced_time: headTime,
-      ...(full ? { staking_params_synced: 1 } : {}),
-    });
+    await writeState(this.o.store.db, { staking_params_synced: 1 });
     if (stakingChanged) await this.stakingChanged();
-    return headers > 0 || stakingChanged ? "progress" : "idle";
+    return stakingChanged ? "progress" : "idle";
   }
 
   private async babylonTime(): Promise<number> {

@@ -122,16 +122,29 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
     onSafetyIncident: hooks?.onSafetyIncident,
   });
 
-  let lastFull = 0;
+  let lastFull = Number.NEGATIVE_INFINITY;
   const errorsOf = (component: string) => (error: unknown) => hooks?.onStepError?.(component, error);
   try {
     await Promise.all([
       runLoop({
+        name: "btc",
+        step: async () => {
+          const result = await reconciler.followBtcHeaders();
+          if (result === "progress") engineWakeup.notify();
+          return result;
+        },
+        idleMs: s.babylonPollMs,
+        signal,
+        log,
+        health,
+        onError: errorsOf("babylon"),
+      }),
+      runLoop({
         name: "reconciler",
         step: async () => {
-          const full = Date.now() - lastFull >= s.reconcileMs;
-          const result = await reconciler.step(full);
-          if (full) lastFull = Date.now();
+          if (Date.now() - lastFull < s.reconcileMs) return "idle";
+          const result = await reconciler.reconcile();
+          lastFull = Date.now();
           return result;
         },
         idleMs: s.babylonPollMs,
@@ -142,7 +155,11 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
       }),
       runLoop({
         name: "babylon",
-        step: () => babylonIngester.step(),
+        step: async () => {
+          const result = await babylonIngester.step();
+          if (result === "progress") engineWakeup.notify();
+          return result;
+        },
         idleMs: s.babylonPollMs,
         signal,
         log,

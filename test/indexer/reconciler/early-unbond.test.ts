@@ -122,7 +122,7 @@ async function unbondedAt(): Promise<Map<string, number | null>> {
 describe("an early unbonding's BTC height", () => {
   it("is the spend's, when the reconciler reads Babylon's state before the Babylon stage reaches the event", async () => {
     const r = reconciler(1n);
-    await r.step(true);
+    await r.step();
     // Known to be unbonded, not yet when: no height is made up (the BTC tip would be the end of the history).
     expect(await unbondedAt()).toEqual(
       new Map([
@@ -131,7 +131,7 @@ describe("an early unbonding's BTC height", () => {
       ]),
     );
     await ingestFrom(1n);
-    await r.step(true);
+    await r.step();
     expect(await unbondedAt()).toEqual(
       new Map([
         [unbonded, SPEND_HEIGHT],
@@ -144,7 +144,7 @@ describe("an early unbonding's BTC height", () => {
   it("is the spend's, for a delegation created before the first indexed height and unbonded after it", async () => {
     // The stage records the unbonding before any row of the delegation exists; the reconciler's row takes it.
     await ingestFrom(beforeUnbond + 1n);
-    await reconciler(beforeUnbond + 1n).step(true);
+    await reconciler(beforeUnbond + 1n).step();
     expect((await unbondedAt()).get(unbonded)).toBe(SPEND_HEIGHT);
     expect(disagreements).toEqual([]);
   });
@@ -154,9 +154,9 @@ describe("an early unbonding's BTC height", () => {
     // devnet keeps no history: its "state at S - 1" is today's, so today's tip) as the height from which the
     // delegation no longer counts, never nothing, which would count it forever.
     const r = reconciler(afterUnbond);
-    await r.step(true);
+    await r.step();
     await ingestFrom(afterUnbond);
-    await r.step(true);
+    await r.step();
     const tip = (await babylon.btcTip()).height;
     expect(await unbondedAt()).toEqual(
       new Map([
@@ -178,7 +178,7 @@ describe("when Babylon learned of a delegation", () => {
 
   it("is the Babylon block of the event that reported it, in a history indexed from the first block", async () => {
     await ingestFrom(1n);
-    await reconciler(1n).step(true);
+    await reconciler(1n).step();
     const heights = await learned();
     const [active, unbondedReport] = heights.get(unbonded)!;
     expect(active).toBeGreaterThan(0n);
@@ -193,7 +193,7 @@ describe("when Babylon learned of a delegation", () => {
     // The devnet keeps no history: its state "at S - 1" is today's, where both delegations are active.
     await ingestFrom(afterUnbond);
     const r = reconciler(afterUnbond);
-    await r.step(true);
+    await r.step();
     const heights = await learned();
     expect(heights.get(unbonded)![0]).toBe(0n);
     expect(heights.get(later)![0]).toBe(0n);
@@ -202,7 +202,7 @@ describe("when Babylon learned of a delegation", () => {
   it("never comes from Babylon's current state: a delegation the stage has not reached does not count", async () => {
     // The reconciler reads today's state (both delegations active) before the Babylon stage has indexed
     // anything: neither has a reported height yet, so neither counts until the stage reaches its event.
-    await reconciler(1n).step(true);
+    await reconciler(1n).step();
     const heights = await learned();
     expect(heights.get(unbonded)).toEqual([null, null]);
     expect(heights.get(later)).toEqual([null, null]);
