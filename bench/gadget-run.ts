@@ -88,14 +88,16 @@ export async function runBackfill(
   try {
     for (;;) {
       if (gadget.exitCode() !== undefined) throw new Error(`gadget exited early:\n${gadget.output()}`);
-      const [l2, babylon, finalized, btcSynced, firstEval] = await Promise.all([
+      const [l2, babylon, finalized, btcSynced, stakingSynced, firstEval] = await Promise.all([
         readCursor(prisma, "l2"),
         readCursor(prisma, "babylon"),
         readState(prisma, "finalized_height"),
         readState(prisma, "btc_synced_time"),
+        readState(prisma, "staking_params_synced"),
         readCursor(prisma, "engine"),
       ]);
-      mark("first reconciler pass", btcSynced !== undefined);
+      mark("BTC headers read", btcSynced !== undefined);
+      mark("first reconciler pass", stakingSynced !== undefined);
       mark("Babylon ingested", babylon?.height === babylonHead);
       mark("L2 ingested", l2?.height === l2Head);
       mark("first block evaluated", firstEval !== undefined);
