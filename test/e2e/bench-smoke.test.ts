@@ -50,7 +50,12 @@ describe("npm run bench at a tiny scale", () => {
         "cpu_s_per_1000_blocks",
         "peak_rss_mib",
       ],
-      live: ["latency_p95_ms", "latency_p95_ms_under_load"],
+      live: [
+        "latency_p95_ms",
+        "latency_p95_ms_under_load",
+        "quorum_latency_p95_ms",
+        "quorum_latency_p95_ms_under_load",
+      ],
       api: ["explorer_rps", "explorer_p99_ms", "range_1000_p99_ms", "fanout_p99_ms", "fanout_subscribers"],
     })) {
       for (const name of names) expect(figures[suite]?.[name], `${suite}.${name}`).toBeGreaterThan(0);
