@@ -16,7 +16,7 @@ import { FinalityEngine } from "../engine/engine.ts";
 import { L2Ingester } from "../l2/ingester.ts";
 import { Reconciler } from "../reconciler/reconciler.ts";
 import type { GadgetEvents } from "./events.ts";
-import { type HealthReporter, runLoop, Wakeup } from "./loop.ts";
+import { type HealthReporter, runLoop, type StepResult, Wakeup } from "./loop.ts";
 
 export interface GadgetSettings {
   l2RpcUrl: string;
@@ -124,15 +124,17 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
 
   let lastFull = Number.NEGATIVE_INFINITY;
   const errorsOf = (component: string) => (error: unknown) => hooks?.onStepError?.(component, error);
+  // What an ingester or the BTC loop commits is what the engine evaluates from: it runs at once, not at its poll.
+  const wakingEngine = (step: () => Promise<StepResult>) => async () => {
+    const result = await step();
+    if (result === "progress") engineWakeup.notify();
+    return result;
+  };
   try {
     await Promise.all([
       runLoop({
         name: "btc",
-        step: async () => {
-          const result = await reconciler.followBtcHeaders();
-          if (result === "progress") engineWakeup.notify();
-          return result;
-        },
+        step: wakingEngine(() => reconciler.followBtcHeaders()),
         idleMs: s.babylonPollMs,
         signal,
         log,
@@ -155,11 +157,7 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
       }),
       runLoop({
         name: "babylon",
-        step: async () => {
-          const result = await babylonIngester.step();
-          if (result === "progress") engineWakeup.notify();
-          return result;
-        },
+        step: wakingEngine(() => babylonIngester.step()),
         idleMs: s.babylonPollMs,
         signal,
         log,
@@ -171,11 +169,7 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
       }),
       runLoop({
         name: "l2",
-        step: async () => {
-          const result = await l2Ingester.step();
-          if (result === "progress") engineWakeup.notify();
-          return result;
-        },
+        step: wakingEngine(() => l2Ingester.step()),
         idleMs: s.l2PollMs,
         signal,
         log,
