@@ -4,7 +4,8 @@
 // 10,000 subscribers paid a dozen promises per block, and delivery time was mostly the collector's.
 //
 // A subscription reads its catch-up from the database on its own, at the pace its socket drains, and joins
-// the feed when it has reached the feed's height while the feed is between rows. One whose socket backs up
+// the feed when it has reached the feed's height while the feed is between rows (or waits in the feed when it
+// resumes from a height the feed has not delivered yet). One whose socket backs up
 // leaves the feed at the row it was last sent and catches up again on its own: the feed never waits for a
 // subscriber, and a subscriber costs at most a socket buffer's worth of memory, however far behind it is.
 import type { L2Block, PrismaClient } from "../../db/generated/client.ts";
@@ -63,6 +64,22 @@ export function pushable<T>(
   return stream;
 }
 
+function addTo<K>(sets: Map<K, Set<Member>>, key: K, member: Member): void {
+  let set = sets.get(key);
+  if (set === undefined) {
+    set = new Set();
+    sets.set(key, set);
+  }
+  set.add(member);
+}
+
+function removeFrom<K>(sets: Map<K, Set<Member>>, key: K, member: Member): boolean {
+  const set = sets.get(key);
+  if (!set?.delete(member)) return false;
+  if (set.size === 0) sets.delete(key);
+  return true;
+}
+
 class Member {
   private wake: { resolve: () => void; reject: (error: unknown) => void } | undefined;
   closed = false;
@@ -102,7 +119,7 @@ export class FinalizedFeed {
   private announced: bigint | undefined;
   /** Every member has been sent every finalized row up to this height. */
   private delivered: bigint | undefined;
-  private starting: Promise<bigint> | undefined;
+  private starting: Promise<void> | undefined;
   private readonly groups = new Map<string, Set<Member>>();
   /** Members that joined at a height the feed has not delivered yet, by that height. */
   private readonly ahead = new Map<bigint, Set<Member>>();
@@ -188,7 +205,6 @@ export class FinalizedFeed {
         const newest = row?.height ?? -1n;
         if (this.announced === undefined || newest > this.announced) this.announced = newest;
         this.delivered ??= this.announced;
-        return this.delivered;
       },
       (error: unknown) => {
         this.starting = undefined;
@@ -206,39 +222,18 @@ export class FinalizedFeed {
   private join(member: Member): boolean {
     const delivered = this.delivered as bigint;
     if (this.busy || member.closed || member.last < delivered) return false;
-    if (member.last === delivered) this.enter(member);
-    else {
-      let waiting = this.ahead.get(member.last);
-      if (waiting === undefined) {
-        waiting = new Set();
-        this.ahead.set(member.last, waiting);
-      }
-      waiting.add(member);
-    }
+    if (member.last === delivered) addTo(this.groups, member.sink.key, member);
+    else addTo(this.ahead, member.last, member);
     this.members++;
     // Rows announced while the member caught up are delivered to it with everyone else's.
     void this.advance();
     return true;
   }
 
-  private enter(member: Member): void {
-    let group = this.groups.get(member.sink.key);
-    if (group === undefined) {
-      group = new Set();
-      this.groups.set(member.sink.key, group);
-    }
-    group.add(member);
-  }
-
   leave(member: Member): void {
-    const group = this.groups.get(member.sink.key);
-    const waiting = this.ahead.get(member.last);
-    if (group?.delete(member)) {
-      if (group.size === 0) this.groups.delete(member.sink.key);
-    } else if (waiting?.delete(member)) {
-      if (waiting.size === 0) this.ahead.delete(member.last);
-    } else return;
-    this.members--;
+    if (removeFrom(this.groups, member.sink.key, member) || removeFrom(this.ahead, member.last, member)) {
+      this.members--;
+    }
   }
 
   /** Resolves when the feed has finished delivering what it was delivering (or had nothing to deliver). */
@@ -259,7 +254,7 @@ export class FinalizedFeed {
           for (const [height, waiting] of this.ahead) {
             if (height >= row.height) continue;
             this.ahead.delete(height);
-            for (const member of waiting) this.enter(member);
+            for (const member of waiting) addTo(this.groups, member.sink.key, member);
           }
           await this.deliver(row);
           this.delivered = row.height;
