@@ -82,6 +82,7 @@ export async function run(): Promise<void> {
     const blockTimeSec = Math.max(1, Math.ceil(liveSeconds / ((EXTRA_RANDOMNESS - 50) * Number(INTERVAL))));
     await h.admin("/l2/resume", { blockTimeSec });
     let voteFrom = heads.l2Head + 1n;
+    const isChecked = (x: bigint) => (x - 1n) % INTERVAL === 0n;
     /** Votes every checked block that appears during `ms`; the heights voted. */
     const liveWindow = async (ms: number): Promise<bigint[]> => {
       const mine: bigint[] = [];
@@ -89,7 +90,7 @@ export async function run(): Promise<void> {
       while (performance.now() < end) {
         const head = await h.devnet.anvil!.blockNumber();
         const todo: bigint[] = [];
-        for (let x = voteFrom; x <= head; x++) if ((x - 1n) % INTERVAL === 0n) todo.push(x);
+        for (let x = voteFrom; x <= head; x++) if (isChecked(x)) todo.push(x);
         voteFrom = head + 1n;
         if (todo.length > 0) {
           mine.push(...todo);
@@ -107,7 +108,7 @@ export async function run(): Promise<void> {
       while (performance.now() < end) {
         const head = await h.devnet.anvil!.blockNumber();
         let x = voteFrom;
-        while (x <= head && (x - 1n) % INTERVAL !== 0n) x++;
+        while (x <= head && !isChecked(x)) x++;
         if (x <= head) {
           voteFrom = x + 1n;
           await h.vote(h.providers, await l2Hashes(info.l2!.rpcUrl, [x]));
@@ -183,7 +184,7 @@ export async function run(): Promise<void> {
         "  quorum Babylon block → stored finalization (with the wait for the BTC header)",
         `p50 ${percentile(quorum, 50).toFixed(0)} ms, p95 ${percentile(quorum, 95).toFixed(0)} ms`,
       );
-      record(`${w.key.replace("latency", "quorum_latency")}`, percentile(quorum, 95));
+      record(w.key.replace("latency", "quorum_latency"), percentile(quorum, 95));
       const slowest = samples.reduce((a, b) => (b.fromFinalizable > a.fromFinalizable ? b : a));
       printLine(
         "  slowest, ms after its quorum Babylon block",
@@ -311,7 +312,6 @@ export async function measureBackfill(o: BackfillTarget) {
   return { gadget, prisma, close, httpUrl: run.httpUrl };
 }
 
-/** Each finalized checked block's time from the Babylon block holding its last counted vote to its stored finalization. */
 interface HeaderTimes {
   /** Wall-clock ms when the first header whose effective time (the running maximum of header times) is past
    * `timestamp` was made, 0 when it was there before the live phase; undefined while there is none. */
@@ -345,6 +345,7 @@ interface LiveSample {
   evaluated: number;
 }
 
+/** Each finalized checked block's times from the Babylon block holding its last counted vote. */
 async function finalizationLatencies(
   prisma: PrismaClient,
   heights: readonly bigint[],
