@@ -105,11 +105,12 @@ export class FinalityReader {
     const first = blocks[0]!.height;
     const last = blocks[blocks.length - 1]!.height;
     const rows = await canonicalStatusesBetween(this.db, first, last, this.finalized);
-    const byHeight = new Map<bigint, StoredBlockStatus>();
+    // By offset from the first height (one canonical row per height), not a map keyed by bigints.
+    const stored = new Array<StoredBlockStatus | undefined>(blocks.length);
     for (const row of rows) {
-      byHeight.set(row.height, { hash: row.hash.slice(2), btcFinalized: row.status === "FINALIZED" });
+      stored[Number(row.height - first)] = { hash: row.hash.slice(2), btcFinalized: row.status === "FINALIZED" };
     }
-    return finalizedPrefix(range, (height) => byHeight.get(height));
+    return finalizedPrefix(range, (height) => stored[Number(height - first)]);
   }
 
   async isFinalizedByHeight(height: bigint): Promise<boolean> {

@@ -21,19 +21,21 @@ class Reader {
 
   /** A varint as a bigint; up to 10 bytes, as protobuf writes a uint64. */
   varint(): bigint {
-    let low = 0;
-    let shift = 0;
-    // The first four 7-bit groups fit a 32-bit number exactly; block heights and timestamps end there.
-    for (; shift < 28; shift += 7) {
+    // Seven 7-bit groups (49 bits) add up exactly in a double, and bigint arithmetic per byte costs more than
+    // the rest of the decoding: heights and timestamps end well within them.
+    let value = 0;
+    let scale = 1;
+    for (let groups = 0; groups < 7; groups++) {
       const b = this.byte();
-      low += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return BigInt(low);
+      value += (b & 0x7f) * scale;
+      if (b < 0x80) return BigInt(value);
+      scale *= 0x80;
     }
-    let value = BigInt(low);
-    for (let big = 28n; big < 70n; big += 7n) {
+    let big = BigInt(value);
+    for (let shift = 49n; shift < 70n; shift += 7n) {
       const b = this.byte();
-      value |= BigInt(b & 0x7f) << big;
-      if (b < 0x80) return BigInt.asUintN(64, value);
+      big |= BigInt(b & 0x7f) << shift;
+      if (b < 0x80) return BigInt.asUintN(64, big);
     }
     throw new ProtobufDecodeError("varint longer than 10 bytes");
   }
@@ -111,14 +113,28 @@ export function decodeBlockRangeRequest(buf: Buffer): { blocks: BlockInfo[] } {
   return { blocks };
 }
 
+const MAX_UINT64 = (1n << 64n) - 1n;
+const EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
 function varintSize(value: bigint): number {
   let size = 1;
+  if (value <= EXACT) {
+    for (let v = Number(value); v >= 0x80; v = Math.floor(v / 0x80)) size++;
+    return size;
+  }
   for (let v = value >> 7n; v > 0n; v >>= 7n) size++;
   return size;
 }
 
 function writeVarint(buf: Buffer, pos: number, value: bigint): number {
-  if (value < 0n || value >= 1n << 64n) throw new RangeError(`${value} is not a uint64`);
+  if (value < 0n || value > MAX_UINT64) throw new RangeError(`${value} is not a uint64`);
+  // As in decoding: doubles while the value is exact in one, bigints only above.
+  if (value <= EXACT) {
+    let v = Number(value);
+    for (; v >= 0x80; v = Math.floor(v / 0x80)) buf[pos++] = (v % 0x80) | 0x80;
+    buf[pos++] = v;
+    return pos;
+  }
   let v = value;
   while (v >= 0x80n) {
     buf[pos++] = Number(v & 0x7fn) | 0x80;

@@ -73,6 +73,24 @@ describe("range query prefix semantics (rule 8)", () => {
     expect(lookups).toBe(0);
   });
 
+  it("tells consecutive heights from the rest where doubles stop being exact (2^53) and up to uint64", () => {
+    const at = (...heights: bigint[]) => heights.map((height) => ({ height, hash: `0x${hashOf(1n)}` }));
+    const exact = BigInt(Number.MAX_SAFE_INTEGER);
+    const none = () => undefined;
+    for (const start of [exact - 2n, exact - 1n, exact, exact + 1n, 2n ** 64n - 3n]) {
+      expect(rangeFinalizedPrefix(at(start, start + 1n, start + 2n), none), `${start}`).toBe(0n);
+    }
+    // 2^53 + 1 has no double of its own: as a double it equals 2^53, one past 2^53 - 1.
+    for (const heights of [
+      [exact, exact + 2n],
+      [exact - 1n, exact + 2n],
+      [exact + 1n, exact + 3n],
+      [exact + 1n, exact + 1n],
+    ]) {
+      expect(() => rangeFinalizedPrefix(at(...heights), none), `${heights}`).toThrow("blocks are not consecutive");
+    }
+  });
+
   it("rejects a malformed hash, naming it", () => {
     expect(() => rangeFinalizedPrefix([{ height: 1n, hash: "0x1234" }], store)).toThrow(
       'invalid block hash "0x1234": expected 32 bytes of hex',
