@@ -108,7 +108,10 @@ export class FinalityReader {
     // By offset from the first height (one canonical row per height), not a map keyed by bigints.
     const stored = new Array<StoredBlockStatus | undefined>(blocks.length);
     for (const row of rows) {
-      stored[Number(row.height - first)] = { hash: row.hash.slice(2), btcFinalized: row.status === "FINALIZED" };
+      stored[Number(row.height - first)] = {
+        hash: row.hash.slice(2),
+        btcFinalized: row.status === "FINALIZED",
+      };
     }
     return finalizedPrefix(range, (height) => stored[Number(height - first)]);
   }

@@ -87,7 +87,9 @@ describe("range query prefix semantics (rule 8)", () => {
       [exact + 1n, exact + 3n],
       [exact + 1n, exact + 1n],
     ]) {
-      expect(() => rangeFinalizedPrefix(at(...heights), none), `${heights}`).toThrow("blocks are not consecutive");
+      expect(() => rangeFinalizedPrefix(at(...heights), none), `${heights}`).toThrow(
+        "blocks are not consecutive",
+      );
     }
   });
 
