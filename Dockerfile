@@ -15,5 +15,5 @@ COPY --from=build /app/dist ./dist
 COPY bin ./bin
 USER node
 EXPOSE 8080 50051
-ENTRYPOINT ["node", "bin/op-btc-finality.js"]
+ENTRYPOINT ["bin/op-btc-finality.js"]
 CMD ["start"]

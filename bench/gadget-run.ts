@@ -160,12 +160,13 @@ interface GadgetProcess {
 const gadgetBin = (checkout: string) => join(checkout, "bin", "op-btc-finality.js");
 
 /**
- * `op-btc-finality start` of the checkout at `dir` with the given flags, Node run with `nodeFlags`;
- * BENCH_GADGET_NODE_OPTIONS adds more (e.g. --max-old-space-size).
+ * `op-btc-finality start` of the checkout at `dir` with the given flags, Node run as the bin's own `#!` line
+ * runs it (its heap limit), then with `nodeFlags`; BENCH_GADGET_NODE_OPTIONS adds more (e.g. --cpu-prof-interval).
  */
 function spawnGadget(dir: string, nodeFlags: string[], flags: string[]): GadgetProcess {
   const bin = gadgetBin(dir);
   const nodeOptions = [
+    ...launcherFlags(bin),
     ...nodeFlags,
     ...(process.env.BENCH_GADGET_NODE_OPTIONS ?? "").split(" ").filter(Boolean),
   ];
@@ -211,6 +212,12 @@ function spawnGadget(dir: string, nodeFlags: string[], flags: string[]): GadgetP
       clearTimeout(timer);
     },
   };
+}
+
+/** Node's flags on the bin's `#!/usr/bin/env -S node …` line; none for a bin that has none (an older checkout). */
+function launcherFlags(bin: string): string[] {
+  const first = readFileSync(bin, "utf8").split("\n", 1)[0]!;
+  return /^#!\/usr\/bin\/env -S node (.*)$/.exec(first)?.[1]?.split(" ").filter(Boolean) ?? [];
 }
 
 /** A memory figure of /proc/<pid>/status (VmHWM: peak resident, VmRSS: resident now), in bytes. */
