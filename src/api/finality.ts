@@ -108,10 +108,7 @@ export class FinalityReader {
     // By offset from the first height (one canonical row per height), not a map keyed by bigints.
     const stored = new Array<StoredBlockStatus | undefined>(blocks.length);
     for (const row of rows) {
-      stored[Number(row.height - first)] = {
-        hash: row.hash.slice(2),
-        btcFinalized: row.status === "FINALIZED",
-      };
+      stored[Number(row.height - first)] = { hash: row.hash, btcFinalized: row.status === "FINALIZED" };
     }
     return finalizedPrefix(range, (height) => stored[Number(height - first)]);
   }
@@ -121,7 +118,7 @@ export class FinalityReader {
   }
 
   async isFinalizedByHash(hash: string): Promise<boolean> {
-    const [row] = await blocksByHash(this.db, [`0x${normalizeBlockHash(hash)}`], this.finalized);
+    const [row] = await blocksByHash(this.db, [normalizeBlockHash(hash)], this.finalized);
     return row?.canonical === true && row.status === "FINALIZED";
   }
 
@@ -195,8 +192,6 @@ export class FinalityReader {
 
   private async canonicalStatus(height: bigint): Promise<StoredBlockStatus | undefined> {
     const [row] = await canonicalStatusesBetween(this.db, height, height, this.finalized);
-    return row === undefined
-      ? undefined
-      : { hash: row.hash.slice(2), btcFinalized: row.status === "FINALIZED" };
+    return row === undefined ? undefined : { hash: row.hash, btcFinalized: row.status === "FINALIZED" };
   }
 }

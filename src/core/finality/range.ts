@@ -6,7 +6,7 @@ import type { BlockRef } from "./consecutive.ts";
 
 /** What the store knows about the canonical block at one height. */
 export interface StoredBlockStatus {
-  /** Canonical hash, lowercase hex without 0x. */
+  /** Canonical hash as the store keeps it: 0x and lowercase hex. */
   readonly hash: string;
   readonly btcFinalized: boolean;
 }
@@ -33,7 +33,7 @@ export function rangeFinalizedPrefix(
   return finalizedPrefix(checkRange(query), lookup);
 }
 
-/** A range query that is non-empty and consecutive, with its hashes as stored (lowercase hex without 0x). */
+/** A range query that is non-empty and consecutive, with its hashes as stored (0x and lowercase hex). */
 export interface CheckedRange {
   readonly blocks: readonly BlockRef[];
   readonly hashes: readonly string[];
@@ -78,13 +78,16 @@ export function finalizedPrefix(
   return finalizedUpTo;
 }
 
-/** A 32-byte block hash as stored: lowercase hex without 0x. Accepts an optional 0x and any case. */
+/**
+ * A 32-byte block hash as stored: 0x and lowercase hex. Accepts it without 0x and in any case; a hash already in
+ * that form (what op-node sends) is returned as it is, so a thousand-block range query allocates no copies.
+ */
 export function normalizeBlockHash(hash: string): string {
   // A character loop, not a regular expression: op-node's range queries check a thousand of these.
-  const start = hash.length === 66 && hash[0] === "0" && (hash[1] === "x" || hash[1] === "X") ? 2 : 0;
+  const prefixed = hash.length === 66 && hash[0] === "0" && (hash[1] === "x" || hash[1] === "X");
   let lowercase = true;
-  let valid = hash.length - start === 64;
-  for (let i = start; valid && i < hash.length; i++) {
+  let valid = prefixed || hash.length === 64;
+  for (let i = prefixed ? 2 : 0; valid && i < hash.length; i++) {
     const c = hash.charCodeAt(i);
     if ((c >= 48 && c <= 57) || (c >= 97 && c <= 102)) continue;
     if (c >= 65 && c <= 70) lowercase = false;
@@ -93,6 +96,6 @@ export function normalizeBlockHash(hash: string): string {
   if (!valid) {
     throw new FinalityQueryError(`invalid block hash ${JSON.stringify(hash)}: expected 32 bytes of hex`);
   }
-  const body = start === 2 ? hash.slice(2) : hash;
-  return lowercase ? body : body.toLowerCase();
+  if (prefixed && lowercase && hash[1] === "x") return hash;
+  return `0x${(prefixed ? hash.slice(2) : hash).toLowerCase()}`;
 }

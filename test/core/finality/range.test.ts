@@ -9,7 +9,7 @@ import { hashOf } from "./chain-fixtures.ts";
 
 // Canonical store: heights 1..20, finalized up to 12.
 const store = (height: bigint): StoredBlockStatus | undefined =>
-  height >= 1n && height <= 20n ? { hash: hashOf(height), btcFinalized: height <= 12n } : undefined;
+  height >= 1n && height <= 20n ? { hash: `0x${hashOf(height)}`, btcFinalized: height <= 12n } : undefined;
 const query = (from: number, to: number, hash = (h: bigint) => `0x${hashOf(h)}`) =>
   Array.from({ length: to - from + 1 }, (_, i) => BigInt(from + i)).map((height) => ({
     height,
@@ -98,7 +98,9 @@ describe("range query prefix semantics (rule 8)", () => {
       'invalid block hash "0x1234": expected 32 bytes of hex',
     );
     expect(() => normalizeBlockHash(`0x${"g".repeat(64)}`)).toThrow(FinalityQueryError);
-    expect(normalizeBlockHash(`0x${"AB".repeat(32)}`)).toBe("ab".repeat(32));
+    expect(normalizeBlockHash(`0x${"AB".repeat(32)}`)).toBe(`0x${"ab".repeat(32)}`);
+    expect(normalizeBlockHash(`0X${"ab".repeat(32)}`)).toBe(`0x${"ab".repeat(32)}`);
+    expect(normalizeBlockHash("ab".repeat(32))).toBe(`0x${"ab".repeat(32)}`);
   });
 });
 
@@ -110,7 +112,7 @@ describe("range query hash shape", () => {
     }
   });
 
-  it("accepts exactly what /^(?:0x)?[0-9a-f]{64}$/i accepts, lowercased without the prefix", () => {
+  it("accepts exactly what /^(?:0x)?[0-9a-f]{64}$/i accepts, lowercased with the prefix", () => {
     const shape = /^(?:0x)?([0-9a-f]{64})$/i;
     const alphabet = "0123456789abcdefABCDEFxXg ";
     let seed = 7;
@@ -132,7 +134,7 @@ describe("range query hash shape", () => {
     }
     for (const hash of cases) {
       const match = shape.exec(hash);
-      if (match) expect(normalizeBlockHash(hash)).toBe(match[1]!.toLowerCase());
+      if (match) expect(normalizeBlockHash(hash)).toBe(`0x${match[1]!.toLowerCase()}`);
       else expect(() => normalizeBlockHash(hash), hash).toThrow(FinalityQueryError);
     }
     expect(cases.filter((h) => shape.test(h)).length).toBeGreaterThan(500);
