@@ -3,19 +3,14 @@
 // store read, so a page of N blocks costs a fixed number of queries, not N. Loaders do not cache: a subscription
 // context lives for hours and must not serve a block's status from when it started.
 import DataLoader from "dataloader";
-import type {
-  FinalityProvider,
-  FinalitySignature,
-  L2Block,
-  PrismaClient,
-} from "../../db/generated/client.ts";
+import type { FinalityProvider, L2Block, PrismaClient } from "../../db/generated/client.ts";
 import type { GadgetEvents } from "../../indexer/runtime/events.ts";
 import type { Logger } from "../../log.ts";
 import { blocksByHash, canonicalBlocksAt } from "../../store/reads/blocks.ts";
 import { providersOfDelegations } from "../../store/reads/delegations.ts";
 import type { FinalizedBlocks } from "../../store/reads/finalized-cache.ts";
 import { currentPowers, powerTables, providersByPk } from "../../store/reads/providers.ts";
-import { highestVotedHeights, votesOfBlocks } from "../../store/reads/signatures.ts";
+import { highestVotedHeights, type VoteWithPower, votesOfBlocks } from "../../store/reads/signatures.ts";
 import { readStates, type StateKey } from "../../store/state.ts";
 import type { Tx } from "../../store/tx.ts";
 import type { FinalityReader, TransactionLocator } from "../finality.ts";
@@ -186,7 +181,7 @@ export class Loaders {
     return this.once(
       "votesOfBlock",
       () =>
-        new DataLoader<string, FinalitySignature[]>(async (keys) => {
+        new DataLoader<string, VoteWithPower[]>(async (keys) => {
           const blocks = unique(keys).map((k) => {
             const [height, hash] = k.split(":");
             return { height: BigInt(height!), hash: hash! };

@@ -6,26 +6,37 @@ import type { PageQuery } from "./page.ts";
 export type SignatureReader = Pick<PrismaClient, "finalitySignature" | "equivocation">;
 
 /**
+ * A vote with its voter's power at its block's BTC height, as an explorer shows a block's votes: null when the
+ * block has no BTC height yet or the engine has no power table for that height, 0 when the voter is not in it.
+ */
+export type VoteWithPower = FinalitySignature & { votingPower: bigint | null };
+
+/**
  * Votes for each (height, hash), in the order the contract accepted them; keyed `${height}:${hash}`. Raw SQL
  * (every page of blocks asks it; see L2_BLOCK_COLUMNS in blocks.ts for why) on the (height, block_hash) index,
- * exactly the pairs asked.
+ * exactly the pairs asked. Each vote's power comes in the same statement: a block page asks for it beside
+ * the votes, and reading the block and then the power table after the votes were two more round trips.
  */
 export async function votesOfBlocks(
   db: Tx,
   blocks: readonly { height: bigint; hash: string }[],
-): Promise<Map<string, FinalitySignature[]>> {
+): Promise<Map<string, VoteWithPower[]>> {
   const pairs = [...new Map(blocks.map((b) => [`${b.height}:${b.hash}`, b])).values()];
-  const rows = await db.$queryRawUnsafe<FinalitySignature[]>(
+  const rows = await db.$queryRawUnsafe<VoteWithPower[]>(
     `SELECT s.babylon_height AS "babylonHeight", s.tx_hash AS "txHash", s.msg_index AS "msgIndex",
             s.fp_btc_pk AS "fpBtcPk", s.height, s.block_hash AS "blockHash", s.pub_rand AS "pubRand",
-            s.signature, s.babylon_time AS "babylonTime"
+            s.signature, s.babylon_time AS "babylonTime",
+            CASE WHEN EXISTS (SELECT 1 FROM voting_power t WHERE t.btc_height = l.btc_height)
+                 THEN COALESCE(vp.power, 0) END AS "votingPower"
      FROM unnest($1::bigint[], $2::text[]) AS b(height, hash)
      JOIN finality_signature s ON s.height = b.height AND s.block_hash = b.hash
+     LEFT JOIN l2_block l ON l.hash = s.block_hash
+     LEFT JOIN voting_power vp ON vp.btc_height = l.btc_height AND vp.fp_btc_pk = s.fp_btc_pk
      ORDER BY s.babylon_height, s.tx_hash, s.msg_index`,
     pairs.map((b) => dec(b.height)),
     pairs.map((b) => b.hash),
   );
-  const groups = new Map<string, FinalitySignature[]>();
+  const groups = new Map<string, VoteWithPower[]>();
   for (const row of rows) {
     const key = `${row.height}:${row.blockHash}`;
     const group = groups.get(key);

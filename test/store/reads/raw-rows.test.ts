@@ -5,7 +5,7 @@ import type { PrismaClient } from "../../../src/db/generated/client.ts";
 import { blocksByHash, canonicalBlocksAt, finalizedEnd } from "../../../src/store/reads/blocks.ts";
 import { providersByPk } from "../../../src/store/reads/providers.ts";
 import { votesOfBlocks } from "../../../src/store/reads/signatures.ts";
-import { blockHash, seedChain } from "../../api/fixtures.ts";
+import { blockHash, FP, seedChain } from "../../api/fixtures.ts";
 import { openTestDatabase, type TestDatabase } from "../../helpers/database.ts";
 
 let db: TestDatabase;
@@ -50,22 +50,50 @@ describe("raw keyed reads", () => {
     expect(sort(await providersByPk(prisma, pks))).toEqual(sort(providers));
   });
 
-  it("votesOfBlocks returns Prisma's FinalitySignature rows for exactly the pairs asked, in accept order", async () => {
+  it("votesOfBlocks returns Prisma's FinalitySignature rows for exactly the pairs asked, in accept order, each with its power", async () => {
+    // The three answers a vote's power has: a value (20), 0 for a voter absent from the table (a vote of FP.D,
+    // added here, at 10), and null for a block whose BTC height has no table (30, moved to BTC height 77).
+    await prisma.finalitySignature.create({
+      data: {
+        babylonHeight: 999n,
+        txHash: "0xadded",
+        msgIndex: 0,
+        fpBtcPk: FP.D,
+        height: 10n,
+        blockHash: blockHash(10n),
+        babylonTime: new Date(0),
+      },
+    });
+    await prisma.l2Block.update({ where: { hash: blockHash(30n) }, data: { btcHeight: 77 } });
     const blocks = [
       { height: 10n, hash: blockHash(10n) },
       { height: 20n, hash: blockHash(20n) },
       { height: 20n, hash: blockHash(20n) },
+      { height: 30n, hash: blockHash(30n) },
       { height: 25n, hash: blockHash(30n) }, // a hash of another height: no votes
     ];
     const groups = await votesOfBlocks(prisma, blocks);
-    for (const h of [10n, 20n]) {
-      const expected = await prisma.finalitySignature.findMany({
+    // The power as Signature.votingPower finds it for a vote read on its own: its block, then the table.
+    const powerOf = async (vote: { blockHash: string; fpBtcPk: string }) => {
+      const block = await prisma.l2Block.findUnique({ where: { hash: vote.blockHash } });
+      if (block?.btcHeight == null) return null;
+      const table = await prisma.votingPower.findMany({ where: { btcHeight: block.btcHeight } });
+      if (table.length === 0) return null;
+      return table.find((row) => row.fpBtcPk === vote.fpBtcPk)?.power ?? 0n;
+    };
+    const powers = new Set<bigint | null>();
+    for (const h of [10n, 20n, 30n]) {
+      const signatures = await prisma.finalitySignature.findMany({
         where: { height: h, blockHash: blockHash(h) },
         orderBy: [{ babylonHeight: "asc" }, { txHash: "asc" }, { msgIndex: "asc" }],
       });
-      expect(expected.length).toBeGreaterThan(0);
+      expect(signatures.length).toBeGreaterThan(0);
+      const expected = [];
+      for (const vote of signatures) expected.push({ ...vote, votingPower: await powerOf(vote) });
       expect(groups.get(`${h}:${blockHash(h)}`)).toEqual(expected);
+      for (const e of expected) powers.add(e.votingPower);
     }
+    expect([...powers]).toEqual(expect.arrayContaining([null, 0n, 500n]));
     expect(groups.has(`25:${blockHash(30n)}`)).toBe(false);
   });
 });

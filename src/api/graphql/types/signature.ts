@@ -1,4 +1,5 @@
 // FinalitySignature: a vote the contract accepted.
+import type { VoteWithPower } from "../../../store/reads/signatures.ts";
 import { BlockRef, ProviderRef, SignatureRef } from "./refs.ts";
 
 SignatureRef.implement({
@@ -22,6 +23,8 @@ SignatureRef.implement({
       nullable: true,
       description: "The provider's power at the BTC height of the signed block, when the engine evaluated it",
       resolve: async (s, _a, ctx) => {
+        // A block's votes are read with their power (votesOfBlocks); a vote read on its own looks it up.
+        if ("votingPower" in s) return (s as VoteWithPower).votingPower;
         const block = await ctx.loaders.blockByHash.load(s.blockHash);
         if (block?.btcHeight == null) return null;
         return ctx.loaders.powerAt.load(`${block.btcHeight}:${s.fpBtcPk}`);
