@@ -64,7 +64,7 @@ async function range(o: LoadCommands["range"]["args"]): Promise<number[]> {
 
 async function mix(o: LoadCommands["mix"]["args"]): Promise<LoadCommands["mix"]["result"]> {
   const timed = o.alone !== false;
-  const alone = timed ? await timeEachKind(o.target, { warmup: 50, requests: 100 }) : [];
+  const alone = timed ? await timeEachKind(o.target, { warmup: 50, requests: 500 }) : [];
   // The one-at-a-time requests, when made, were the warm-up; otherwise runMix makes its own.
   const warmup = timed ? 0 : undefined;
   return { alone, mix: await runMix(o.target, { seconds: o.seconds, concurrency: o.concurrency, warmup }) };
