@@ -15,5 +15,6 @@ COPY --from=build /app/dist ./dist
 COPY bin ./bin
 USER node
 EXPOSE 8080 50051
-ENTRYPOINT ["bin/op-btc-finality.js"]
+# The bin itself, not `node bin/…`: its #! line carries the flags Node runs the gadget with (the heap limit).
+ENTRYPOINT ["./bin/op-btc-finality.js"]
 CMD ["start"]

@@ -74,7 +74,7 @@ describe("docker-compose.yml", () => {
   it("builds an image whose entrypoint is the CLI", () => {
     const dockerfile = readFileSync(new URL("Dockerfile", root), "utf8");
     expect(dockerfile).toMatch(/^FROM node:20/m);
-    expect(dockerfile).toContain('ENTRYPOINT ["bin/op-btc-finality.js"]');
+    expect(dockerfile).toContain('ENTRYPOINT ["./bin/op-btc-finality.js"]');
     expect(dockerfile).toContain("npm ci");
   });
 });
