@@ -116,12 +116,23 @@ export function decodeBlockRangeRequest(buf: Buffer): { blocks: BlockInfo[] } {
 const MAX_UINT64 = (1n << 64n) - 1n;
 const EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 
-function varintSize(value: bigint): number {
+/** Bytes of the varint of a non-negative integer a double holds exactly (a length, or a value up to 2^53). */
+function numberVarintSize(n: number): number {
   let size = 1;
-  if (value <= EXACT) {
-    for (let v = Number(value); v >= 0x80; v = Math.floor(v / 0x80)) size++;
-    return size;
-  }
+  for (let v = n; v >= 0x80; v = Math.floor(v / 0x80)) size++;
+  return size;
+}
+
+function writeNumberVarint(buf: Buffer, pos: number, n: number): number {
+  let v = n;
+  for (; v >= 0x80; v = Math.floor(v / 0x80)) buf[pos++] = (v % 0x80) | 0x80;
+  buf[pos++] = v;
+  return pos;
+}
+
+function varintSize(value: bigint): number {
+  if (value <= EXACT) return numberVarintSize(Number(value));
+  let size = 1;
   for (let v = value >> 7n; v > 0n; v >>= 7n) size++;
   return size;
 }
@@ -129,12 +140,7 @@ function varintSize(value: bigint): number {
 function writeVarint(buf: Buffer, pos: number, value: bigint): number {
   if (value < 0n || value > MAX_UINT64) throw new RangeError(`${value} is not a uint64`);
   // As in decoding: doubles while the value is exact in one, bigints only above.
-  if (value <= EXACT) {
-    let v = Number(value);
-    for (; v >= 0x80; v = Math.floor(v / 0x80)) buf[pos++] = (v % 0x80) | 0x80;
-    buf[pos++] = v;
-    return pos;
-  }
+  if (value <= EXACT) return writeNumberVarint(buf, pos, Number(value));
   let v = value;
   while (v >= 0x80n) {
     buf[pos++] = Number(v & 0x7fn) | 0x80;
@@ -146,24 +152,32 @@ function writeVarint(buf: Buffer, pos: number, value: bigint): number {
 
 /** The request's bytes, field for field as protobufjs writes them (proto3 zero values left out). */
 export function encodeBlockRangeRequest(request: { blocks: readonly BlockInfo[] }): Buffer {
-  const sizes = request.blocks.map((b) => {
-    const hashBytes = Buffer.byteLength(b.hash);
+  const { blocks } = request;
+  // Sizes in typed arrays and lengths as numbers: an object and three bigints per block were most of what the
+  // client allocated for a thousand-block request.
+  const hashBytes = new Uint32Array(blocks.length);
+  const bodies = new Uint32Array(blocks.length);
+  let total = 0;
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i]!;
+    const hash = Buffer.byteLength(b.hash);
     const body =
-      (hashBytes > 0 ? 1 + varintSize(BigInt(hashBytes)) + hashBytes : 0) +
+      (hash > 0 ? 1 + numberVarintSize(hash) + hash : 0) +
       (b.height !== 0n ? 1 + varintSize(b.height) : 0) +
       (b.timestamp !== 0n ? 1 + varintSize(b.timestamp) : 0);
-    return { hashBytes, body };
-  });
-  const total = sizes.reduce((n, s) => n + 1 + varintSize(BigInt(s.body)) + s.body, 0);
+    hashBytes[i] = hash;
+    bodies[i] = body;
+    total += 1 + numberVarintSize(body) + body;
+  }
   const buf = Buffer.allocUnsafe(total);
   let pos = 0;
-  request.blocks.forEach((b, i) => {
-    const { hashBytes, body } = sizes[i]!;
+  for (let i = 0; i < blocks.length; i++) {
+    const b = blocks[i]!;
     buf[pos++] = 0x0a; // field 1, length-delimited
-    pos = writeVarint(buf, pos, BigInt(body));
-    if (hashBytes > 0) {
+    pos = writeNumberVarint(buf, pos, bodies[i]!);
+    if (hashBytes[i]! > 0) {
       buf[pos++] = 0x0a;
-      pos = writeVarint(buf, pos, BigInt(hashBytes));
+      pos = writeNumberVarint(buf, pos, hashBytes[i]!);
       pos += buf.write(b.hash, pos, "utf8");
     }
     if (b.height !== 0n) {
@@ -174,6 +188,6 @@ export function encodeBlockRangeRequest(request: { blocks: readonly BlockInfo[] 
       buf[pos++] = 0x18; // field 3, varint
       pos = writeVarint(buf, pos, b.timestamp);
     }
-  });
+  }
   return buf;
 }
