@@ -9,7 +9,12 @@ import {
   normalizeBlockHash,
   type StoredBlockStatus,
 } from "../core/finality/range.ts";
-import { blocksByHash, canonicalStatusesBetween, finalizedEnd } from "../store/reads/blocks.ts";
+import {
+  blocksByHash,
+  type CanonicalStatus,
+  canonicalStatusesBetween,
+  finalizedEnd,
+} from "../store/reads/blocks.ts";
 import type { FinalizedBlocks } from "../store/reads/finalized-cache.ts";
 import { readCursor, readState, readStates, type StateKey } from "../store/state.ts";
 import type { Tx } from "../store/tx.ts";
@@ -107,9 +112,7 @@ export class FinalityReader {
     const rows = await canonicalStatusesBetween(this.db, first, last, this.finalized);
     // By offset from the first height (one canonical row per height), not a map keyed by bigints.
     const stored = new Array<StoredBlockStatus | undefined>(blocks.length);
-    for (const row of rows) {
-      stored[Number(row.height - first)] = { hash: row.hash, btcFinalized: row.status === "FINALIZED" };
-    }
+    for (const row of rows) stored[Number(row.height - first)] = storedStatus(row);
     return finalizedPrefix(range, (height) => stored[Number(height - first)]);
   }
 
@@ -192,6 +195,11 @@ export class FinalityReader {
 
   private async canonicalStatus(height: bigint): Promise<StoredBlockStatus | undefined> {
     const [row] = await canonicalStatusesBetween(this.db, height, height, this.finalized);
-    return row === undefined ? undefined : { hash: row.hash, btcFinalized: row.status === "FINALIZED" };
+    return row === undefined ? undefined : storedStatus(row);
   }
+}
+
+/** What rules 7–8 need of a canonical row: its hash, and whether it is BTC-finalized. */
+function storedStatus(row: CanonicalStatus): StoredBlockStatus {
+  return { hash: row.hash, btcFinalized: row.status === "FINALIZED" };
 }
