@@ -7,6 +7,7 @@ import { GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import { Comet38Client } from "@cosmjs/tendermint-rpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BabylonBlockReader, BabylonRpcError } from "../../src/chains/babylon/block-reader.ts";
+import { BabylonQueryClient, BabylonQueryPath } from "../../src/chains/babylon/query-client.ts";
 import { type Devnet, startDevnet } from "../../src/devnet/devnet.ts";
 
 let devnet: Devnet;
@@ -160,6 +161,64 @@ describe("BabylonBlockReader", () => {
         [2n, "2026-11-26T10:00:00.500Z"],
       ]);
       expect(asked).toEqual(["block@1", "block_results@1", "block@2", "block_results@2", "block_results@2"]);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("answers ABCI queries as CosmJS does: value, height, and a failure's code, codespace and log", async () => {
+    const reader = new BabylonBlockReader(devnet.info.babylon.rpcUrl);
+    const comet = await Comet38Client.connect(devnet.info.babylon.rpcUrl);
+    try {
+      const plain = (r: {
+        code?: number;
+        codespace?: string;
+        log?: string;
+        value: Uint8Array;
+        height?: number;
+      }) => ({
+        code: r.code ?? 0,
+        codespace: r.codespace ?? "",
+        log: r.log ?? "",
+        value: Buffer.from(r.value).toString("hex"),
+        height: r.height,
+      });
+      const height = Number(await reader.latestHeight()) - 1;
+      for (const q of [
+        { path: BabylonQueryPath.BtcStakingParams, data: new Uint8Array(), height },
+        { path: BabylonQueryPath.BtcTip, data: new Uint8Array(), height },
+        { path: "/no.such.Query/Method", data: new Uint8Array([1, 2, 3]), height },
+      ]) {
+        const [ours, theirs] = await Promise.all([reader.abciQuery(q), comet.abciQuery(q)]);
+        expect(plain(ours)).toEqual(plain(theirs));
+      }
+      const failed = await reader.abciQuery({ path: "/no.such.Query/Method", data: new Uint8Array() });
+      expect(failed.code).not.toBe(0);
+      // BabylonQueryClient reads the same through either.
+      const [viaReader, viaCosmJs] = await Promise.all([
+        new BabylonQueryClient(reader).atHeight(height).btcstakingParams(),
+        new BabylonQueryClient(comet).atHeight(height).btcstakingParams(),
+      ]);
+      expect(viaReader).toEqual(viaCosmJs);
+    } finally {
+      comet.disconnect();
+    }
+  });
+
+  it("rejects an ABCI reply without a response", async () => {
+    const server = await serve((body) => {
+      const req = JSON.parse(body) as { id: number }[];
+      return {
+        status: 200,
+        body: JSON.stringify(req.map((r) => ({ jsonrpc: "2.0", id: r.id, result: {} }))),
+      };
+    });
+    try {
+      const error = await new BabylonBlockReader(urlOf(server), 1)
+        .abciQuery({ path: "/x", data: new Uint8Array() })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BabylonRpcError);
+      expect((error as Error).message).toBe("abci_query /x: reply without response");
     } finally {
       server.close();
     }

@@ -1,6 +1,8 @@
-// Babylon gRPC queries sent as ABCI queries through a CosmJS CometClient, decoded with our own codecs.
+// Babylon gRPC queries sent as ABCI queries, decoded with our own codecs: through a CosmJS CometClient, or the
+// gadget's own JSON-RPC reader (block-reader.ts), which skips CosmJS's per-field checks.
 
-import { type CometClient, connectComet } from "@cosmjs/tendermint-rpc";
+import { connectComet } from "@cosmjs/tendermint-rpc";
+import type { AbciQuery, AbciQueryReply } from "./block-reader.ts";
 import {
   type BtcCheckpointParams,
   BtcCheckpointQueryParamsRequest,
@@ -93,12 +95,18 @@ function checkPkHex(pkHex: string): void {
   }
 }
 
+/** What sends the queries: a CosmJS CometClient or a BabylonBlockReader. */
+export interface AbciQuerier {
+  abciQuery(query: AbciQuery): Promise<AbciQueryReply>;
+  disconnect(): void;
+}
+
 export class BabylonQueryClient {
   /**
    * @param height Babylon height to query state at (needs an unpruned node); latest when undefined.
    */
   constructor(
-    private readonly comet: CometClient,
+    private readonly comet: AbciQuerier,
     readonly height: number | undefined = undefined,
   ) {}
 
@@ -134,7 +142,7 @@ export class BabylonQueryClient {
     height: number | undefined,
   ): Promise<{ value: Res; height: number | undefined }> {
     const reply = await this.comet.abciQuery({ path, data: req.encode(request), height, prove: false });
-    if (reply.code) throw new BabylonQueryError(path, reply.code, reply.codespace, reply.log ?? "");
+    if (reply.code) throw new BabylonQueryError(path, reply.code, reply.codespace ?? "", reply.log ?? "");
     try {
       return { value: res.decode(reply.value), height: reply.height };
     } catch (err) {

@@ -4,6 +4,7 @@
 
 import { CosmWasmClient } from "@cosmjs/cosmwasm";
 import type { Dialect } from "../../../contracts/finality/messages.ts";
+import { BabylonBlockReader } from "../../chains/babylon/block-reader.ts";
 import { BabylonQueryClient } from "../../chains/babylon/query-client.ts";
 import { L2Client } from "../../chains/l2.ts";
 import { retryingComet } from "../../chains/rpc-retry.ts";
@@ -77,7 +78,8 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
   // The store publishes what each commit wrote, and advances the engine's input generations.
   const store = new Store(db.prisma, events);
   const engineWakeup = new Wakeup();
-  const babylon = lazy(async () => new BabylonQueryClient(retryingComet(s.babylonRpcUrl)));
+  // Queries through the gadget's own JSON-RPC reader; the contract's through CosmJS (a handful per pass).
+  const babylon = lazy(async () => new BabylonQueryClient(new BabylonBlockReader(s.babylonRpcUrl)));
   const cosmwasm = lazy(async () => CosmWasmClient.create(retryingComet(s.babylonRpcUrl)));
 
   const engine = new FinalityEngine({
