@@ -1,10 +1,12 @@
 // The indexer as one unit: takes the writer lock, then runs the reconciler, the Babylon and L2 ingesters and
 // the finality engine side by side until the signal aborts (or the lock is lost, when it waits to take it
-// again). Each runs as a retrying loop, so no chain fault ends the service.
+// again). Each runs as a retrying loop, so no chain fault ends the service. The Babylon node's new-block notices
+// wake the loops that read Babylon; their polls remain for a node that does not send them.
 
 import { CosmWasmClient } from "@cosmjs/cosmwasm";
 import type { Dialect } from "../../../contracts/finality/messages.ts";
 import { BabylonBlockReader } from "../../chains/babylon/block-reader.ts";
+import { watchNewBlocks } from "../../chains/babylon/new-blocks.ts";
 import { BabylonQueryClient } from "../../chains/babylon/query-client.ts";
 import { L2Client } from "../../chains/l2.ts";
 import { retryingComet } from "../../chains/rpc-retry.ts";
@@ -78,6 +80,9 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
   // The store publishes what each commit wrote, and advances the engine's input generations.
   const store = new Store(db.prisma, events);
   const engineWakeup = new Wakeup();
+  // A new Babylon block wakes both loops that read it at once, side by side, instead of at their next polls.
+  const babylonWakeup = new Wakeup();
+  const btcWakeup = new Wakeup();
   // Queries through the gadget's own JSON-RPC reader; the contract's through CosmJS (a handful per pass).
   const babylon = lazy(async () => new BabylonQueryClient(new BabylonBlockReader(s.babylonRpcUrl)));
   const cosmwasm = lazy(async () => CosmWasmClient.create(retryingComet(s.babylonRpcUrl)));
@@ -134,10 +139,22 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
   };
   try {
     await Promise.all([
+      watchNewBlocks(
+        {
+          rpcUrl: s.babylonRpcUrl,
+          onBlock: () => {
+            babylonWakeup.notify();
+            btcWakeup.notify();
+          },
+          log,
+        },
+        signal,
+      ),
       runLoop({
         name: "btc",
         step: wakingEngine(() => reconciler.followBtcHeaders()),
         idleMs: s.babylonPollMs,
+        wakeup: btcWakeup,
         signal,
         log,
         health,
@@ -161,6 +178,7 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
         name: "babylon",
         step: wakingEngine(() => babylonIngester.step()),
         idleMs: s.babylonPollMs,
+        wakeup: babylonWakeup,
         signal,
         log,
         health,
