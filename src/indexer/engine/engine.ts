@@ -36,7 +36,7 @@ import { latestStakingParams, readContractSettings } from "../../store/contract.
 import { delegationStakes } from "../../store/delegations.ts";
 import { jailHistories, providerStatuses } from "../../store/providers.ts";
 import { heightsVotedBetween, votesAt } from "../../store/signatures.ts";
-import { readCursor, readStates, writeCursor, writeState } from "../../store/state.ts";
+import { readCursor, readStates, type StateKey, writeCursor, writeState } from "../../store/state.ts";
 import type { Generation, Store } from "../../store/store.ts";
 import type { Tx } from "../../store/tx.ts";
 import { replaceVotingPower } from "../../store/voting-power.ts";
@@ -67,32 +67,45 @@ export class FinalityEngine {
 
   async step(): Promise<StepResult> {
     const db = this.o.store.db;
-    const settings = await readContractSettings(db);
+    // What the verdicts are computed from: this generation's stake and BTC headers, and every vote of the
+    // Babylon batches committed up to this cursor (read before the votes, so the votes read include them).
+    // The four reads are independent, so they go side by side: a step's round trips are what delays a block
+    // under load. (A cursor older than the gate only sets more blocks aside at the commit, never fewer.)
+    const generation = this.o.store.generation;
+    const [settings, states, cursor] = await Promise.all([
+      readContractSettings(db),
+      readStates(db, [...FINALITY_STATE_KEYS, ...GATE_KEYS]),
+      readCursor(db, "babylon"),
+    ]);
     if (!settings) return "idle";
     const grid = settings.grid;
-    const state = await loadFinalityState(db, grid);
+    const state = finalityStateOf(states, grid);
 
-    const evaluated = await this.evaluate(settings.bsnId, state);
+    const evaluated = await this.evaluate(settings.bsnId, state, {
+      indexed: evaluationGate(states),
+      generation,
+      babylonCursor: cursor?.height ?? 0n,
+    });
     const finalized = await this.finalize(grid, state);
     return evaluated + finalized > 0 ? "progress" : "idle";
   }
 
   /** Tallies checked blocks not yet evaluated (or invalidated by new votes or stake). */
-  private async evaluate(bsnId: string, state: FinalityState): Promise<number> {
+  private async evaluate(
+    bsnId: string,
+    state: FinalityState,
+    read: { indexed: bigint | undefined; generation: Generation; babylonCursor: bigint },
+  ): Promise<number> {
     const { store } = this.o;
     const db = store.db;
-    const indexed = await evaluationGate(db);
+    const { indexed, generation, babylonCursor } = read;
     if (indexed === undefined) return 0;
-    // What the verdicts are computed from: this generation's stake and BTC headers, and every vote of the
-    // Babylon batches committed up to this cursor (read before the votes, so the votes read include them).
-    const generation = store.generation;
     await this.loadBtcHeaders(generation);
     const gate = settledBtcHeightGate(this.btcIndex, indexed);
     // Stryker disable next-line ArithmeticOperator: a finalized block is evaluated and never sent back (reopenVerdicts skips FINALIZED), so starting below it finds the same blocks
     const from = state.lastFinalized ? state.lastFinalized.height + 1n : state.activationSearchFrom;
     const blocks = await blocksToEvaluate(db, from, gate, this.o.maxBlocksPerStep);
     if (blocks.length === 0) return 0;
-    const babylonCursor = (await readCursor(db, "babylon"))?.height ?? 0n;
     const staking = await this.loadStaking(bsnId, generation);
 
     const heights = blocks.map((b) => b.height);
@@ -340,9 +353,10 @@ function settledBtcHeightGate(index: BtcTimeIndex, gate: bigint): bigint {
   return settled < gate ? settled : gate;
 }
 
+const GATE_KEYS = ["babylon_synced_time", "btc_synced_time", "staking_params_synced"] as const;
+
 /** The latest L2 timestamp (seconds) whose votes and stake are fully indexed, or undefined before any. */
-async function evaluationGate(db: Tx): Promise<bigint | undefined> {
-  const state = await readStates(db, ["babylon_synced_time", "btc_synced_time", "staking_params_synced"]);
+function evaluationGate(state: Map<StateKey, string>): bigint | undefined {
   const babylon = state.get("babylon_synced_time");
   const btc = state.get("btc_synced_time");
   const params = state.get("staking_params_synced");
@@ -351,15 +365,16 @@ async function evaluationGate(db: Tx): Promise<bigint | undefined> {
   return BigInt(Math.floor(ms / 1000));
 }
 
-export async function loadFinalityState(db: Tx, grid: FinalityGrid): Promise<FinalityState> {
-  const state = await readStates(db, [
-    "activated_height",
-    "activated_hash",
-    "activated_timestamp",
-    "finalized_height",
-    "finalized_hash",
-    "activation_search_from",
-  ]);
+const FINALITY_STATE_KEYS = [
+  "activated_height",
+  "activated_hash",
+  "activated_timestamp",
+  "finalized_height",
+  "finalized_hash",
+  "activation_search_from",
+] as const;
+
+function finalityStateOf(state: Map<StateKey, string>, grid: FinalityGrid): FinalityState {
   const aHeight = state.get("activated_height");
   const aHash = state.get("activated_hash");
   const aTime = state.get("activated_timestamp");
