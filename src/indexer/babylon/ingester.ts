@@ -30,6 +30,8 @@ export interface BabylonIngesterOptions {
   maxBlocksPerStep: number;
   /** JSON-RPC batch requests in flight while a range is read. */
   concurrency: number;
+  /** The fetch worker to read through, when shared (the gadget's reconciler reads delegations through it). */
+  fetcher?: BabylonFetcher;
   /** Called after a batch commits, with what it wrote. */
   onBatch?: (records: BabylonBlockRecords, lastHeight: bigint, lastTime: Date) => Promise<void> | void;
 }
@@ -46,11 +48,9 @@ export class BabylonIngester {
 
   constructor(private readonly o: BabylonIngesterOptions) {
     this.reader = new BabylonBlockReader(o.rpcUrl);
-    this.fetcher = new BabylonFetcher({
-      rpcUrl: o.rpcUrl,
-      contractAddress: o.contractAddress,
-      concurrency: o.concurrency,
-    });
+    this.fetcher =
+      o.fetcher ??
+      new BabylonFetcher({ rpcUrl: o.rpcUrl, contractAddress: o.contractAddress, concurrency: o.concurrency });
   }
 
   /** After a failed step: forgets the range fetched ahead (it may be what failed) and the stop it knew of. */

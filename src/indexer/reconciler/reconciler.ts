@@ -6,9 +6,7 @@
 import type { CosmWasmClient } from "@cosmjs/cosmwasm";
 import { FinalityContractQueryClient } from "../../../contracts/finality/client.ts";
 import type { Dialect } from "../../../contracts/finality/messages.ts";
-import { parseBtcTx } from "../../chains/babylon/btc-tx.ts";
 import { parseHeaderTimestamp } from "../../chains/babylon/btclightclient.ts";
-import { covenantQuorumReached } from "../../chains/babylon/btcstaking.ts";
 import type { BabylonQueryClient } from "../../chains/babylon/query-client.ts";
 import { mapWithConcurrency } from "../../chains/concurrency.ts";
 import { bytesToHex } from "../../core/crypto/bytes.ts";
@@ -39,6 +37,7 @@ import { readCursor, readStates, writeState } from "../../store/state.ts";
 import type { Store } from "../../store/store.ts";
 import type { DelegationChangeRecord } from "../babylon/records.ts";
 import type { StepResult } from "../runtime/loop.ts";
+import { type DelegationState, delegationStates } from "./delegation-states.ts";
 
 export interface ReconcilerOptions {
   store: Store;
@@ -50,6 +49,8 @@ export interface ReconcilerOptions {
   babylonStartHeight: bigint;
   log: Logger;
   onDisagreement?: (what: string) => void;
+  /** Reads a provider's delegations (the gadget's runs in the fetch worker); in this thread when omitted. */
+  delegationStates?: (fpBtcPk: string, quorum: number) => Promise<DelegationState[]>;
 }
 
 export class Reconciler {
@@ -328,9 +329,12 @@ export class Reconciler {
     babylonHeight: bigint,
   ): Promise<boolean> {
     const { store } = this.o;
-    const dels = await babylon.allFinalityProviderDelegations(fpPk);
+    const dels = await (this.o.delegationStates ?? ((pk, q) => delegationStates(babylon, pk, q)))(
+      fpPk,
+      quorum,
+    );
     if (dels.length === 0) return false;
-    const hashes = dels.map((d) => stakingTxHashOf(d.stakingTxHex));
+    const hashes = dels.map((d) => d.stakingTxHash);
     const indexed = new Map((await delegationStakes(store.db, hashes)).map((r) => [r.stakingTxHash, r]));
     // Babylon's state says that a delegation unbonded early, not at which BTC height: that comes from the
     // event alone (recorded by the Babylon stage, or by the baseline for what happened before it), never from
@@ -338,13 +342,11 @@ export class Reconciler {
     const eventsRead = (await readCursor(store.db, "babylon"))?.height ?? 0n;
     const rows: DelegationUpsert[] = [];
     let changed = false;
-    for (const [i, d] of dels.entries()) {
-      const hash = hashes[i]!;
-      const u = d.undelegationResponse;
-      const quorumReached = covenantQuorumReached(d, quorum);
-      const unbondedEarly = u?.delegatorUnbondingInfoResponse !== undefined;
+    for (const d of dels) {
+      const hash = d.stakingTxHash;
+      const quorumReached = d.covenantQuorumReached;
       const mine = indexed.get(hash);
-      if (unbondedEarly && mine && mine.unbondedAtBtcHeight === null && eventsRead >= babylonHeight) {
+      if (d.unbondedEarly && mine && mine.unbondedAtBtcHeight === null && eventsRead >= babylonHeight) {
         this.disagree(`delegation ${hash} unbonded early without an indexed event`);
       }
       if (
@@ -361,15 +363,15 @@ export class Reconciler {
         from: "state",
         stakingTxHash: hash,
         stakerAddr: d.stakerAddr,
-        stakerBtcPk: bytesToHex(d.btcPk),
-        fpBtcPks: d.fpBtcPkList.map((k) => bytesToHex(k).toLowerCase()),
+        stakerBtcPk: d.stakerBtcPk,
+        fpBtcPks: d.fpBtcPks,
         totalSat: d.totalSat,
         stakingTime: d.stakingTime,
         startHeight: d.startHeight,
         endHeight: d.endHeight,
         covenantQuorumReached: quorumReached,
         unbondedAtBtcHeight: mine?.unbondedAtBtcHeight ?? null,
-        status: d.statusDesc,
+        status: d.status,
         paramsVersion: d.paramsVersion,
         babylonHeight,
       });
@@ -396,16 +398,15 @@ async function delegationsBefore(
   before: bigint,
   providers: readonly { btcPk: Uint8Array }[],
 ): Promise<{ active: string[]; unbonded: DelegationChangeRecord[] }> {
-  const [params, ...perProvider] = await Promise.all([
-    then.btcstakingParams(),
-    ...providers.map((fp) => then.allFinalityProviderDelegations(bytesToHex(fp.btcPk).toLowerCase())),
-  ]);
+  const quorum = Number((await then.btcstakingParams()).covenantQuorum);
+  const perProvider = await Promise.all(
+    providers.map((fp) => delegationStates(then, bytesToHex(fp.btcPk).toLowerCase(), quorum)),
+  );
   const active = new Set<string>();
   const unbonded = new Set<string>();
   for (const d of perProvider.flat()) {
-    const hash = stakingTxHashOf(d.stakingTxHex);
-    if (covenantQuorumReached(d, Number(params.covenantQuorum)) && d.startHeight > 0) active.add(hash);
-    if (d.undelegationResponse?.delegatorUnbondingInfoResponse !== undefined) unbonded.add(hash);
+    if (d.covenantQuorumReached && d.startHeight > 0) active.add(d.stakingTxHash);
+    if (d.unbondedEarly) unbonded.add(d.stakingTxHash);
   }
   if (unbonded.size === 0) return { active: [...active].sort(), unbonded: [] };
   const tip = (await then.btcTip()).height;
@@ -426,8 +427,4 @@ function prevHashOf(headerHex: string): string {
   // Bytes 4..36 of the header, little-endian: display order is reversed.
   const bytes = Buffer.from(headerHex.slice(8, 72), "hex");
   return Buffer.from(bytes).reverse().toString("hex");
-}
-
-function stakingTxHashOf(stakingTxHex: string): string {
-  return parseBtcTx(stakingTxHex).txid;
 }

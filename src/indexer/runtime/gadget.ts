@@ -14,6 +14,7 @@ import type { Database } from "../../db/database.ts";
 import type { Logger } from "../../log.ts";
 import { Store } from "../../store/store.ts";
 import { acquireWriterLock } from "../../store/writer-lock.ts";
+import { BabylonFetcher } from "../babylon/fetch/fetcher.ts";
 import { BabylonIngester } from "../babylon/ingester.ts";
 import { FinalityEngine } from "../engine/engine.ts";
 import { L2Ingester } from "../l2/ingester.ts";
@@ -93,6 +94,12 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
     maxBlocksPerStep: s.engineBatch ?? 5000,
     onFinalized: hooks?.onFinalized,
   });
+  // One fetch worker reads Babylon for both: the ingester's ranges and the reconciler's delegation lists.
+  const fetcher = new BabylonFetcher({
+    rpcUrl: s.babylonRpcUrl,
+    contractAddress: s.contractAddress,
+    concurrency: 8,
+  });
   const reconciler = new Reconciler({
     store,
     babylon,
@@ -102,6 +109,7 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
     babylonStartHeight: s.babylonStartHeight,
     log: log.child({ component: "reconciler" }),
     onDisagreement: hooks?.onDisagreement,
+    delegationStates: (fpBtcPk, quorum) => fetcher.delegations(fpBtcPk, quorum),
   });
   const babylonIngester = new BabylonIngester({
     store,
@@ -111,6 +119,7 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
     startHeight: s.babylonStartHeight,
     maxBlocksPerStep: 200,
     concurrency: 8,
+    fetcher,
     onBatch: async (records) => {
       engineWakeup.notify();
       if (records.contractConfigTouched) await reconciler.syncContract();
@@ -209,7 +218,7 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
     ]);
   } finally {
     // The fetch worker and the CosmJS clients belong to this lease: a later one starts its own.
-    await babylonIngester.close();
+    await babylonIngester.close(); // and the fetch worker it shares
     (await babylon.current())?.disconnect();
     (await cosmwasm.current())?.disconnect();
   }

@@ -1,17 +1,20 @@
-// The Babylon fetch worker: a range read in the worker thread is exactly the range read in this one, an RPC
-// fault comes back as a BabylonRpcError and leaves the worker serving, and a worker that dies fails only what
-// it had in hand.
+// The Babylon fetch worker: a range (or a provider's delegations) read in the worker thread is exactly what is
+// read in this one, an RPC fault comes back as a BabylonRpcError and leaves the worker serving, and a worker
+// that dies fails only what it had in hand.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BabylonBlockReader, BabylonRpcError } from "../../../src/chains/babylon/block-reader.ts";
+import { BabylonQueryClient } from "../../../src/chains/babylon/query-client.ts";
 import { type Devnet, startDevnet } from "../../../src/devnet/devnet.ts";
 import { fetchRange } from "../../../src/indexer/babylon/fetch/fetch.ts";
 import { BabylonFetcher } from "../../../src/indexer/babylon/fetch/fetcher.ts";
+import { delegationStates } from "../../../src/indexer/reconciler/delegation-states.ts";
 
 let devnet: Devnet;
 let head: bigint;
+let fpPk: string;
 
 async function admin(path: string, body: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(`${devnet.info.adminUrl}${path}`, {
@@ -26,6 +29,7 @@ async function admin(path: string, body: unknown): Promise<Record<string, unknow
 beforeAll(async () => {
   devnet = await startDevnet({ l2: false, blockIntervalMs: 50, btcBlockIntervalMs: 0, accounts: 2 });
   const fp = (await admin("/providers", { moniker: "fetch-test" })) as { btcPkHex: string };
+  fpPk = fp.btcPkHex;
   await admin("/delegations", { fp: fp.btcPkHex, amountSat: "100000", stakingTime: 60_000, startHeight: 1 });
   head = await new BabylonBlockReader(devnet.info.babylon.rpcUrl).latestHeight();
 });
@@ -71,6 +75,24 @@ describe("BabylonFetcher", () => {
       expect(there.blocks.every((b) => b.time instanceof Date)).toBe(true);
       expect(there.providersCreated.map((p) => p.moniker)).toContain("fetch-test");
       expect(there.delegationsCreated.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await fetcher.close();
+    }
+  });
+
+  it("reads a provider's delegations as delegationStates does in this thread", async () => {
+    const fetcher = fetcherFor();
+    try {
+      const queries = new BabylonQueryClient(new BabylonBlockReader(devnet.info.babylon.rpcUrl));
+      const quorum = Number((await queries.btcstakingParams()).covenantQuorum);
+      const here = await delegationStates(queries, fpPk, quorum);
+      expect(here).toHaveLength(1);
+      expect(here[0]).toMatchObject({ totalSat: 100_000n, fpBtcPks: [fpPk], unbondedEarly: false });
+      expect(here[0]!.stakingTxHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(await fetcher.delegations(fpPk, quorum)).toEqual(here);
+      // A query Babylon refuses comes back as an error, and the worker keeps serving.
+      await expect(fetcher.delegations("not a key", quorum)).rejects.toThrow(/64 lowercase hex/);
+      expect(await fetcher.delegations(fpPk, quorum)).toEqual(here);
     } finally {
       await fetcher.close();
     }

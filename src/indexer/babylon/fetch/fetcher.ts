@@ -1,8 +1,9 @@
-// The ingester's side of the fetch worker (worker.ts): ranges are asked for by message and come back as
-// records. A worker that dies fails what it had in hand, and the next request starts a new one, so a crash
-// there costs a retry, as an RPC fault does.
+// The main thread's side of the fetch worker (worker.ts): the ingester's ranges and the reconciler's
+// delegation lists are asked for by message and come back as records. A worker that dies fails what it had in
+// hand, and the next request starts a new one, so a crash there costs a retry, as an RPC fault does.
 import { Worker } from "node:worker_threads";
 import { BabylonRpcError } from "../../../chains/babylon/block-reader.ts";
+import type { DelegationState } from "../../reconciler/delegation-states.ts";
 import type { BabylonBlockRecords } from "../records.ts";
 
 export interface FetchWorkerSettings {
@@ -12,16 +13,20 @@ export interface FetchWorkerSettings {
   concurrency: number;
 }
 
-export interface FetchRequest {
-  id: number;
-  from: bigint;
-  to: bigint;
+/** What the worker is asked for, and what it answers each kind with. */
+export interface FetchKinds {
+  range: { ask: { from: bigint; to: bigint }; answer: BabylonBlockRecords };
+  delegations: { ask: { fpBtcPk: string; quorum: number }; answer: DelegationState[] };
 }
 
-export type FetchResponse = { id: number; records: BabylonBlockRecords } | { id: number; error: string };
+export type FetchRequest = {
+  [K in keyof FetchKinds]: { id: number; kind: K } & FetchKinds[K]["ask"];
+}[keyof FetchKinds];
+
+export type FetchResponse = { id: number; answer: unknown } | { id: number; error: string };
 
 interface Pending {
-  resolve: (records: BabylonBlockRecords) => void;
+  resolve: (answer: unknown) => void;
   reject: (error: Error) => void;
 }
 
@@ -34,11 +39,23 @@ export class BabylonFetcher {
 
   /** The records of Babylon blocks `from`..`to` (inclusive), read in the worker thread. */
   fetch(from: bigint, to: bigint): Promise<BabylonBlockRecords> {
+    return this.ask("range", { from, to });
+  }
+
+  /** A provider's delegations as Babylon's state has them (delegation-states.ts), read in the worker thread. */
+  delegations(fpBtcPk: string, quorum: number): Promise<DelegationState[]> {
+    return this.ask("delegations", { fpBtcPk, quorum });
+  }
+
+  private ask<K extends keyof FetchKinds>(
+    kind: K,
+    ask: FetchKinds[K]["ask"],
+  ): Promise<FetchKinds[K]["answer"]> {
     const worker = this.started();
     const id = this.nextId++;
-    return new Promise<BabylonBlockRecords>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, from, to } satisfies FetchRequest);
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (answer: unknown) => void, reject });
+      worker.postMessage({ id, kind, ...ask });
     });
   }
 
@@ -59,7 +76,7 @@ export class BabylonFetcher {
       const p = this.pending.get(response.id);
       if (!p) return;
       this.pending.delete(response.id);
-      if ("records" in response) p.resolve(response.records);
+      if ("answer" in response) p.resolve(response.answer);
       else p.reject(new BabylonRpcError(response.error));
     });
     const lost = (reason: string) => {
