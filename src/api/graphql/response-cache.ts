@@ -3,10 +3,11 @@
 // them again from the same rows is most of what the API would spend, and going through yoga again to send the
 // same bytes is most of the rest. So a kept response is sent from the HTTP handler, as bytes, before yoga.
 //
-// An entry is keyed by the request's Accept header and body bytes, and stamped with the database snapshot read
-// after the request arrived and before it executed (src/store/reads/snapshot.ts). A later request is answered
-// from the entry only if a snapshot read after it arrived is the same: no writing transaction committed in
-// between, so the rows the entry was computed from are the rows the database holds. The answer is never older
+// An entry is keyed by the request's Accept and Origin headers and body bytes (the answer's CORS headers name
+// the origin it was sent to), and stamped with the database snapshot read after the request arrived and before
+// it executed (src/store/reads/snapshot.ts). A later request is answered from the entry only if a snapshot read
+// after it arrived is the same: no writing transaction committed in between, so the rows the entry was
+// computed from are the rows the database holds. The answer is never older
 // than the request, as if it had executed. Any write (a new block, a vote, a delegation) makes every entry stale.
 //
 // What the database does not hold is not in the snapshot: a resolver that reads the process's own health or a
@@ -131,7 +132,7 @@ export class ResponseCache {
       this.entries.clear();
       this.bytes = 0;
     }
-    const key = `${accept}\n${body.toString("latin1")}`;
+    const key = `${accept}\n${req.headers.origin ?? ""}\n${body.toString("latin1")}`;
     const startedAt = Date.now();
     const kept = this.usable(this.entries.get(key), snapshot) ?? (await this.joinRunning(key, snapshot));
     if (kept !== undefined) {

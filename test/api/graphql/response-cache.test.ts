@@ -149,6 +149,27 @@ describe("the GraphQL response cache", () => {
     expect(c.outcomes).toEqual(["miss", "hit"]);
   });
 
+  it("keeps an answer per Origin: a cross-origin visitor never gets another origin's CORS headers", async () => {
+    const c = await setup();
+    const ask = (origin?: string) =>
+      fetch(`http://127.0.0.1:${c.port}/graphql`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json",
+          ...(origin ? { origin } : {}),
+        },
+        body: JSON.stringify({ query: "{ n }" }),
+      });
+    const allowed = async (origin?: string) =>
+      (await ask(origin)).headers.get("access-control-allow-origin");
+    expect(await allowed("https://a.example")).toBe("https://a.example");
+    expect(await allowed("https://b.example")).toBe("https://b.example");
+    expect(await allowed()).toBeNull();
+    expect(await allowed("https://a.example")).toBe("https://a.example");
+    expect(c.outcomes).toEqual(["miss", "miss", "miss", "hit"]);
+  });
+
   it("leaves GET requests and event streams to yoga and never keeps them", async () => {
     const c = await setup();
     const get = () => fetch(`http://127.0.0.1:${c.port}/graphql?query=${encodeURIComponent("{ n }")}`);
