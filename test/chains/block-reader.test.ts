@@ -87,6 +87,14 @@ describe("BabylonBlockReader", () => {
     }
   });
 
+  it("reads the latest block's height and time from status, as the block itself has them", async () => {
+    const reader = new BabylonBlockReader(devnet.info.babylon.rpcUrl);
+    const latest = await reader.latest();
+    const [block] = await reader.blocks([latest.height]);
+    expect(latest.time.getTime()).toBe(block!.time.getTime());
+    expect(await reader.latestHeight()).toBeGreaterThanOrEqual(latest.height);
+  });
+
   it("names the height the node does not have", async () => {
     const reader = new BabylonBlockReader(devnet.info.babylon.rpcUrl, 1);
     const head = await reader.latestHeight();

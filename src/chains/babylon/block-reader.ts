@@ -58,9 +58,18 @@ export class BabylonBlockReader {
 
   /** The latest block height the node has. */
   async latestHeight(): Promise<bigint> {
+    return (await this.latest()).height;
+  }
+
+  /** The latest block the node has: its height and time, from `status` (a small reply, not the block). */
+  async latest(): Promise<{ height: bigint; time: Date }> {
     const [status] = await this.call([{ method: "status", params: {} }]);
     const height = field(status, ["sync_info", "latest_block_height"], "status");
-    return parseHeight(height, "status: sync_info.latest_block_height");
+    const timeText = field(status, ["sync_info", "latest_block_time"], "status");
+    const time = typeof timeText === "string" ? new Date(timeText) : new Date(Number.NaN);
+    if (Number.isNaN(time.getTime()))
+      throw new BabylonRpcError("status: sync_info.latest_block_time is not a timestamp");
+    return { height: parseHeight(height, "status: sync_info.latest_block_height"), time };
   }
 
   /**

@@ -6,6 +6,7 @@
 import type { CosmWasmClient } from "@cosmjs/cosmwasm";
 import { FinalityContractQueryClient } from "../../../contracts/finality/client.ts";
 import type { Dialect } from "../../../contracts/finality/messages.ts";
+import type { BabylonBlockReader } from "../../chains/babylon/block-reader.ts";
 import { parseHeaderTimestamp } from "../../chains/babylon/btclightclient.ts";
 import type { BabylonQueryClient } from "../../chains/babylon/query-client.ts";
 import { mapWithConcurrency } from "../../chains/concurrency.ts";
@@ -43,6 +44,8 @@ export interface ReconcilerOptions {
   store: Store;
   babylon: () => Promise<BabylonQueryClient>;
   cosmwasm: () => Promise<CosmWasmClient>;
+  /** The node's JSON-RPC, for the latest block's time (the BTC loop asks it on every new Babylon block). */
+  reader: BabylonBlockReader;
   contractAddress: string;
   dialect: Dialect;
   /** The Babylon stage's first height: the staking history starts from the state in force there. */
@@ -105,9 +108,7 @@ export class Reconciler {
   }
 
   private async babylonTime(): Promise<number> {
-    // The latest block, in one request.
-    const block = await (await this.o.cosmwasm()).getBlock();
-    return new Date(block.header.time).getTime();
+    return (await this.o.reader.latest()).time.getTime();
   }
 
   /** Every verdict not yet final is evaluated again, from the next generation of staking inputs. */

@@ -85,7 +85,8 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
   const babylonWakeup = new Wakeup();
   const btcWakeup = new Wakeup();
   // Queries through the gadget's own JSON-RPC reader; the contract's through CosmJS (a handful per pass).
-  const babylon = lazy(async () => new BabylonQueryClient(new BabylonBlockReader(s.babylonRpcUrl)));
+  const reader = new BabylonBlockReader(s.babylonRpcUrl);
+  const babylon = lazy(async () => new BabylonQueryClient(reader));
   const cosmwasm = lazy(async () => CosmWasmClient.create(retryingComet(s.babylonRpcUrl)));
 
   const engine = new FinalityEngine({
@@ -104,6 +105,7 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
     store,
     babylon,
     cosmwasm,
+    reader,
     contractAddress: s.contractAddress,
     dialect: s.dialect,
     babylonStartHeight: s.babylonStartHeight,

@@ -89,6 +89,7 @@ function reconciler(babylonStartHeight: bigint): Reconciler {
     store,
     babylon: async () => babylon,
     cosmwasm: async () => cosmwasm,
+    reader: new BabylonBlockReader(devnet.info.babylon.rpcUrl),
     contractAddress: devnet.info.contractAddress,
     dialect: "rollup-bsn",
     babylonStartHeight,
