@@ -55,6 +55,8 @@ describe("npm run bench at a tiny scale", () => {
         "latency_p95_ms_under_load",
         "quorum_latency_p95_ms",
         "quorum_latency_p95_ms_under_load",
+        "committed_latency_p95_ms",
+        "committed_latency_p95_ms_under_load",
       ],
       api: ["explorer_rps", "explorer_p99_ms", "range_1000_p99_ms", "fanout_p99_ms", "fanout_subscribers"],
     })) {
