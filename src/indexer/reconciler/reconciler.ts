@@ -237,11 +237,14 @@ export class Reconciler {
     if (storedTip && storedTip.height === tip.height && storedTip.hash === tip.hashHex) return 0;
 
     // Walk down from the tip until a header we already hold (same height and hash), collecting the new ones.
+    // Pages start small and grow: live, a step finds one new header, and a page of a thousand (the node
+    // encoding them, this thread decoding them and looking up as many stored hashes) took it hundreds of ms.
     const fresh: { height: number; hash: string; prevHash: string; timestamp: number }[] = [];
     let key: Uint8Array | undefined;
     let joined = false;
-    for (let page = 0; page < 10_000 && !joined; page++) {
-      const res = await babylon.btcMainChain({ key, limit: 1000 });
+    let limit = storedTip ? Math.min(1000, Math.max(0, tip.height - storedTip.height) + 8) : 1000;
+    for (let page = 0; page < 10_000 && !joined; page++, limit = Math.min(1000, limit * 4)) {
+      const res = await babylon.btcMainChain({ key, limit });
       if (res.headers.length === 0) break;
       const heights = res.headers.map((h) => h.height);
       const knownHash = await btcHashesAt(store.db, heights);
