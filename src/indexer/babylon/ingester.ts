@@ -50,7 +50,11 @@ export class BabylonIngester {
     this.reader = new BabylonBlockReader(o.rpcUrl);
     this.fetcher =
       o.fetcher ??
-      new BabylonFetcher({ rpcUrl: o.rpcUrl, contractAddress: o.contractAddress, concurrency: o.concurrency });
+      new BabylonFetcher({
+        rpcUrl: o.rpcUrl,
+        contractAddress: o.contractAddress,
+        concurrency: o.concurrency,
+      });
   }
 
   /** After a failed step: forgets the range fetched ahead (it may be what failed) and the stop it knew of. */

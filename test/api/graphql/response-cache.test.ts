@@ -161,8 +161,7 @@ describe("the GraphQL response cache", () => {
         },
         body: JSON.stringify({ query: "{ n }" }),
       });
-    const allowed = async (origin?: string) =>
-      (await ask(origin)).headers.get("access-control-allow-origin");
+    const allowed = async (origin?: string) => (await ask(origin)).headers.get("access-control-allow-origin");
     expect(await allowed("https://a.example")).toBe("https://a.example");
     expect(await allowed("https://b.example")).toBe("https://b.example");
     expect(await allowed()).toBeNull();
