@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CosmWasmClient } from "@cosmjs/cosmwasm";
 import pg from "pg";
+import { probeNewBlocks, websocketUrl } from "../chains/babylon/new-blocks.ts";
 import type { Config } from "../config.ts";
 import { appliedMigrationNames, defaultMigrationsDir } from "../db/migrate.ts";
 
@@ -183,6 +184,22 @@ async function checkBabylon(config: Config, timeoutMs: number): Promise<CheckRes
   };
 }
 
+/** The node's new-block notices (a warning without them: the gadget polls, each block later by up to a poll). */
+async function checkBabylonWebsocket(config: Config, timeoutMs: number): Promise<CheckResult> {
+  const url = websocketUrl(config.babylon.rpc_url);
+  try {
+    await probeNewBlocks(config.babylon.rpc_url, timeoutMs);
+    return { name: "babylon ws", status: "ok", detail: `${url}: new-block notices` };
+  } catch (error) {
+    return {
+      name: "babylon ws",
+      status: "warn",
+      detail: `${url}: no new-block notices (${message(error)}); the gadget polls instead`,
+      hint: `serve CometBFT's /websocket beside babylon.rpc_url, or accept up to babylon.poll_interval_ms (${config.babylon.poll_interval_ms} ms) more latency per block`,
+    };
+  }
+}
+
 interface ContractFacts {
   bsnId: string;
   activationHeight: bigint;
@@ -338,7 +355,7 @@ export async function runDoctor(options: DoctorOptions): Promise<CheckResult[]> 
   const l2 = await run("l2", () => checkL2(options, timeoutMs));
   if (l2) results.push(l2[0]);
   const babylon = await run("babylon", () => checkBabylon(config, timeoutMs));
-  if (babylon) results.push(babylon);
+  if (babylon) results.push(babylon, await checkBabylonWebsocket(config, timeoutMs));
   const contract = babylon ? await run("contract", () => checkContract(config, timeoutMs)) : undefined;
   if (contract) results.push(contract[0]);
   if (contract && l2) results.push(checkActivation(config, contract[1], l2[1]));

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
-import { watchNewBlocks, websocketUrl } from "../../src/chains/babylon/new-blocks.ts";
+import { probeNewBlocks, watchNewBlocks, websocketUrl } from "../../src/chains/babylon/new-blocks.ts";
 import { startDevnet } from "../../src/devnet/devnet.ts";
 import { silentLogger } from "../../src/log.ts";
 import { Backoff } from "../../src/retry.ts";
@@ -119,5 +119,20 @@ describe("watchNewBlocks", () => {
     abort.abort();
     await watching;
     expect(blocks).toBe(1);
+  });
+});
+
+describe("probeNewBlocks", () => {
+  it("resolves when the node takes the subscription, and says why when it does not", async () => {
+    const devnet = await startDevnet({ l2: false, blockIntervalMs: 1000, btcBlockIntervalMs: 0 });
+    closers.push(() => devnet.stop());
+    await expect(probeNewBlocks(devnet.info.babylon.rpcUrl, 2_000)).resolves.toBeUndefined();
+    const refusing = await fakeNode((ws) =>
+      ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, error: { code: -32603, message: "no" } })),
+    );
+    await expect(probeNewBlocks(refusing.url, 2_000)).rejects.toThrow(/subscribe refused/);
+    const silent = await fakeNode(() => {});
+    await expect(probeNewBlocks(silent.url, 200)).rejects.toThrow(/no answer within 200 ms/);
+    await expect(probeNewBlocks("http://127.0.0.1:9", 2_000)).rejects.toThrow();
   });
 });

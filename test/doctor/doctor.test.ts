@@ -62,6 +62,7 @@ describe("doctor", () => {
       ["database", "ok"],
       ["l2", "ok"],
       ["babylon", "ok"],
+      ["babylon ws", "ok"],
       ["contract", "ok"],
       ["activation", "ok"],
       ["bsn", "ok"],

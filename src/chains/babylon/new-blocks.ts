@@ -15,7 +15,12 @@ export function websocketUrl(rpcUrl: string): string {
   return new URL("websocket", url).toString();
 }
 
-const QUERY = "tm.event='NewBlockHeader'";
+const SUBSCRIBE = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "subscribe",
+  params: { query: "tm.event='NewBlockHeader'" },
+});
 
 export interface NewBlockOptions {
   rpcUrl: string;
@@ -56,9 +61,7 @@ function subscribeOnce(
     const ws = new WebSocket(url, { handshakeTimeout: 10_000, maxPayload: 1 << 20 });
     const abort = () => ws.terminate();
     signal.addEventListener("abort", abort, { once: true });
-    ws.on("open", () => {
-      ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "subscribe", params: { query: QUERY } }));
-    });
+    ws.on("open", () => ws.send(SUBSCRIBE));
     ws.on("message", (raw) => {
       const message = parse(raw.toString());
       if (message === undefined) return;
@@ -79,6 +82,29 @@ function subscribeOnce(
       signal.removeEventListener("abort", abort);
       resolve({ notices, error });
     });
+  });
+}
+
+/** Whether the node takes the subscription: resolves once it accepts, rejects with its reason otherwise. */
+export function probeNewBlocks(rpcUrl: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(websocketUrl(rpcUrl), { handshakeTimeout: timeoutMs });
+    const timer = setTimeout(() => finish(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    const finish = (error?: Error) => {
+      clearTimeout(timer);
+      ws.terminate();
+      if (error) reject(error);
+      else resolve();
+    };
+    ws.on("open", () => ws.send(SUBSCRIBE));
+    ws.on("message", (raw) => {
+      const message = parse(raw.toString());
+      if (message?.error !== undefined)
+        finish(new Error(`subscribe refused: ${JSON.stringify(message.error)}`));
+      else if (message?.result !== undefined) finish();
+    });
+    ws.on("error", (e) => finish(e));
+    ws.on("close", () => finish(new Error("closed by the node")));
   });
 }
 
