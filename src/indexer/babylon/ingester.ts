@@ -45,6 +45,11 @@ export class BabylonIngester {
   // The operator's skip decision comes from another process; it is read only when a power-changing event is
   // unreadable, in `unreadable`. `undefined`: not read yet, or forgotten after a failed step.
   private stopped: UnreadableEvent | null | undefined;
+  // The next height to read and the head last recorded, kept here for the same reason (this ingester is the
+  // stage's only writer): live, a step is then one round trip shorter, and an idle poll writes nothing.
+  // `undefined`: not known yet, or forgotten after a failed step.
+  private next: bigint | undefined;
+  private headRecorded: bigint | undefined;
 
   constructor(private readonly o: BabylonIngesterOptions) {
     this.reader = new BabylonBlockReader(o.rpcUrl);
@@ -61,6 +66,8 @@ export class BabylonIngester {
   reset(): void {
     this.ahead = undefined;
     this.stopped = undefined;
+    this.next = undefined;
+    this.headRecorded = undefined;
   }
 
   /** Stops the fetch worker (a later step starts it again). */
@@ -72,9 +79,12 @@ export class BabylonIngester {
   async step(): Promise<StepResult> {
     const { db } = this.o.store;
     const head = await this.reader.latestHeight();
-    await writeState(db, { babylon_head_height: head });
-    const cursor = await readCursor(db, "babylon");
-    const from = cursor ? cursor.height + 1n : this.o.startHeight;
+    if (head !== this.headRecorded) {
+      await writeState(db, { babylon_head_height: head });
+      this.headRecorded = head;
+    }
+    this.next ??= ((await readCursor(db, "babylon"))?.height ?? this.o.startHeight - 1n) + 1n;
+    const from = this.next;
     if (from > head) return "idle";
     // The range fetched ahead during the previous step's write, when it starts where the cursor says.
     const ahead = this.ahead?.from === from ? this.ahead.records : undefined;
@@ -105,6 +115,7 @@ export class BabylonIngester {
       );
     }
     await commitBabylonBatch(this.o.store, records, last);
+    this.next = last.height + 1n;
     await countSkippedMalformed(db, skipped.length);
     const stopped = await this.stoppedAt();
     if (stopped !== null && last.height >= stopped.babylonHeight) {
