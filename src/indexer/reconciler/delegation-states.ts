@@ -7,23 +7,15 @@ import { parseBtcTx } from "../../chains/babylon/btc-tx.ts";
 import { covenantQuorumReached } from "../../chains/babylon/btcstaking.ts";
 import type { BabylonQueryClient } from "../../chains/babylon/query-client.ts";
 import { bytesToHex } from "../../core/crypto/bytes.ts";
+import type { DelegationCreatedRecord } from "../babylon/records.ts";
 
-export interface DelegationState {
-  /** The staking transaction's id (display order hex): the delegation's key. */
-  stakingTxHash: string;
-  stakerAddr: string;
-  stakerBtcPk: string;
-  /** Lowercase hex. */
-  fpBtcPks: string[];
-  totalSat: bigint;
-  stakingTime: number;
+/** What a creation event tells of a delegation (the event's height aside), and what only the state tells. */
+export interface DelegationState extends Omit<DelegationCreatedRecord, "babylonHeight"> {
   startHeight: number;
   endHeight: number;
   covenantQuorumReached: boolean;
   /** Babylon's state shows the staker's early unbonding (not at which BTC height: that comes from its event). */
   unbondedEarly: boolean;
-  status: string;
-  paramsVersion: number;
 }
 
 /** A provider's delegations as Babylon's state has them, with a covenant quorum of `quorum`. */
