@@ -65,11 +65,11 @@ export class BabylonBlockReader {
   async latest(): Promise<{ height: bigint; time: Date }> {
     const [status] = await this.call([{ method: "status", params: {} }]);
     const height = field(status, ["sync_info", "latest_block_height"], "status");
-    const timeText = field(status, ["sync_info", "latest_block_time"], "status");
-    const time = typeof timeText === "string" ? new Date(timeText) : new Date(Number.NaN);
-    if (Number.isNaN(time.getTime()))
-      throw new BabylonRpcError("status: sync_info.latest_block_time is not a timestamp");
-    return { height: parseHeight(height, "status: sync_info.latest_block_height"), time };
+    const time = field(status, ["sync_info", "latest_block_time"], "status");
+    return {
+      height: parseHeight(height, "status: sync_info.latest_block_height"),
+      time: parseTime(time, "status: sync_info.latest_block_time"),
+    };
   }
 
   /**
@@ -172,9 +172,7 @@ function toBlock(height: bigint, block: unknown, results: unknown): BabylonBlock
   );
   if (replyHeight !== height)
     throw new BabylonRpcError(`${where}: the node answered for height ${replyHeight}`);
-  const timeText = field(block, ["block", "header", "time"], where);
-  const time = typeof timeText === "string" ? new Date(timeText) : new Date(Number.NaN);
-  if (Number.isNaN(time.getTime())) throw new BabylonRpcError(`${where}: header.time is not a timestamp`);
+  const time = parseTime(field(block, ["block", "header", "time"], where), `${where}: header.time`);
   const txsField = field(block, ["block", "data", "txs"], where, true) ?? [];
   if (!Array.isArray(txsField)) throw new BabylonRpcError(`${where}: data.txs is not a list`);
   const txs = txsField.map((tx, i) => {
@@ -228,4 +226,10 @@ function field(value: unknown, path: string[], where: string, optional = false):
 function parseHeight(value: unknown, where: string): bigint {
   if (typeof value !== "string" || !/^\d+$/.test(value)) throw new BabylonRpcError(`${where}: not a height`);
   return BigInt(value);
+}
+
+function parseTime(value: unknown, where: string): Date {
+  const time = typeof value === "string" ? new Date(value) : new Date(Number.NaN);
+  if (Number.isNaN(time.getTime())) throw new BabylonRpcError(`${where} is not a timestamp`);
+  return time;
 }
