@@ -86,7 +86,7 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
   const btcWakeup = new Wakeup();
   // Queries through the gadget's own JSON-RPC reader; the contract's through CosmJS (a handful per pass).
   const reader = new BabylonBlockReader(s.babylonRpcUrl);
-  const babylon = lazy(async () => new BabylonQueryClient(reader));
+  const babylon = new BabylonQueryClient(reader);
   const cosmwasm = lazy(async () => CosmWasmClient.create(retryingComet(s.babylonRpcUrl)));
 
   const engine = new FinalityEngine({
@@ -103,7 +103,7 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
   });
   const reconciler = new Reconciler({
     store,
-    babylon,
+    babylon: async () => babylon,
     cosmwasm,
     reader,
     contractAddress: s.contractAddress,
@@ -219,9 +219,8 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
       }),
     ]);
   } finally {
-    // The fetch worker and the CosmJS clients belong to this lease: a later one starts its own.
+    // The fetch worker and the CosmJS client belong to this lease: a later one starts its own.
     await babylonIngester.close(); // and the fetch worker it shares
-    (await babylon.current())?.disconnect();
     (await cosmwasm.current())?.disconnect();
   }
 }
