@@ -44,7 +44,7 @@ export interface ReconcilerOptions {
   store: Store;
   babylon: () => Promise<BabylonQueryClient>;
   cosmwasm: () => Promise<CosmWasmClient>;
-  /** The node's JSON-RPC, for the latest block's time (the BTC loop asks it on every new Babylon block). */
+  /** The node's JSON-RPC, for the latest block's height and time (the BTC loop asks on every new block). */
   reader: BabylonBlockReader;
   contractAddress: string;
   dialect: Dialect;
@@ -170,8 +170,7 @@ export class Reconciler {
   async syncContract(): Promise<void> {
     const { store, contractAddress, dialect } = this.o;
     const client = new FinalityContractQueryClient(await this.o.cosmwasm(), contractAddress, dialect);
-    const cw = await this.o.cosmwasm();
-    const babylonHeight = BigInt(await cw.getHeight());
+    const babylonHeight = await this.o.reader.latestHeight();
     if (dialect === "rollup-bsn") {
       const c = await (client as FinalityContractQueryClient<"rollup-bsn">).config();
       await upsertContractConfig(store.db, {
@@ -220,8 +219,7 @@ export class Reconciler {
       prev.finalizationTimeout === w
     )
       return false;
-    const cw = await this.o.cosmwasm();
-    await recordStakingParams(this.o.store.db, BigInt(await cw.getHeight()), {
+    await recordStakingParams(this.o.store.db, await this.o.reader.latestHeight(), {
       covenantQuorum: quorum,
       confirmationDepth: k,
       finalizationTimeout: w,
@@ -286,7 +284,7 @@ export class Reconciler {
   /** Providers of the BSN and every delegation to them, upserted from Babylon's state. */
   private async syncProviders(babylon: BabylonQueryClient, bsnId: string): Promise<boolean> {
     const { store } = this.o;
-    const babylonHeight = BigInt(await (await this.o.cosmwasm()).getHeight());
+    const babylonHeight = await this.o.reader.latestHeight();
     const [providers, params] = await Promise.all([
       babylon.allFinalityProviders(bsnId),
       babylon.btcstakingParams(),
