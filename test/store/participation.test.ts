@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { finalityGrid } from "../../src/core/finality/grid.ts";
 import type { PrismaClient } from "../../src/db/generated/client.ts";
+import type { SignatureRecord } from "../../src/indexer/babylon/records.ts";
 import { insertL2Blocks, orphanAbove, writeVerdicts } from "../../src/store/blocks.ts";
 import { unvotedCheckedHeights } from "../../src/store/participation.ts";
 import { insertSignatures } from "../../src/store/signatures.ts";
@@ -21,21 +22,23 @@ const grid = finalityGrid(1n, 1n);
 const everything = { throughHeight: 1_000_000n, timestampCutoff: 0n };
 let babylonHeight = 1000n;
 
+function signature(fp: string, height: number, blockHash = hash(height), msgIndex = 0): SignatureRecord {
+  return {
+    babylonHeight,
+    txHash: `${fp.slice(0, 8)}${babylonHeight}`,
+    msgIndex,
+    fpBtcPk: fp,
+    height: BigInt(height),
+    blockHash,
+    pubRand: null,
+    signature: null,
+    babylonTime: new Date(),
+  };
+}
+
 async function vote(fp: string, height: number, blockHash = hash(height)): Promise<void> {
   babylonHeight++;
-  await insertSignatures(prisma, [
-    {
-      babylonHeight,
-      txHash: `${fp.slice(0, 8)}${babylonHeight}`,
-      msgIndex: 0,
-      fpBtcPk: fp,
-      height: BigInt(height),
-      blockHash,
-      pubRand: null,
-      signature: null,
-      babylonTime: new Date(),
-    },
-  ]);
+  await insertSignatures(prisma, [signature(fp, height, blockHash)]);
 }
 
 async function verdicts(hashes: string[], btcHeight = 100): Promise<void> {
@@ -192,5 +195,23 @@ describe("unvoted checked heights", () => {
     await prisma.$executeRawUnsafe(fill);
     await expectDefinition();
     expect(await unvoted(FP.D)).toHaveLength(10);
+  });
+
+  it("lose every height voted in a batch larger than one statement, the last statement's too", async () => {
+    const candidates = await unvoted(FP.D);
+    expect(candidates.length).toBeGreaterThan(0);
+    babylonHeight++;
+    // 4,500 votes for heights without blocks, then D's candidates: three statements, the candidates in the last.
+    const batch = [...Array.from({ length: 4_500 }, (_, i) => 100_000 + i), ...candidates.map(Number)].map(
+      (h, i) => signature(FP.D, h, hash(h), i),
+    );
+    await insertSignatures(prisma, batch);
+    const rows = await prisma.$queryRawUnsafe<{ n: bigint }[]>(
+      "SELECT count(*) AS n FROM finality_signature WHERE babylon_height = $1",
+      babylonHeight,
+    );
+    expect(Number(rows[0]!.n)).toBe(batch.length);
+    expect(await unvoted(FP.D)).toEqual([]);
+    await expectDefinition();
   });
 });
