@@ -161,18 +161,20 @@ const gadgetBin = (checkout: string) => join(checkout, "bin", "op-btc-finality.j
 
 /**
  * `op-btc-finality start` of the checkout at `dir` with the given flags, Node run as the bin's own `#!` line
- * runs it (its heap limit), then with `nodeFlags`; BENCH_GADGET_NODE_OPTIONS adds more (e.g. --cpu-prof-interval).
+ * runs it (its environment and flags), then with `nodeFlags`; BENCH_GADGET_NODE_OPTIONS adds more (e.g.
+ * --cpu-prof-interval).
  */
 function spawnGadget(dir: string, nodeFlags: string[], flags: string[]): GadgetProcess {
   const bin = gadgetBin(dir);
+  const launch = launcher(bin);
   const nodeOptions = [
-    ...launcherFlags(bin),
+    ...launch.flags,
     ...nodeFlags,
     ...(process.env.BENCH_GADGET_NODE_OPTIONS ?? "").split(" ").filter(Boolean),
   ];
   const child = spawn(process.execPath, [...nodeOptions, bin, "start", ...flags], {
     cwd: dir,
-    env: { ...process.env, DATABASE_URL: undefined },
+    env: { ...process.env, ...launch.env, DATABASE_URL: undefined },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const spawnedAt = performance.now();
@@ -214,10 +216,18 @@ function spawnGadget(dir: string, nodeFlags: string[], flags: string[]): GadgetP
   };
 }
 
-/** Node's flags on the bin's `#!/usr/bin/env -S node …` line; none for a bin that has none (an older checkout). */
-function launcherFlags(bin: string): string[] {
+/**
+ * What the bin's `#!/usr/bin/env -S [NAME=VALUE…] node [flags…]` line sets: its environment and Node's flags
+ * (none for a bin without them, as in an older checkout).
+ */
+function launcher(bin: string): { env: Record<string, string>; flags: string[] } {
   const first = readFileSync(bin, "utf8").split("\n", 1)[0]!;
-  return /^#!\/usr\/bin\/env -S node (.*)$/.exec(first)?.[1]?.split(" ").filter(Boolean) ?? [];
+  const words = /^#!\/usr\/bin\/env -S (.*)$/.exec(first)?.[1]?.split(" ").filter(Boolean) ?? [];
+  const at = words.indexOf("node");
+  const env = Object.fromEntries(
+    words.slice(0, Math.max(at, 0)).map((w) => [w.slice(0, w.indexOf("=")), w.slice(w.indexOf("=") + 1)]),
+  );
+  return { env, flags: at < 0 ? [] : words.slice(at + 1) };
 }
 
 /** A memory figure of /proc/<pid>/status (VmHWM: peak resident, VmRSS: resident now), in bytes. */
