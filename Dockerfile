@@ -15,6 +15,7 @@ COPY --from=build /app/dist ./dist
 COPY bin ./bin
 USER node
 EXPOSE 8080 50051
-# The bin itself, not `node bin/…`: its #! line carries the flags Node runs the gadget with (the heap limit).
+# The bin itself, not `node bin/…`: its #! line carries the flags and environment Node runs the gadget with
+# (heap limit, semi-spaces, malloc settings; GNU env in bookworm splits `-S`).
 ENTRYPOINT ["./bin/op-btc-finality.js"]
 CMD ["start"]
