@@ -42,7 +42,8 @@ import { type DelegationState, delegationStates } from "./delegation-states.ts";
 
 export interface ReconcilerOptions {
   store: Store;
-  babylon: () => Promise<BabylonQueryClient>;
+  /** Babylon's queries (btcstaking, light client, parameters). */
+  babylon: BabylonQueryClient;
   cosmwasm: () => Promise<CosmWasmClient>;
   /** The node's JSON-RPC, for the latest block's height and time (the BTC loop asks on every new block). */
   reader: BabylonBlockReader;
@@ -81,7 +82,7 @@ export class Reconciler {
 
   /** Reads the BTC headers Babylon's light client added, and records up to when they are known. */
   async followBtcHeaders(): Promise<StepResult> {
-    const babylon = await this.o.babylon();
+    const { babylon } = this.o;
     // Babylon's time is read before the headers: what is written as synced must not run ahead of them.
     const headTime = await this.babylonTime();
     const headers = await this.syncBtcHeaders(babylon);
@@ -91,7 +92,7 @@ export class Reconciler {
 
   /** Reads the contract, the staking parameters, the providers and their delegations, and records changes. */
   async reconcile(): Promise<StepResult> {
-    const babylon = await this.o.babylon();
+    const { babylon } = this.o;
     // The contract and the parameters are independent reads (and writes to their own tables): side by side,
     // a pass costs one round of RPC latency for them instead of two.
     const [, paramsChanged] = await Promise.all([this.syncContract(), this.syncParams(babylon)]);

@@ -103,7 +103,7 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
   });
   const reconciler = new Reconciler({
     store,
-    babylon: async () => babylon,
+    babylon,
     cosmwasm,
     reader,
     contractAddress: s.contractAddress,

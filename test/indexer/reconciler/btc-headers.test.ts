@@ -62,9 +62,8 @@ beforeEach(async () => {
   store = new Store(db.prisma, new GadgetEvents());
   reconciler = new Reconciler({
     store,
-    babylon: async () => {
-      throw new Error("not used");
-    },
+    // The client is handed to syncBtcHeaders by each test.
+    babylon: {} as BabylonQueryClient,
     cosmwasm: async () => {
       throw new Error("not used");
     },

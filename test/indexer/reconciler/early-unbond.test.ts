@@ -87,7 +87,7 @@ afterEach(async () => db.close());
 function reconciler(babylonStartHeight: bigint): Reconciler {
   return new Reconciler({
     store,
-    babylon: async () => babylon,
+    babylon,
     cosmwasm: async () => cosmwasm,
     reader: new BabylonBlockReader(devnet.info.babylon.rpcUrl),
     contractAddress: devnet.info.contractAddress,
