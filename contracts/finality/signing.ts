@@ -78,13 +78,22 @@ export interface VoteParts {
 
 /** EOTS-signs (height, blockHash) with the committed randomness of that height. */
 export function signVote(secretKey: Uint8Array, parts: VoteParts, finalityVoteContext?: string): Vote {
-  const msg = finalityVoteMessage(parts.height, parts.blockHash, finalityVoteContext);
-  return {
-    fpPubkeyHex: keys.publicKeyHex(secretKey),
+  return voteSigner(secretKey, finalityVoteContext)(parts);
+}
+
+/** `signVote` for many votes of one provider: its public key is derived once, not per vote. */
+export function voteSigner(secretKey: Uint8Array, finalityVoteContext?: string): (parts: VoteParts) => Vote {
+  const fpPubkeyHex = keys.publicKeyHex(secretKey);
+  return (parts) => ({
+    fpPubkeyHex,
     height: parts.height,
     pubRand: parts.pubRand,
     proof: parts.proof,
     blockHash: parts.blockHash,
-    signature: eots.sign(secretKey, parts.privRand, msg),
-  };
+    signature: eots.sign(
+      secretKey,
+      parts.privRand,
+      finalityVoteMessage(parts.height, parts.blockHash, finalityVoteContext),
+    ),
+  });
 }

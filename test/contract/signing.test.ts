@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { schnorr } from "@noble/curves/secp256k1.js";
 import { describe, expect, it } from "vitest";
-import { signCommit, signingContextFor, signVote } from "../../contracts/finality/signing.ts";
+import { signCommit, signingContextFor, signVote, voteSigner } from "../../contracts/finality/signing.ts";
 import { bytesToHex, eots, keys, merkle, randomness } from "../../src/core/crypto/index.ts";
 
 const CHAIN = "bbn-test-5";
@@ -89,5 +89,19 @@ describe("signVote", () => {
     const vote = signVote(SK, p);
     const msg = new Uint8Array([...be64(height), ...blockHash]);
     expect(eots.verify(keys.xonlyPublicKey(SK), p.pubRand, msg, vote.signature)).toBe(true);
+  });
+
+  it("signs each vote of a provider's voteSigner over that vote's own height and hash", () => {
+    const { finalityVote } = signingContextFor(CHAIN, CONTRACT);
+    const sign = voteSigner(SK, finalityVote);
+    for (const h of [101n, 102n, 4096n]) {
+      const { privRand, pubRand } = randomness.deriveRandomness(SK, "op-stack-l2-1", h);
+      const [proof] = merkle.proofs([pubRand]);
+      const hash = new Uint8Array(32).fill(Number(h % 251n));
+      const vote = sign({ height: h, blockHash: hash, privRand, pubRand, proof: proof! });
+      expect(vote.fpPubkeyHex).toBe(keys.publicKeyHex(SK));
+      const msg = new Uint8Array([...ascii(finalityVote), ...be64(h), ...hash]);
+      expect(eots.verify(keys.xonlyPublicKey(SK), pubRand, msg, vote.signature)).toBe(true);
+    }
   });
 });
