@@ -1,10 +1,10 @@
 // A devnet with a long, fully voted L2 history, built in seconds instead of hours: L2 blocks are mined in one
 // `anvil_mine` with timestamps in the past (anvil's genesis is set back in time), BTC headers reach as far back,
 // delegations are included at an early BTC height so they are active for the whole history, and the votes are
-// signed here with the crypto core (each provider's EOTS key and its committed randomness) and sent through
-// the finality contract client in large multi-message transactions — the same messages the provider daemon
-// sends, without waiting for it to catch up block by block. Then every chain is paused, so whatever reads the
-// devnet afterwards sees the same data.
+// signed here with the crypto core (each provider's EOTS key and its committed randomness, on worker threads
+// beside the devnet's) and sent through the finality contract client in large multi-message transactions from
+// several accounts at once — the same messages the provider daemon sends, without waiting for it to catch up
+// block by block. Then every chain is paused, so whatever reads the devnet afterwards sees the same data.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SigningCosmWasmClient } from "@cosmjs/cosmwasm";
@@ -15,14 +15,11 @@ import {
   type CommitArgs,
   signCommit,
   signingContextFor,
-  signVote,
   type Vote,
 } from "../../contracts/finality/signing.ts";
-import { hexToBytes } from "../../src/core/crypto/bytes.ts";
 import { generateMnemonic, secretKeyFromMnemonic } from "../../src/core/crypto/keys.ts";
-import * as merkle from "../../src/core/crypto/merkle.ts";
-import { deriveRandomnessList } from "../../src/core/crypto/randomness.ts";
 import { type Devnet, startDevnet } from "../../src/devnet/devnet.ts";
+import { VoteSigner } from "./vote-signer.ts";
 
 export interface VotedHistoryOptions {
   /** Stake of each provider; each gets `delegationsPerProvider` delegations splitting it. */
@@ -36,7 +33,7 @@ export interface VotedHistoryOptions {
   votesPerTx?: number;
   /** Randomness committed past the history, for votes on blocks mined later. */
   extraRandomness?: number;
-  /** Parallel signing accounts sending votes. */
+  /** Accounts sending votes at once, so a transaction is always waiting for the next block. Default 4. */
   senders?: number;
   /** Keeps the devnet's chains here, with what `openVotedHistory` needs to reopen the history later. */
   stateDir?: string;
@@ -91,7 +88,7 @@ export async function buildVotedHistory(o: VotedHistoryOptions): Promise<VotedHi
   };
   const activation = o.activationHeight ?? 1n;
   const interval = o.interval ?? 1n;
-  const senders = o.senders ?? 1;
+  const senders = o.senders ?? 4;
   // L2 blocks 1 s apart, ending a minute before now; BTC headers 10 min apart covering all of it and more.
   const l2Start = Math.floor(Date.now() / 1000) - o.l2Blocks - 120;
   const btcHeaders = Math.ceil((o.l2Blocks + 3600) / 600) + 12;
@@ -111,6 +108,7 @@ export async function buildVotedHistory(o: VotedHistoryOptions): Promise<VotedHi
     ...(o.stateDir ? { stateDir: o.stateDir, persistEveryBlocks: PERSIST_AT_STOP } : {}),
   });
   const admin = adminClient(devnet.info.adminUrl);
+  let voter: Voter | undefined;
   try {
     await admin("/l2/pause"); // the history is mined below, all at once
     // Providers, registered and allow-listed one block each.
@@ -166,18 +164,19 @@ export async function buildVotedHistory(o: VotedHistoryOptions): Promise<VotedHi
       senders,
       votes: 0,
     };
-    const voter = await connectVoter(devnet, providers, manifest);
+    const connected = await connectVoter(devnet, providers, manifest);
+    voter = connected;
     const contexts = signingContextFor(devnet.info.babylon.chainId, devnet.info.contractAddress);
+    const roots = await connected.roots();
     for (const [i, p] of providers.entries()) {
-      const r = voter.randomness(i);
       const args: CommitArgs = signCommit(
         p.secretKey,
         activation,
         BigInt(manifest.randomness),
-        r.root,
+        roots[i]!,
         contexts.randCommit,
       );
-      await afterReset(() => voter.clients[0]!.commitPublicRandomness(args, "auto"));
+      await afterReset(() => connected.clients[0]!.commitPublicRandomness(args, "auto"));
     }
     lap("randomness");
     log("randomness committed");
@@ -186,14 +185,15 @@ export async function buildVotedHistory(o: VotedHistoryOptions): Promise<VotedHi
     log("timestamped");
 
     const blocks = await l2Hashes(devnet.anvil!.url, checked);
-    manifest.votes = await voter.vote(providers, blocks);
+    manifest.votes = await connected.vote(providers, blocks);
     lap("votes");
     log(
       `history: ${providers.length} providers, ${jobs.length} delegations, ${l2Head} L2 blocks, ${manifest.votes} votes`,
     );
     if (o.stateDir) writeFileSync(join(o.stateDir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-    return votedHistory(devnet, providers, l2Head, manifest.votes, timings, voter);
+    return votedHistory(devnet, providers, l2Head, manifest.votes, timings, connected);
   } catch (error) {
+    await voter?.disconnect();
     await devnet.stop();
     throw error;
   }
@@ -221,8 +221,8 @@ export async function openVotedHistory(stateDir: string): Promise<VotedHistory> 
       secretKey: secretKeyFromMnemonic(p.mnemonic),
       stakeSat: BigInt(p.stakeSat),
     }));
-    const voter = await connectVoter(devnet, providers, manifest);
     const l2Head = await devnet.anvil!.blockNumber();
+    const voter = await connectVoter(devnet, providers, manifest);
     const timings = { open: Math.round(performance.now() - opened) };
     return votedHistory(devnet, providers, l2Head, manifest.votes, timings, voter);
   } catch (error) {
@@ -249,25 +249,22 @@ function votedHistory(
     admin: adminClient(devnet.info.adminUrl),
     vote: voter.vote,
     async stop() {
-      voter.disconnect();
+      await voter.disconnect();
       await devnet.stop();
     },
   };
 }
 
-interface ProviderRandomness {
-  list: ReturnType<typeof deriveRandomnessList>;
-  proofs: merkle.Proof[];
-  root: Uint8Array;
-}
-
 interface Voter {
   clients: FinalityContractClient[];
-  /** Provider i's randomness list over the committed range, derived on first use. */
-  randomness(i: number): ProviderRandomness;
+  /** The Merkle root of each provider's committed randomness. */
+  roots(): Promise<Uint8Array[]>;
   vote(providers: HistoryProvider[], blocks: { height: bigint; hash: string }[]): Promise<number>;
-  disconnect(): void;
+  disconnect(): Promise<void>;
 }
+
+/** Batches signed ahead of the one being sent. */
+const SIGNED_AHEAD = 8;
 
 /** Contract clients for the devnet's funded accounts, and the vote signer over them. */
 async function connectVoter(
@@ -276,8 +273,6 @@ async function connectVoter(
   m: Omit<HistoryManifest, "providers" | "votes">,
 ): Promise<Voter> {
   const info = devnet.info;
-  const activation = BigInt(m.activation);
-  const interval = BigInt(m.interval);
   const wallets = await Promise.all(
     info.mnemonics
       .slice(0, m.senders)
@@ -295,80 +290,87 @@ async function connectVoter(
       return new FinalityContractClient(signer, account!.address, info.contractAddress);
     }),
   );
-  const contexts = signingContextFor(info.babylon.chainId, info.contractAddress);
-  const derived = new Map<number, ProviderRandomness>();
-  const randomness = (i: number): ProviderRandomness => {
-    let r = derived.get(i);
-    if (!r) {
-      const list = deriveRandomnessList(
-        providers[i]!.secretKey,
-        info.bsnId,
-        activation,
-        m.randomness,
-        interval,
-      );
-      r = { list, proofs: merkle.proofs(list.pubRands), root: merkle.root(list.pubRands) };
-      derived.set(i, r);
-    }
-    return r;
-  };
+  const signer = new VoteSigner({
+    secretKeys: providers.map((p) => p.secretKey),
+    bsnId: info.bsnId,
+    activation: BigInt(m.activation),
+    interval: BigInt(m.interval),
+    count: m.randomness,
+    voteContext: signingContextFor(info.babylon.chainId, info.contractAddress).finalityVote,
+  });
 
   let gasPerVote = 0;
   const vote = async (
     who: HistoryProvider[],
     blocks: { height: bigint; hash: string }[],
   ): Promise<number> => {
-    const all: Vote[] = [];
-    for (const b of blocks) {
-      const index = Number((b.height - activation) / interval);
-      for (const p of who) {
-        const r = randomness(providers.indexOf(p));
-        all.push(
-          signVote(
-            p.secretKey,
-            {
-              height: b.height,
-              blockHash: hexToBytes(b.hash.replace(/^0x/, "")),
-              privRand: r.list.privRands[index]!,
-              pubRand: r.list.pubRands[index]!,
-              proof: r.proofs[index]!,
-            },
-            contexts.finalityVote,
-          ),
-        );
+    const indexes = who.map((p) => providers.indexOf(p));
+    const perTx = m.votesPerTx;
+    const blocksPerBatch = Math.max(1, Math.floor(perTx / Math.max(1, indexes.length)));
+    const chunks: { height: bigint; hash: string }[][] = [];
+    for (let i = 0; i < blocks.length; i += blocksPerBatch) chunks.push(blocks.slice(i, i + blocksPerBatch));
+    // Signing runs ahead of sending by a bounded number of batches, so signed votes do not pile up here.
+    const signed: (Promise<Vote[]> | undefined)[] = [];
+    let next = 0;
+    const take = async (): Promise<Vote[] | undefined> => {
+      if (next >= chunks.length) return undefined;
+      const i = next++;
+      for (let j = i; j <= i + SIGNED_AHEAD && j < chunks.length; j++) {
+        if (signed[j]) continue;
+        const p = signer.sign(indexes, chunks[j]!);
+        p.catch(() => {}); // awaited when taken; a failure before then must not go unhandled
+        signed[j] = p;
+      }
+      const votes = await signed[i]!;
+      signed[i] = undefined;
+      return votes;
+    };
+    const send = async (client: FinalityContractClient, batch: Vote[]) => {
+      await client.submitFinalitySignatures(
+        batch,
+        calculateFee(gasPerVote * batch.length + 200_000, GAS_PRICE),
+      );
+      return batch.length;
+    };
+    let sent = 0;
+    if (gasPerVote === 0 && chunks.length > 0) {
+      // Learn the gas of a vote once (simulated); later batches carry a fixed fee and skip simulation.
+      const [head, ...rest] = batchesOf(await take(), perTx);
+      const first = await afterReset(() => clients[0]!.submitFinalitySignatures(head!, "auto"));
+      gasPerVote = Math.ceil((Number(first.gasUsed) / head!.length) * 1.5);
+      sent += head!.length;
+      for (const batch of rest) {
+        const n = await send(clients[0]!, batch);
+        sent += n;
       }
     }
-    const perTx = m.votesPerTx;
-    const batches: Vote[][] = [];
-    for (let i = 0; i < all.length; i += perTx) batches.push(all.slice(i, i + perTx));
-    if (batches.length > 0 && gasPerVote === 0) {
-      // Learn the gas of a vote once (simulated); later batches carry a fixed fee and skip simulation.
-      const head = batches.shift()!;
-      const first = await afterReset(() => clients[0]!.submitFinalitySignatures(head, "auto"));
-      gasPerVote = Math.ceil((Number(first.gasUsed) / Math.min(perTx, all.length)) * 1.5);
-    }
-    let next = 0;
     await Promise.all(
       clients.map(async (client) => {
-        while (next < batches.length) {
-          const batch = batches[next++]!;
-          await client.submitFinalitySignatures(
-            batch,
-            calculateFee(gasPerVote * batch.length + 200_000, GAS_PRICE),
-          );
+        for (let votes = await take(); votes; votes = await take()) {
+          for (const batch of batchesOf(votes, perTx)) {
+            const n = await send(client, batch); // not `sent += await …`: that reads `sent` before waiting
+            sent += n;
+          }
         }
       }),
     );
-    return all.length;
+    return sent;
   };
   return {
     clients,
-    randomness,
+    roots: () => signer.roots(providers.map((_, i) => i)),
     vote,
-    disconnect() {
+    async disconnect() {
       for (const s of signers) s.disconnect();
+      await signer.close();
     },
   };
+}
+
+function batchesOf(votes: Vote[] | undefined, size: number): Vote[][] {
+  const out: Vote[][] = [];
+  for (let i = 0; i < (votes?.length ?? 0); i += size) out.push(votes!.slice(i, i + size));
+  return out;
 }
 
 function adminClient(adminUrl: string) {
@@ -435,9 +437,9 @@ export async function l2Hashes(url: string, heights: bigint[]): Promise<{ height
 }
 
 /**
- * Runs `fn` again when its connection was reset before any reply: signing thousands of votes blocks the event
- * loop for seconds, longer than the server keeps an idle keep-alive socket, and the next request on that
- * socket meets a reset. The first request of each call is a query (account, simulate), so nothing was sent.
+ * Runs `fn` again when its connection was reset before any reply: the devnet runs on this thread, and a block of
+ * thousands of contract calls blocks the event loop for seconds, longer than the server keeps an idle keep-alive
+ * socket, so the next request on that socket can meet a reset. The first request of each call is a query (account, simulate), so nothing was sent.
  */
 async function afterReset<T>(fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
