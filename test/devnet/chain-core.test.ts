@@ -8,6 +8,7 @@ import { DirectSecp256k1HdWallet, type EncodeObject } from "@cosmjs/proto-signin
 import { SigningStargateClient } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sha256 } from "../../src/core/crypto/sha256.ts";
 import {
   AbciError,
   type BlockContext,
@@ -260,6 +261,28 @@ describe("chain core", () => {
     expect(() => createChain({ chainId: "other", blockIntervalMs: 0, stateDir: dir })).toThrow(
       /holds chain "bbn-core-1", not "other"/,
     );
+  });
+
+  it("serves blocks far behind the head as they were produced, with and without a state dir", async () => {
+    for (const stateDir of [undefined, tempDir()]) {
+      const chain = newChain(stateDir ? { stateDir } : {});
+      const tx = await signTx(chain, [send("9")], 0);
+      chain.checkTx(tx);
+      const produced = chain.produceBlock(); // height 2
+      for (let i = 0; i < 150; i++) chain.produceBlock();
+      expect(chain.block(2n)).toEqual(produced);
+      expect(chain.block(152n).header.height).toBe(152n);
+      const hash = Buffer.from(sha256(tx)).toString("hex").toUpperCase();
+      expect(chain.getTx(hash)).toMatchObject({ height: 2n, index: 0, tx, result: produced.results[0] });
+      const found = chain.searchTxs(parseQuery(`message.sender='${alice}'`), 1, 30, "asc");
+      expect(found.txs.map((t) => t.height)).toEqual([2n]);
+      // Reading many old blocks in turn, then the first again, gives the same block.
+      for (let h = 3n; h < 140n; h++) chain.block(h);
+      expect(chain.block(2n)).toEqual(produced);
+      if (!stateDir) continue;
+      chain.stop();
+      expect(newChain({ stateDir }).block(2n)).toEqual(produced);
+    }
   });
 
   it("rejects undecodable bytes and unknown messages as tx parse errors", async () => {

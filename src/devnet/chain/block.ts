@@ -1,5 +1,4 @@
 // Block data as the chain keeps and persists it, and the deterministic hashes CometBFT headers carry.
-import { fromBase64 } from "@cosmjs/encoding";
 import { toBase64, bytesToHex as toHex } from "../../core/crypto/bytes.ts";
 import { sha256 } from "../../core/crypto/sha256.ts";
 import { utf8 } from "./encoding.ts";
@@ -129,11 +128,13 @@ function serializeResult(r: TxResult): SerializedResult {
 }
 
 function deserializeResult(r: SerializedResult): TxResult {
-  return { ...r, data: fromBase64(r.data), gasWanted: BigInt(r.gasWanted), gasUsed: BigInt(r.gasUsed) };
+  return { ...r, data: unbase64(r.data), gasWanted: BigInt(r.gasWanted), gasUsed: BigInt(r.gasUsed) };
 }
 
+// The chain's own files: decoded natively, without validation (a torn line fails JSON.parse first).
 const hex = (b: Uint8Array) => toHex(b);
-const unhex = (s: string) => Uint8Array.from(Buffer.from(s, "hex"));
+const unhex = (s: string) => new Uint8Array(Buffer.from(s, "hex"));
+const unbase64 = (s: string) => new Uint8Array(Buffer.from(s, "base64"));
 
 type SerializedBlockId = { hash: string; partsHash: string };
 interface SerializedBlock {
@@ -209,7 +210,7 @@ export function deserializeBlock(value: unknown): Block {
       evidenceHash: unhex(h.evidenceHash),
       proposerAddress: unhex(h.proposerAddress),
     },
-    txs: v.txs.map((t) => fromBase64(t)),
+    txs: v.txs.map(unbase64),
     results: v.results.map(deserializeResult),
     finalizeEvents: v.finalizeEvents,
     resultingAppHash: unhex(v.resultingAppHash),

@@ -18,6 +18,7 @@ import {
   VALIDATOR_POWER,
   VALIDATOR_PUBKEY,
 } from "./block.ts";
+import { BlockLog, serializedLine } from "./block-log.ts";
 import { utf8 } from "./encoding.ts";
 import { AbciError, type AbciEvent, type BlockContext, type GenesisAccount, type Module } from "./module.ts";
 import { type Condition, matches } from "./query.ts";
@@ -93,7 +94,7 @@ export class Chain {
   private readonly queryRoutes = new Map<string, (request: Uint8Array, height: bigint) => Uint8Array>();
   private readonly minGasPrice: { num: bigint; den: bigint };
   private readonly store?: ChainStore;
-  private readonly blocks: Block[] = [];
+  private readonly blocks = new BlockLog();
   private readonly blockTxHashes: string[][] = [];
   private readonly txIndex = new Map<string, { height: bigint; index: number }>();
   private mempool: MempoolTx[] = [];
@@ -145,7 +146,10 @@ export class Chain {
         const s = loaded.state.modules[m.name];
         if (s !== undefined) m.importState(s);
       }
-      for (const b of loaded.blocks) this.indexBlock(b);
+      for (const block of loaded.blocks) {
+        this.blocks.restore(block);
+        this.indexBlock(block);
+      }
     } else {
       for (const a of options.genesisAccounts ?? []) {
         this.auth.ensure(a.address);
@@ -205,11 +209,11 @@ export class Chain {
   }
 
   get latestBlock(): Block | undefined {
-    return this.blocks[this.blocks.length - 1];
+    return this.blocks.at(this.blocks.length);
   }
 
   get earliestBlock(): Block | undefined {
-    return this.blocks[0];
+    return this.blocks.at(1);
   }
 
   module<T extends Module>(name: string): T | undefined {
@@ -386,11 +390,13 @@ export class Chain {
       finalizeEvents,
       resultingAppHash: nextAppHash(header.appHash, results, finalizeEvents),
     };
+    const line = this.store && serializedLine(block);
+    this.blocks.push(block, line);
     this.indexBlock(block);
     if (this.store) {
       this.unsavedBlocks++;
       const writeState = this.unsavedBlocks >= (this.options.persistEveryBlocks ?? 1);
-      this.store.save(block, writeState ? this.persistedState() : undefined);
+      this.store.save(line!, writeState ? this.persistedState() : undefined);
       if (writeState) this.unsavedBlocks = 0;
     }
     for (const listener of this.listeners) {
@@ -412,7 +418,6 @@ export class Chain {
   }
 
   private indexBlock(block: Block): void {
-    this.blocks.push(block);
     const hashes = block.txs.map(txHash);
     this.blockTxHashes.push(hashes);
     hashes.forEach((hash, index) => {
@@ -432,13 +437,13 @@ export class Chain {
         `height ${height} must be less than or equal to the current blockchain height ${this.height}`,
       );
     }
-    return this.blocks[Number(height) - 1]!;
+    return this.blocks.at(Number(height))!;
   }
 
   getTx(hash: string): IndexedTx | undefined {
     const at = this.txIndex.get(hash.toUpperCase());
     if (!at) return undefined;
-    const block = this.blocks[Number(at.height) - 1]!;
+    const block = this.blocks.at(Number(at.height))!;
     return {
       hash: hash.toUpperCase(),
       height: at.height,
@@ -473,7 +478,7 @@ export class Chain {
     perPage: number,
     order: "asc" | "desc",
   ): { blocks: Block[]; totalCount: number } {
-    const all = this.blocks.filter((b) =>
+    const all = [...this.blocks].filter((b) =>
       matches(conditions, {
         reserved: { "block.height": b.header.height.toString() },
         events: b.finalizeEvents,
@@ -512,7 +517,7 @@ export class Chain {
     }
     const out: IndexedTx[] = [];
     for (let h = from < 1n ? 1n : from; h <= to; h++) {
-      const block = this.blocks[Number(h) - 1]!;
+      const block = this.blocks.at(Number(h))!;
       const hashes = this.blockTxHashes[Number(h) - 1]!;
       block.txs.forEach((tx, index) => {
         out.push({ hash: hashes[index]!, height: h, index, tx, result: block.results[index]! });

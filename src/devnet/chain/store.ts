@@ -4,7 +4,7 @@
 // chain resumes from a consistent height and produces those heights again.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Block, deserializeBlock, serializeBlock } from "./block.ts";
+import { type Block, deserializeBlock } from "./block.ts";
 
 export interface PersistedState {
   chainId: string;
@@ -27,6 +27,7 @@ export class ChainStore {
     const state = JSON.parse(readFileSync(this.stateFile, "utf8")) as PersistedState;
     const height = BigInt(state.height);
     const blocks: Block[] = [];
+    const kept: string[] = [];
     const lines = existsSync(this.blocksFile) ? readFileSync(this.blocksFile, "utf8").split("\n") : [];
     for (const line of lines) {
       if (line.trim() === "") continue;
@@ -38,6 +39,7 @@ export class ChainStore {
       }
       if (block.header.height > height) break;
       blocks.push(block);
+      kept.push(line);
     }
     if (BigInt(blocks.length) !== height) {
       throw new Error(
@@ -45,13 +47,15 @@ export class ChainStore {
       );
     }
     // Rewrite so a dropped tail does not linger after the blocks produced next.
-    writeFileSync(this.blocksFile, blocks.map((b) => JSON.stringify(serializeBlock(b)) + "\n").join(""));
+    if (lines.filter((l) => l.trim() !== "").length !== kept.length) {
+      writeFileSync(this.blocksFile, kept.map((l) => `${l}\n`).join(""));
+    }
     return { state, blocks };
   }
 
-  /** Appends the block; writes the module state too when given (it may be skipped to save time). */
-  save(block: Block, state?: PersistedState): void {
-    appendFileSync(this.blocksFile, JSON.stringify(serializeBlock(block)) + "\n");
+  /** Appends a block's line (`serializedLine`); writes the module state too when given (it may be skipped to save time). */
+  save(line: string, state?: PersistedState): void {
+    appendFileSync(this.blocksFile, `${line}\n`);
     if (state) this.saveState(state);
   }
 
