@@ -47,4 +47,19 @@ describe.runIf(usingPostgres)("driver reads", () => {
     );
     expect(row!.at.toISOString()).toBe("2026-12-06T16:00:00.123Z");
   });
+
+  it("prepares each statement once per connection, and the read pool plans it once (generic plan)", async () => {
+    const sql = "SELECT height FROM l2_block WHERE height = ANY($1::bigint[])";
+    for (let i = 0; i < 3; i++) await db.reads.$queryRawUnsafe(sql, ["1", "2"]);
+    // One read at a time: the pool hands the same idle connection back, whose session holds the statement.
+    const prepared = await db.reads.$queryRawUnsafe<{ name: string; generic: bigint; custom: bigint }[]>(
+      `SELECT name, generic_plans::bigint AS generic, custom_plans::bigint AS custom
+       FROM pg_prepared_statements WHERE statement = $1`,
+      sql,
+    );
+    expect(prepared).toHaveLength(1);
+    expect(prepared[0]!.name).toMatch(/^obf_[0-9a-f]{16}$/);
+    expect(prepared[0]!.generic).toBeGreaterThanOrEqual(3n);
+    expect(prepared[0]!.custom).toBe(0n);
+  });
 });
