@@ -105,9 +105,9 @@ export async function run(): Promise<void> {
       }
       return mine;
     };
-    // The voter's first vote derives every provider's randomness list (seconds per provider), blocking this
-    // process and the devnet in it: it is cast on the first new checked block before the measured windows,
-    // which begin once the gadget has finalized that block.
+    // The voter's first vote derives every provider's randomness list (seconds per provider, on the signer's
+    // worker threads, which take both cores meanwhile): it is cast on the first new checked block before the
+    // measured windows, which begin once the gadget has finalized that block.
     const warmUp = async () => {
       const end = performance.now() + 180_000;
       while (performance.now() < end) {
