@@ -66,7 +66,7 @@ export const targets: readonly MutationTarget[] = [
     mutate: [
       linesOf(ENGINE, "  private async evaluate("),
       linesOf(ENGINE, "  private async babylonHeightsAt("),
-      linesOf(ENGINE, "async function evaluationGate("),
+      linesOf(ENGINE, "function evaluationGate("),
     ],
     testFiles: ["test/indexer/engine/engine.test.ts"],
     minScore: 90,
