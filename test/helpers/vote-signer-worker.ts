@@ -3,7 +3,7 @@
 // committed height) stay out of the thread that runs the devnet.
 import { parentPort, workerData } from "node:worker_threads";
 import { type Vote, type VoteParts, voteSigner } from "../../contracts/finality/signing.ts";
-import { hexToBytes } from "../../src/core/crypto/bytes.ts";
+import { hexToBytes, strip0x } from "../../src/core/crypto/bytes.ts";
 import * as merkle from "../../src/core/crypto/merkle.ts";
 import { deriveRandomnessList } from "../../src/core/crypto/randomness.ts";
 import type { SignerRequest, SignerResponse, SignerSetup } from "./vote-signer.ts";
@@ -39,7 +39,7 @@ function answer(request: SignerRequest): Uint8Array[] | Vote[] {
   const votes: Vote[] = [];
   for (const b of request.blocks) {
     const at = Number((b.height - setup.activation) / setup.interval);
-    const blockHash = hexToBytes(b.hash.replace(/^0x/, ""));
+    const blockHash = hexToBytes(strip0x(b.hash));
     for (const i of request.providers) {
       const p = provider(i);
       votes.push(

@@ -51,23 +51,13 @@ export class VoteSigner {
   }
 
   /** The Merkle root of each provider's committed randomness. */
-  async roots(providers: number[]): Promise<Uint8Array[]> {
-    const parts = await Promise.all(
-      this.split(providers).map((own, w) =>
-        own.length ? (this.ask(w, { kind: "roots", providers: own }) as Promise<Uint8Array[]>) : [],
-      ),
-    );
-    return this.merge(providers, parts, 1);
+  roots(providers: number[]): Promise<Uint8Array[]> {
+    return this.gather(providers, 1, (own) => ({ kind: "roots", providers: own }));
   }
 
   /** The votes of `providers` on `blocks`, block by block, providers in the order given. */
-  async sign(providers: number[], blocks: { height: bigint; hash: string }[]): Promise<Vote[]> {
-    const parts = await Promise.all(
-      this.split(providers).map((own, w) =>
-        own.length ? (this.ask(w, { kind: "sign", providers: own, blocks }) as Promise<Vote[]>) : [],
-      ),
-    );
-    return this.merge(providers, parts, blocks.length);
+  sign(providers: number[], blocks: { height: bigint; hash: string }[]): Promise<Vote[]> {
+    return this.gather(providers, blocks.length, (own) => ({ kind: "sign", providers: own, blocks }));
   }
 
   async close(): Promise<void> {
@@ -76,6 +66,18 @@ export class VoteSigner {
 
   private owner(provider: number): number {
     return provider % this.workers.length;
+  }
+
+  /** Asks each worker about its own `providers`; the answers, `rows` rows each, interleaved back in order. */
+  private async gather<T>(
+    providers: number[],
+    rows: number,
+    ask: (own: number[]) => SignerAsk,
+  ): Promise<T[]> {
+    const parts = await Promise.all(
+      this.split(providers).map((own, w) => (own.length ? (this.ask(w, ask(own)) as Promise<T[]>) : [])),
+    );
+    return this.merge(providers, parts, rows);
   }
 
   private split(providers: number[]): number[][] {

@@ -312,6 +312,7 @@ async function connectVoter(
     // Signing runs ahead of sending by a bounded number of batches, so signed votes do not pile up here.
     const signed: (Promise<Vote[]> | undefined)[] = [];
     let next = 0;
+    let sent = 0;
     const take = async (): Promise<Vote[] | undefined> => {
       if (next >= chunks.length) return undefined;
       const i = next++;
@@ -323,34 +324,22 @@ async function connectVoter(
       }
       const votes = await signed[i]!;
       signed[i] = undefined;
+      sent += votes.length; // each taken batch is sent, or the whole call fails
       return votes;
     };
-    const send = async (client: FinalityContractClient, batch: Vote[]) => {
-      await client.submitFinalitySignatures(
-        batch,
-        calculateFee(gasPerVote * batch.length + 200_000, GAS_PRICE),
-      );
-      return batch.length;
-    };
-    let sent = 0;
+    const send = (client: FinalityContractClient, batch: Vote[]) =>
+      client.submitFinalitySignatures(batch, calculateFee(gasPerVote * batch.length + 200_000, GAS_PRICE));
     if (gasPerVote === 0 && chunks.length > 0) {
       // Learn the gas of a vote once (simulated); later batches carry a fixed fee and skip simulation.
-      const [head, ...rest] = batchesOf(await take(), perTx);
+      const [head, ...rest] = batchesOf((await take())!, perTx);
       const first = await afterReset(() => clients[0]!.submitFinalitySignatures(head!, "auto"));
       gasPerVote = Math.ceil((Number(first.gasUsed) / head!.length) * 1.5);
-      sent += head!.length;
-      for (const batch of rest) {
-        const n = await send(clients[0]!, batch);
-        sent += n;
-      }
+      for (const batch of rest) await send(clients[0]!, batch);
     }
     await Promise.all(
       clients.map(async (client) => {
         for (let votes = await take(); votes; votes = await take()) {
-          for (const batch of batchesOf(votes, perTx)) {
-            const n = await send(client, batch); // not `sent += await …`: that reads `sent` before waiting
-            sent += n;
-          }
+          for (const batch of batchesOf(votes, perTx)) await send(client, batch);
         }
       }),
     );
@@ -367,9 +356,9 @@ async function connectVoter(
   };
 }
 
-function batchesOf(votes: Vote[] | undefined, size: number): Vote[][] {
+function batchesOf(votes: Vote[], size: number): Vote[][] {
   const out: Vote[][] = [];
-  for (let i = 0; i < (votes?.length ?? 0); i += size) out.push(votes!.slice(i, i + size));
+  for (let i = 0; i < votes.length; i += size) out.push(votes.slice(i, i + size));
   return out;
 }
 
@@ -437,9 +426,10 @@ export async function l2Hashes(url: string, heights: bigint[]): Promise<{ height
 }
 
 /**
- * Runs `fn` again when its connection was reset before any reply: the devnet runs on this thread, and a block of
- * thousands of contract calls blocks the event loop for seconds, longer than the server keeps an idle keep-alive
- * socket, so the next request on that socket can meet a reset. The first request of each call is a query (account, simulate), so nothing was sent.
+ * Runs `fn` again when its connection was reset before any reply: the devnet runs on this thread, and a block
+ * of thousands of contract calls blocks the event loop for seconds, longer than the server keeps an idle
+ * keep-alive socket, so the next request on that socket can meet a reset. The first request of each call is a
+ * query (account, simulate), so nothing was sent.
  */
 async function afterReset<T>(fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {

@@ -28,16 +28,20 @@ export class ChainStore {
     const height = BigInt(state.height);
     const blocks: Block[] = [];
     const kept: string[] = [];
+    let dropped = false;
     const lines = existsSync(this.blocksFile) ? readFileSync(this.blocksFile, "utf8").split("\n") : [];
     for (const line of lines) {
       if (line.trim() === "") continue;
-      let block: Block;
+      let block: Block | undefined;
       try {
         block = deserializeBlock(JSON.parse(line));
       } catch {
-        break; // a torn last line from a crash mid-append
+        // a torn last line from a crash mid-append
       }
-      if (block.header.height > height) break;
+      if (block === undefined || block.header.height > height) {
+        dropped = true;
+        break;
+      }
       blocks.push(block);
       kept.push(line);
     }
@@ -47,13 +51,14 @@ export class ChainStore {
       );
     }
     // Rewrite so a dropped tail does not linger after the blocks produced next.
-    if (lines.filter((l) => l.trim() !== "").length !== kept.length) {
+    if (dropped) {
       writeFileSync(this.blocksFile, kept.map((l) => `${l}\n`).join(""));
     }
     return { state, blocks };
   }
 
-  /** Appends a block's line (`serializedLine`); writes the module state too when given (it may be skipped to save time). */
+  /** Appends a block's line (`serializedLine`); writes the module state too when given (it may be skipped to save
+   * time). */
   save(line: string, state?: PersistedState): void {
     appendFileSync(this.blocksFile, `${line}\n`);
     if (state) this.saveState(state);
