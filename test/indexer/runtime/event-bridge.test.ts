@@ -54,8 +54,16 @@ describe.skipIf(!usingPostgres)("event bridge between instances (Postgres LISTEN
     const counter = new pg.Client({ connectionString: url });
     await counter.connect();
     await counter.query("LISTEN obf_gadget_events");
+    // Every listener's backend delivers on its own schedule: the counter waits for the last status event
+    // itself rather than trusting that it has heard everything once the standby has.
     let notifications = 0;
-    counter.on("notification", () => notifications++);
+    let statusEvents = 0;
+    counter.on("notification", (message) => {
+      notifications++;
+      const payload = message.payload ?? "";
+      const items = JSON.parse(payload.slice(payload.indexOf("\n") + 1)) as [string, unknown][];
+      statusEvents += items.filter(([name]) => name === "blockStatus").length;
+    });
     try {
       const n = 2_000;
       const signatures = Array.from({ length: n }, (_, i) => ({
@@ -101,6 +109,8 @@ describe.skipIf(!usingPostgres)("event bridge between instances (Postgres LISTEN
       while (seen.length < expected.length && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 20));
       expect(seen).toEqual(expected);
+      while (statusEvents < 500 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(statusEvents).toBe(500);
       // One range for the signatures; about 150 bytes a status event, 7,500 bytes a notification.
       expect(notifications).toBeGreaterThan(1);
       expect(notifications).toBeLessThan(25);
