@@ -17,6 +17,8 @@ interface Run {
   cpu: number;
   /** The gadget's CPU-s after its start-up: the blocks' cost, without the base's tsx compile, if it has one. */
   serviceCpu: number;
+  /** Postgres's CPU-s meanwhile: statements the gadget makes cheaper for the server show here. */
+  postgresCpu: number;
   verdicts: Verdicts;
 }
 
@@ -45,13 +47,14 @@ export async function compareWithBase(o: BackfillTarget, checkout: string): Prom
         serviceSeconds: b.serviceSeconds,
         cpu,
         serviceCpu: b.serviceCpu,
+        postgresCpu: b.cpu.postgres,
         verdicts,
       });
       printLine(
         `${who} run ${i}`,
         `${b.seconds.toFixed(1)} s from process start (${b.serviceSeconds.toFixed(1)} s from service start), ` +
           `${(Number(o.l2Head) / b.seconds).toFixed(0)} L2 blocks/s, gadget ${cpu.toFixed(1)} CPU-s ` +
-          `(${b.serviceCpu.toFixed(1)} after start-up), md5 ${verdicts.md5}`,
+          `(${b.serviceCpu.toFixed(1)} after start-up), Postgres ${b.cpu.postgres.toFixed(1)} CPU-s, md5 ${verdicts.md5}`,
       );
     }
   }
@@ -62,6 +65,7 @@ export async function compareWithBase(o: BackfillTarget, checkout: string): Prom
     ["service", "s from service start", (r: Run) => r.serviceSeconds],
     ["cpu", "gadget CPU-s", (r: Run) => r.cpu],
     ["service_cpu", "gadget CPU-s after start-up", (r: Run) => r.serviceCpu],
+    ["postgres_cpu", "Postgres CPU-s", (r: Run) => r.postgresCpu],
   ] as const;
   for (const [key, label, pick] of figures) {
     const base = median("base", pick);

@@ -3,9 +3,9 @@
 // request makes a few of these reads, and Prisma's raw statement costs about three times the CPU of the
 // driver's for the same rows (0.37 against 0.12 ms for 20 blocks, measured here), most of it in its query
 // compiler; CPU, not Postgres, bounds the API's throughput. Writes stay on Prisma, in its transactions.
-import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Tx } from "../store/tx.ts";
+import { statementName } from "./statement-name.ts";
 
 /** "2026-12-06 16:00:00.123", as Postgres prints a timestamp without time zone: Prisma stores UTC. */
 const utcTimestamp = (text: string) => new Date(`${text.replace(" ", "T")}Z`);
@@ -43,17 +43,8 @@ function param(value: unknown): unknown {
  * store's statements are constant text, so the names stay few.
  */
 export function driverReads(pool: pg.Pool): Tx {
-  const names = new Map<string, string>();
-  const nameOf = (text: string) => {
-    let name = names.get(text);
-    if (name === undefined) {
-      name = `obf_${createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
-      names.set(text, name);
-    }
-    return name;
-  };
   const run = (text: string, values: unknown[]) =>
-    pool.query({ name: nameOf(text), text, values: values.map(param), types });
+    pool.query({ name: statementName(text), text, values: values.map(param), types });
   return {
     $queryRawUnsafe: async <T>(sql: string, ...values: unknown[]) => (await run(sql, values)).rows as T,
     $executeRawUnsafe: async (sql: string, ...values: unknown[]) => (await run(sql, values)).rowCount ?? 0,

@@ -1,0 +1,16 @@
+// Names for prepared statements. node-postgres prepares a named statement once per connection and then only
+// binds and executes it; an unnamed one is parsed and planned again on every call. The name is made from the
+// statement's text, so one text is one statement on every connection; the store's statements are constant
+// text (values travel as parameters), so the names stay few.
+import { createHash } from "node:crypto";
+
+const names = new Map<string, string>();
+
+export function statementName(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `obf_${createHash("sha256").update(text).digest("hex").slice(0, 16)}`;
+    names.set(text, name);
+  }
+  return name;
+}
