@@ -13,8 +13,8 @@ import type { Tx } from "../store/tx.ts";
 import { driverReads } from "./driver-reads.ts";
 import { PrismaClient } from "./generated/client.ts";
 import { migrate } from "./migrate.ts";
-import { statementName } from "./statement-name.ts";
 import { pgExecutor, pgliteExecutor, type SqlExecutor } from "./sql.ts";
+import { statementName } from "./statement-name.ts";
 
 export type { PrismaClient } from "./generated/client.ts";
 

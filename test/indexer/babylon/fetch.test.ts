@@ -1,6 +1,7 @@
 // The Babylon fetch worker: a range (or a provider's delegations) read in the worker thread is exactly what is
-// read in this one, an RPC fault comes back as a BabylonRpcError and leaves the worker serving, and a worker
-// that dies fails only what it had in hand.
+// read in this one, an RPC fault comes back as a BabylonRpcError and leaves the worker serving, a worker
+// that dies fails only what it had in hand, and the worker runs only while it has work (a block or two is
+// read on the calling thread).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Worker } from "node:worker_threads";
@@ -35,9 +36,14 @@ beforeAll(async () => {
 });
 afterAll(async () => devnet.stop());
 
-function fetcherFor(rpcUrl = devnet.info.babylon.rpcUrl): BabylonFetcher {
-  return new BabylonFetcher({ rpcUrl, contractAddress: devnet.info.contractAddress, concurrency: 2 });
+function fetcherFor(rpcUrl = devnet.info.babylon.rpcUrl, idleStopMs?: number): BabylonFetcher {
+  return new BabylonFetcher(
+    { rpcUrl, contractAddress: devnet.info.contractAddress, concurrency: 2 },
+    idleStopMs,
+  );
 }
+
+const workerOf = (fetcher: BabylonFetcher) => Reflect.get(fetcher, "worker") as Worker | undefined;
 
 describe("fetchRange", () => {
   it("ends a range at a whole block once it holds the most records asked for, and reads on from there", async () => {
@@ -101,10 +107,15 @@ describe("BabylonFetcher", () => {
   it("rejects a fault with the reader's error, and keeps serving", async () => {
     const fetcher = fetcherFor();
     try {
-      const missing = fetcher.fetch(head + 1000n, head + 1001n);
-      await expect(missing).rejects.toBeInstanceOf(BabylonRpcError);
-      await expect(missing).rejects.toThrow(/height/);
-      expect((await fetcher.fetch(1n, 2n)).blocks.map((b) => b.height)).toEqual([1n, 2n]);
+      for (const [from, to] of [
+        [head + 1000n, head + 1002n], // in the worker
+        [head + 1000n, head + 1000n], // on this thread
+      ]) {
+        const missing = fetcher.fetch(from!, to!);
+        await expect(missing).rejects.toBeInstanceOf(BabylonRpcError);
+        await expect(missing).rejects.toThrow(/height/);
+      }
+      expect((await fetcher.fetch(1n, 3n)).blocks.map((b) => b.height)).toEqual([1n, 2n, 3n]);
     } finally {
       await fetcher.close();
     }
@@ -116,11 +127,11 @@ describe("BabylonFetcher", () => {
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     const hung = fetcherFor(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`);
     try {
-      const pending = hung.fetch(1n, 1n);
+      const pending = hung.fetch(1n, 3n);
       await new Promise((r) => setTimeout(r, 500)); // the worker has started and sent the request
-      await (Reflect.get(hung, "worker") as Worker).terminate();
+      await workerOf(hung)!.terminate();
       await expect(pending).rejects.toThrow(/worker exited/);
-      const closing = expect(hung.fetch(1n, 1n)).rejects.toThrow(/closed/);
+      const closing = expect(hung.fetch(1n, 3n)).rejects.toThrow(/closed/);
       await hung.close();
       await closing;
     } finally {
@@ -131,7 +142,34 @@ describe("BabylonFetcher", () => {
     const fetcher = fetcherFor();
     try {
       await fetcher.close(); // closing before any use, and using after close, both work
-      expect((await fetcher.fetch(1n, 1n)).blocks.map((b) => b.height)).toEqual([1n]);
+      expect((await fetcher.fetch(1n, 3n)).blocks.map((b) => b.height)).toEqual([1n, 2n, 3n]);
+    } finally {
+      await fetcher.close();
+    }
+  });
+
+  it("reads a block or two on this thread, starts the worker for more, and stops it once idle", async () => {
+    const fetcher = fetcherFor(undefined, 1_000);
+    try {
+      const reader = new BabylonBlockReader(devnet.info.babylon.rpcUrl);
+      const two = await fetcher.fetch(1n, 2n);
+      expect(two).toEqual(await fetchRange(reader, devnet.info.contractAddress, 1n, 2n, 2));
+      expect(workerOf(fetcher)).toBeUndefined();
+      const three = await fetcher.fetch(1n, 3n);
+      expect(three.blocks.map((b) => b.height)).toEqual([1n, 2n, 3n]);
+      const first = workerOf(fetcher);
+      expect(first).toBeDefined();
+      // Requests keep it up: each one starts the idle time again.
+      for (let i = 0; i < 3; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        await fetcher.fetch(1n, 3n);
+        expect(workerOf(fetcher)).toBe(first);
+      }
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(workerOf(fetcher)).toBeUndefined();
+      expect(await fetcher.fetch(1n, 3n)).toEqual(three);
+      expect(workerOf(fetcher)).toBeDefined();
+      expect(workerOf(fetcher)).not.toBe(first);
     } finally {
       await fetcher.close();
     }
