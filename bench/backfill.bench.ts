@@ -129,7 +129,16 @@ export async function run(): Promise<void> {
       }
     };
     await warmUp();
-    const idle = await liveWindow(soakMinutes > 0 ? soakMinutes * 60_000 : LIVE_WINDOW_MS);
+    // Resident memory moves by tens of MiB within a minute (a reconciler pass starts the fetch worker, then it
+    // stops): sampled through the idle window, so that the figure at its end can be read against its spread.
+    const idleMs = soakMinutes > 0 ? soakMinutes * 60_000 : LIVE_WINDOW_MS;
+    const rssSamples: { at: number; bytes: number }[] = [];
+    const sampler = setInterval(() => {
+      const bytes = gadget.rssBytes();
+      if (bytes !== undefined) rssSamples.push({ at: performance.now(), bytes });
+    }, 5_000);
+    const idleEnd = performance.now() + idleMs;
+    const idle = await liveWindow(idleMs).finally(() => clearInterval(sampler));
     const rss = gadget.rssBytes();
     // Then as long again while the explorer's query mix runs against the same gadget (issue 21: "under load").
     const [loaded, { mix }] = await Promise.all([
@@ -220,6 +229,19 @@ export async function run(): Promise<void> {
         `${(rss / 2 ** 20).toFixed(0)} MiB${soakMinutes >= 30 ? " (target ≤ 200 MiB after 30 min)" : ""}`,
       );
       if (soakMinutes > 0) record("live.steady_rss_mib", rss / 2 ** 20);
+    }
+    // The window's last 5 minutes, or its last half when it is shorter than 10.
+    const tail = rssSamples
+      .filter((x) => x.at >= idleEnd - Math.min(5 * 60_000, idleMs / 2))
+      .map((x) => x.bytes / 2 ** 20)
+      .sort((a, b) => a - b);
+    if (tail.length > 0) {
+      const median = tail[Math.floor(tail.length / 2)]!;
+      printLine(
+        "  RSS sampled every 5 s over the window's last 5 min (or half)",
+        `min ${tail[0]!.toFixed(0)}, median ${median.toFixed(0)}, max ${tail.at(-1)!.toFixed(0)} MiB (${tail.length} samples)`,
+      );
+      if (soakMinutes > 0) record("live.steady_rss_mib_median", median);
     }
   } finally {
     await close();
