@@ -14,7 +14,6 @@ import { driverReads } from "./driver-reads.ts";
 import { PrismaClient } from "./generated/client.ts";
 import { migrate } from "./migrate.ts";
 import { pgExecutor, pgliteExecutor, type SqlExecutor } from "./sql.ts";
-import { statementName } from "./statement-name.ts";
 
 export type { PrismaClient } from "./generated/client.ts";
 
@@ -83,11 +82,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
       cause: error,
     });
   }
-  // The store's statements are prepared once per connection too (statement-name.ts): the engine's reads run
-  // for every batch of blocks, and Postgres planned each of them afresh.
-  const prisma = new PrismaClient({
-    adapter: new PrismaPg(pool, { statementNameGenerator: (query) => statementName(query.sql) }),
-  });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   // The API's reads wait for connections of their own: a burst of slow explorer queries must never hold the
   // connections the engine commits verdicts on (with one pool, finalization under the explorer mix waited
   // seconds for a free connection).
