@@ -57,8 +57,10 @@ export class ChainStore {
     return { state, blocks };
   }
 
-  /** Appends a block's line (`serializedLine`); writes the module state too when given (it may be skipped to save
-   * time). */
+  /**
+   * Appends a block's line (`serializedLine`); writes the module state too when given (it may be skipped to save
+   * time).
+   */
   save(line: string, state?: PersistedState): void {
     appendFileSync(this.blocksFile, `${line}\n`);
     if (state) this.saveState(state);
