@@ -12,6 +12,7 @@
 // also given as a multiple of two floors measured in the same run (bench/floor.ts). BENCH_CPU_PROF=DIR saves
 // the gadget's CPU profiles there and prints their top frames.
 import type { PrismaClient } from "../src/db/generated/client.ts";
+import type { BtcLightClientModule } from "../src/devnet/babylon/index.ts";
 import type { BtcHeaderChain } from "../src/devnet/btc.ts";
 import { readState } from "../src/store/state.ts";
 import { l2Hashes } from "../test/helpers/voted-history.ts";
@@ -72,13 +73,14 @@ export async function run(): Promise<void> {
   const info = h.devnet.info;
   try {
     // Live: chains run again; every new checked block gets all providers' votes in one tx as soon as it exists.
-    // When each BTC header was made: a block can be evaluated only once a header past its time is known.
-    const headers = headerTimes(h.devnet.btc);
     // When the devnet committed each Babylon block: a block's header time is when the devnet began it, and
     // executing twenty vote txs through the contract's wasm takes it a while; the gadget can read the block
     // only after that.
     const commits = new Map<bigint, number>();
     h.devnet.chain.onBlock((block) => commits.set(block.header.height, Date.now()));
+    // When each BTC header was made and landed on Babylon: a block can be evaluated only once a header past its
+    // time is known.
+    const headers = headerTimes(h.devnet.btc, h.devnet.babylon.lightClient, commits);
     await h.admin("/babylon/resume");
     await h.admin("/btc/resume", { intervalMs: 2000 });
     // The providers' committed randomness covers EXTRA_RANDOMNESS checked heights past the history: a soak
@@ -206,8 +208,12 @@ export async function run(): Promise<void> {
       if (committed.length > 0) {
         const p95Committed = percentile(committed, 95);
         printLine(
-          "  the same, from the devnet's commit of that Babylon block (its execution excluded)",
-          `p50 ${percentile(committed, 50).toFixed(0)} ms, p95 ${p95Committed.toFixed(0)} ms`,
+          "  the same, from the devnet's commits of the quorum's block and the header's (their execution excluded)",
+          `p50 ${percentile(committed, 50).toFixed(0)} ms, p95 ${p95Committed.toFixed(0)} ms ` +
+            `(${committed.length} blocks; slowest ${committed
+              .slice(-3)
+              .map((x) => x.toFixed(0))
+              .join(", ")} ms)`,
         );
         record(w.key.replace("latency", "committed_latency"), p95Committed);
       }
@@ -355,22 +361,41 @@ interface HeaderTimes {
   /** Wall-clock ms when the first header whose effective time (the running maximum of header times) is past
    * `timestamp` was made, 0 when it was there before the live phase; undefined while there is none. */
   settledAt(timestamp: bigint): number | undefined;
+  /** The same header's arrival on Babylon: when the devnet committed the block its light client took it in
+   * (0 before the live phase; undefined while not committed yet). */
+  settledCommittedAt(timestamp: bigint): number | undefined;
 }
 
-/** Records when each new BTC header of the devnet is made, from now on. */
-function headerTimes(btc: BtcHeaderChain): HeaderTimes {
+/** Records when each new BTC header of the devnet is made and when it lands on Babylon, from now on. */
+function headerTimes(
+  btc: BtcHeaderChain,
+  lightClient: BtcLightClientModule,
+  commits: ReadonlyMap<bigint, number>,
+): HeaderTimes {
   let effective = 0;
   for (const header of btc.range(btc.baseHeight, btc.tip().height))
     effective = Math.max(effective, header.time);
-  const made: Array<{ effective: number; at: number }> = [{ effective, at: 0 }];
+  const made: Array<{ effective: number; at: number; height: number }> = [
+    { effective, at: 0, height: btc.tip().height },
+  ];
   btc.onHeaders((headers) => {
     for (const header of headers) {
       effective = Math.max(effective, header.time);
-      made.push({ effective, at: Date.now() });
+      made.push({ effective, at: Date.now(), height: header.height });
     }
   });
+  // The light client takes in every header made since the last Babylon block at the next block's start.
+  const tips: Array<{ tip: number; babylonHeight: bigint }> = [];
+  lightClient.onTipAdvanced((_old, next, ctx) => tips.push({ tip: next, babylonHeight: ctx.height }));
+  const settling = (timestamp: bigint) => made.find((m) => BigInt(m.effective) > timestamp);
   return {
-    settledAt: (timestamp) => made.find((m) => BigInt(m.effective) > timestamp)?.at,
+    settledAt: (timestamp) => settling(timestamp)?.at,
+    settledCommittedAt: (timestamp) => {
+      const header = settling(timestamp);
+      if (header === undefined || header.at === 0) return header?.at;
+      const tip = tips.find((t) => t.tip >= header.height);
+      return tip === undefined ? undefined : commits.get(tip.babylonHeight);
+    },
   };
 }
 
@@ -418,7 +443,12 @@ async function finalizationLatencies(
       height: r.height,
       fromQuorum: r.finalized.getTime() - voted,
       fromFinalizable: r.finalized.getTime() - Math.max(voted, settled),
-      fromCommitted: r.finalized.getTime() - Math.max(commits.get(BigInt(r.votedAt)) ?? Number.NaN, settled),
+      fromCommitted:
+        r.finalized.getTime() -
+        Math.max(
+          commits.get(BigInt(r.votedAt)) ?? Number.NaN,
+          headers.settledCommittedAt(r.timestamp) ?? Number.NaN,
+        ),
       headerAfterQuorum: settled - voted,
       evaluated: r.evaluated.getTime() - voted,
     };
