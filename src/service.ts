@@ -10,6 +10,7 @@ import { type Database, openDatabase, throughConnectionLosses } from "./db/datab
 import { errorKind, errorText, rpcFailure } from "./errors.ts";
 import { bridgeEvents } from "./indexer/runtime/event-bridge.ts";
 import { GadgetEvents } from "./indexer/runtime/events.ts";
+import { FinalityFirst } from "./indexer/runtime/finality-first.ts";
 import { type GadgetSettings, runGadget } from "./indexer/runtime/gadget.ts";
 import { type CatchUpProgress, startProgressOutput } from "./indexer/runtime/progress.ts";
 import type { Logger } from "./log.ts";
@@ -80,6 +81,8 @@ export async function startService(
       })
     : undefined;
   const health = new ServiceHealth({ expected: ["l2", "babylon", "btc", "reconciler", "engine"] });
+  // The indexer's finality path goes before HTTP requests (bounded): see indexer/runtime/finality-first.ts.
+  const finalityFirst = new FinalityFirst();
   let api: Awaited<ReturnType<typeof startApi>>;
   try {
     api = await startApi({
@@ -87,6 +90,7 @@ export async function startService(
       events,
       health,
       log: log.child({ component: "api" }),
+      finalityFirst,
       locateTransaction: l2TransactionLocator(config.l2.rpc_url),
       config: {
         host: config.api.host,
@@ -114,6 +118,7 @@ export async function startService(
       log,
       health,
       hooks: metricHooks(metrics),
+      finalityFirst,
     },
     stop.signal,
   ).finally(() => {

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
 import type { Database } from "../db/database.ts";
 import type { GadgetEvents } from "../indexer/runtime/events.ts";
+import type { FinalityFirst } from "../indexer/runtime/finality-first.ts";
 import type { Logger } from "../log.ts";
 import { FinalizedBlocks } from "../store/reads/finalized-cache.ts";
 import { FinalityReader, type TransactionLocator } from "./finality.ts";
@@ -37,6 +38,8 @@ export interface StartApiOptions {
   locateTransaction?: TransactionLocator;
   /** GraphQL depth and cost limits (defaults in graphql/limits.ts). */
   limits?: QueryLimits;
+  /** The indexer's: HTTP requests that arrive while a step of the finality path runs wait for it (bounded). */
+  finalityFirst?: FinalityFirst;
 }
 
 export interface ApiHandle {
@@ -85,6 +88,11 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
 
   const web = new WebAssets();
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const turn = options.finalityFirst?.turn();
+    if (turn) void turn.then(() => serve(req, res));
+    else serve(req, res);
+  });
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     setSecurityHeaders(res);
     if (REST_PATHS.has(url.pathname)) {
@@ -98,7 +106,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     if (web.handle(req, res, url)) return;
     res.writeHead(404, { "content-type": "application/json; charset=utf-8" });
     res.end(JSON.stringify({ error: `no such endpoint ${url.pathname}; GraphQL is at /graphql` }));
-  });
+  };
   const wsServer = new WebSocketServer({ server: http, path: "/graphql" });
   const graphqlWs = attachGraphqlWs(yoga, wsServer);
 

@@ -4,6 +4,7 @@ import { ServiceHealth } from "../../src/api/health.ts";
 import { GadgetMetrics } from "../../src/api/metrics.ts";
 import { type ApiHandle, startApi } from "../../src/api/server.ts";
 import { GadgetEvents } from "../../src/indexer/runtime/events.ts";
+import type { FinalityFirst } from "../../src/indexer/runtime/finality-first.ts";
 import { silentLogger } from "../../src/log.ts";
 import { openTestDatabase, type TestDatabase } from "../helpers/database.ts";
 import { locateTransaction, type SeedOptions, seedChain } from "./fixtures.ts";
@@ -17,7 +18,12 @@ export interface TestApi {
 }
 
 export async function startTestApi(
-  options: SeedOptions & { seed?: boolean; maxPageSize?: number; withLocator?: boolean } = {},
+  options: SeedOptions & {
+    seed?: boolean;
+    maxPageSize?: number;
+    withLocator?: boolean;
+    finalityFirst?: FinalityFirst;
+  } = {},
 ): Promise<TestApi> {
   const db = await openTestDatabase();
   if (options.seed ?? true) await seedChain(db.prisma, options);
@@ -31,6 +37,7 @@ export async function startTestApi(
     log: silentLogger,
     metrics: new GadgetMetrics({ processMetrics: false }),
     ...((options.withLocator ?? true) ? { locateTransaction } : {}),
+    finalityFirst: options.finalityFirst,
   });
   return {
     db,

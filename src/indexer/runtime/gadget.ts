@@ -20,6 +20,7 @@ import { FinalityEngine } from "../engine/engine.ts";
 import { L2Ingester } from "../l2/ingester.ts";
 import { Reconciler } from "../reconciler/reconciler.ts";
 import type { GadgetEvents } from "./events.ts";
+import { FinalityFirst } from "./finality-first.ts";
 import { type HealthReporter, runLoop, type StepResult, Wakeup } from "./loop.ts";
 
 export interface GadgetSettings {
@@ -57,6 +58,8 @@ export interface GadgetOptions {
   log: Logger;
   health?: HealthReporter;
   hooks?: GadgetHooks;
+  /** Shared with the API, whose requests wait while a step of the finality path runs. */
+  finalityFirst?: FinalityFirst;
 }
 
 export async function runGadget(o: GadgetOptions, signal: AbortSignal): Promise<void> {
@@ -78,6 +81,7 @@ export async function runGadget(o: GadgetOptions, signal: AbortSignal): Promise<
 
 async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
   const { db, settings: s, log, events, health, hooks } = o;
+  const first = o.finalityFirst ?? new FinalityFirst();
   // The store publishes what each commit wrote, and advances the engine's input generations.
   const store = new Store(db.prisma, events);
   const engineWakeup = new Wakeup();
@@ -163,7 +167,7 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
       ),
       runLoop({
         name: "btc",
-        step: wakingEngine(() => reconciler.followBtcHeaders()),
+        step: wakingEngine(() => first.run(() => reconciler.followBtcHeaders())),
         idleMs: s.babylonPollMs,
         wakeup: btcWakeup,
         signal,
@@ -187,7 +191,7 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
       }),
       runLoop({
         name: "babylon",
-        step: wakingEngine(() => babylonIngester.step()),
+        step: wakingEngine(() => first.run(() => babylonIngester.step())),
         idleMs: s.babylonPollMs,
         wakeup: babylonWakeup,
         signal,
@@ -209,7 +213,7 @@ async function runWriter(o: GadgetOptions, signal: AbortSignal): Promise<void> {
       }),
       runLoop({
         name: "engine",
-        step: () => engine.step(),
+        step: () => first.within(() => engine.step()),
         idleMs: 100,
         wakeup: engineWakeup,
         signal,
