@@ -93,7 +93,15 @@ export async function startApi(options: StartApiOptions): Promise<ApiHandle> {
     else serve(req, res);
   });
   const serve = (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://localhost");
+    } catch {
+      // A target no URL parser reads (`GET //[`) is the client's mistake: thrown here it would end the process.
+      res.writeHead(400, { "content-type": "application/json; charset=utf-8" });
+      res.end(JSON.stringify({ error: `malformed request target ${JSON.stringify(req.url)}` }));
+      return;
+    }
     setSecurityHeaders(res);
     if (REST_PATHS.has(url.pathname)) {
       void handleRest(req, res, url, restDeps);

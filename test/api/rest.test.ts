@@ -1,5 +1,6 @@
 // The HTTP endpoints: reference JSON field names and statuses; 400 for malformed input, 404 for unknown, never
 // a 500 for what a user sent; readiness that says why it is not ready; Prometheus metrics.
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   blockHash,
@@ -77,6 +78,23 @@ describe("REST", () => {
   it("rejects other methods and unknown paths without a 500", async () => {
     expect((await get("/v1/chainSyncStatus", { method: "POST" })).status).toBe(405);
     expect((await get("/nope")).status).toBe(404);
+  });
+
+  it("answers 400 for a request target no URL parser reads, and keeps serving", async () => {
+    const { port } = new URL(t.api.httpUrl);
+    const reply = await new Promise<string>((resolve, reject) => {
+      // fetch cannot send this target: the request is written by hand.
+      const socket = connect(Number(port), "127.0.0.1", () =>
+        socket.write("GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+      );
+      let text = "";
+      socket.on("data", (chunk) => (text += chunk.toString()));
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(reply.split("\r\n")[0]).toBe("HTTP/1.1 400 Bad Request");
+    expect(reply).toContain("malformed request target");
+    expect((await get("/health")).status).toBe(200);
   });
 
   it("/health is up; /ready explains why it is not ready and turns 200 when it is", async () => {
