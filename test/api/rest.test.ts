@@ -90,6 +90,7 @@ describe("REST", () => {
       let text = "";
       socket.on("data", (chunk) => (text += chunk.toString()));
       socket.on("end", () => resolve(text));
+      socket.setTimeout(5_000, () => reject(new Error("the server neither answered nor closed")));
       socket.on("error", reject);
     });
     expect(reply.split("\r\n")[0]).toBe("HTTP/1.1 400 Bad Request");

@@ -1,5 +1,6 @@
 // The emulated chain against UNMODIFIED CosmJS clients: what the gadget and the provider use on real networks.
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeCosmoshubPath } from "@cosmjs/amino";
@@ -53,6 +54,22 @@ async function signingClient(): Promise<SigningStargateClient> {
 }
 
 describe("devnet chain through CosmJS", () => {
+  it("refuses a WebSocket upgrade to a target no URL parser reads, and keeps serving", async () => {
+    const { port } = new URL(rpc.url);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1", () =>
+        socket.write(
+          "GET //[ HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        ),
+      );
+      socket.on("close", () => resolve());
+      socket.setTimeout(5_000, () => reject(new Error("the server neither answered nor closed")));
+      socket.on("error", reject);
+    });
+    expect(await (await StargateClient.connect(rpc.url)).getChainId()).toBe(CHAIN_ID);
+  });
+
   it("reports chain id, height, accounts and balances", async () => {
     const client = await StargateClient.connect(rpc.url);
     expect(await client.getChainId()).toBe(CHAIN_ID);

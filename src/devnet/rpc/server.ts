@@ -158,7 +158,13 @@ export async function startRpcServer(chain: Chain, options: RpcServerOptions = {
   server.headersTimeout = 125_000;
   const wss = new WebSocketServer({ noServer: true });
   server.on("upgrade", (req, socket, head) => {
-    if (new URL(req.url ?? "/", "http://localhost").pathname !== "/websocket") {
+    let path: string | undefined;
+    try {
+      path = new URL(req.url ?? "/", "http://localhost").pathname;
+    } catch {
+      // A target no URL parser reads (`//[`) is refused like any other path: thrown, it would end the devnet.
+    }
+    if (path !== "/websocket") {
       socket.destroy();
       return;
     }
