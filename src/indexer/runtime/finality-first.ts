@@ -19,8 +19,9 @@ export class FinalityFirst {
 
   /** Runs a step that starts the finality path (a new Babylon block, new BTC headers): it may open a hold. */
   run<T>(step: () => Promise<T>): Promise<T> {
-    if (this.holdSince === undefined && performance.now() >= this.notBefore) {
-      this.holdSince = performance.now();
+    const now = performance.now();
+    if (this.holdSince === undefined && now >= this.notBefore) {
+      this.holdSince = now;
       this.timer = setTimeout(() => this.endHold(), this.maxHoldMs);
     }
     return this.within(step);
