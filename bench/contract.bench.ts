@@ -1,6 +1,6 @@
 // Contract execute latency for `npm run bench`: commit_public_randomness and submit_finality_signature on
-// the real compiled rollup-BSN contract, run by the devnet's CosmWasm host (ContractSandbox: a fresh wasm
-// instance per call, journaled storage, the watchdog), without a chain. 5 rounds of a 200-value commitment
+// the real compiled rollup-BSN contract, run by the devnet's CosmWasm host (ContractSandbox: fuel-checked
+// code, an instance reset between calls, journaled storage), without a chain. 5 rounds of a 200-value commitment
 // and its 200 votes, so vote latency includes a growing store.
 import { blockHash, env, Provider, setup } from "../test/contract/fixture.ts";
 import { percentile, printLine } from "./harness.ts";

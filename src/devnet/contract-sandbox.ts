@@ -109,11 +109,10 @@ export class ContractSandbox {
   /** The chain id contracts see in their env (settable: tests sign for another chain). */
   chainId: string;
 
-  constructor(options: { chainId?: string; callDeadlineMs?: number } = {}) {
+  constructor(options: { chainId?: string } = {}) {
     this.chainId = options.chainId ?? "bbn-sandbox-1";
     const babylon = this.babylon;
     this.wasm = new WasmModule({
-      callDeadlineMs: options.callDeadlineMs,
       chainQuery: (path, data, height) =>
         path === "/babylon.btcstaking.v1.Query/FinalityProvider"
           ? babylon.finalityProvider(data, height)

@@ -90,7 +90,7 @@ describe("the host running a contract of our own", () => {
 
   beforeAll(async () => {
     wasm = await probeContract();
-    sandbox = new ContractSandbox({ callDeadlineMs: 1_000 });
+    sandbox = new ContractSandbox();
     // CosmJS upload() gzips; the checksum and the Code query are those of the uncompressed bytes.
     contract = sandbox.deploy(gzipSync(wasm), {}, SENDER).address;
   });
@@ -155,7 +155,7 @@ describe("the host running a contract of our own", () => {
       return Uint8Array.from([0, payload.length, ...payload]);
     };
     const old = Uint8Array.from([...wasm, ...section("cw_migrate_version", "3")]);
-    const s = new ContractSandbox({ callDeadlineMs: 1_000 });
+    const s = new ContractSandbox();
     const addr = s.deploy(old, {}, SENDER).address;
     const { id: plain } = s.wasm.storeCode(wasm, SENDER);
     const { id: migrating } = s.wasm.storeCode(next, SENDER);
@@ -176,7 +176,7 @@ describe("the host running a contract of our own", () => {
     expect(info()).toEqual({ sender: SENDER, old_migrate_version: 3 });
     // From a code without the section: null.
     expect(() => s.migrate(addr, SENDER, plain, {})).toThrow(/Missing export migrate/);
-    const s2 = new ContractSandbox({ callDeadlineMs: 1_000 });
+    const s2 = new ContractSandbox();
     const addr2 = s2.deploy(wasm, {}, SENDER).address;
     s2.migrate(addr2, SENDER, s2.wasm.storeCode(next, SENDER).id, {});
     const raw2 = QueryRawContractStateResponse.decode(

@@ -6,6 +6,7 @@
 import { gunzipSync } from "node:zlib";
 import { sha256 } from "../../core/crypto/sha256.ts";
 import { AbciError } from "./module.ts";
+import { CALL_FUEL, InstrumentError, instrument } from "./wasm-instrument.ts";
 
 /** What the devnet's host offers (wasmd's built-ins it implements, plus Babylon's bindings). */
 export const CAPABILITIES: ReadonlySet<string> = new Set([
@@ -50,7 +51,12 @@ export interface PreparedCode {
   checksum: Uint8Array;
   /** The uncompressed bytes as uploaded (what `Code` queries return). */
   original: Uint8Array;
+  /** Compiled from the bytes with memory capped and fuel checks added (wasm-instrument.ts). */
   module: WebAssembly.Module;
+  /** Exports of the mutable globals an instance is reset to between calls. */
+  globals: string[];
+  /** Whether an instance, reset, may serve another call. */
+  reusable: boolean;
   entryPoints: ReadonlySet<string>;
   /** The `cw_migrate_version` custom section (cosmwasm 2.2's `#[migrate_version]`), when the code has one. */
   migrateVersion: bigint | undefined;
@@ -165,13 +171,20 @@ export function prepareCode(upload: Uint8Array): PreparedCode {
 
 /** Compiles already-validated bytes (a stored code after a restart). */
 export function compileCode(original: Uint8Array): Omit<PreparedCode, "checksum" | "original"> {
+  const capped = new Uint8Array(capMemory(original));
   let module: WebAssembly.Module;
+  let instrumented: ReturnType<typeof instrument>;
   try {
-    module = new WebAssembly.Module(new Uint8Array(capMemory(original)));
+    // Invalid code fails in the compiler, with its message, rather than in the instrumenter.
+    if (!WebAssembly.validate(capped)) new WebAssembly.Module(capped);
+    instrumented = instrument(capped, CALL_FUEL);
+    module = new WebAssembly.Module(instrumented.bytes);
   } catch (e) {
     if (e instanceof AbciError) throw e;
     throw validationFailed(
-      `Wasm bytecode could not be deserialized. Deserialization error: "${(e as Error).message}"`,
+      e instanceof InstrumentError
+        ? `Wasm contract uses what the devnet does not run: ${e.message}`
+        : `Wasm bytecode could not be deserialized. Deserialization error: "${(e as Error).message}"`,
     );
   }
   const exports = WebAssembly.Module.exports(module);
@@ -215,7 +228,13 @@ export function compileCode(original: Uint8Array): Omit<PreparedCode, "checksum"
       exports.some((e) => e.name === n && e.kind === "function"),
     ),
   );
-  return { module, entryPoints, migrateVersion: migrateVersionOf(module) };
+  return {
+    module,
+    globals: instrumented.globals,
+    reusable: instrumented.reusable,
+    entryPoints,
+    migrateVersion: migrateVersionOf(module),
+  };
 }
 
 /** As cosmwasm-vm reads it: the section's text as a u64, ignored when it is not one. */

@@ -1,13 +1,20 @@
-// The CosmWasm VM on Node's WebAssembly: one fresh instance per call, region-based memory (a Region is
-// {offset, capacity, length} as three little-endian u32s), JSON in and out, the env imports backed by a
-// contract store, an address API and a querier. Gas is deterministic: a fixed cost per call plus the SDK's
-// KV-store costs for what the contract reads and writes, so simulate and delivery agree. Wasm instructions
-// are not metered; instead a call runs under a watchdog (node:vm's timeout interrupts a wasm loop) and one
-// that runs past its deadline fails as out of gas, having changed nothing the caller keeps.
-import vm from "node:vm";
+// The CosmWasm VM on Node's WebAssembly: region-based memory (a Region is {offset, capacity, length} as three
+// little-endian u32s), JSON in and out, the env imports backed by a contract store, an address API and a
+// querier. Gas is deterministic: a fixed cost per call plus the SDK's KV-store costs for what the contract
+// reads and writes, so simulate and delivery agree. Wasm instructions are not charged as gas; the code carries
+// fuel checks instead (wasm-instrument.ts), and a call that runs out of fuel fails as out of gas, having
+// changed nothing the caller keeps.
+//
+// Every call sees an instance as instantiated, as in wasmd, but an instance serves more than one call: after a
+// call its memory is put back from a snapshot taken at instantiation and its mutable globals to their first
+// values, which costs a copy instead of an instantiation and spares the collector a new wasm memory per call.
+// Memory cannot shrink, so pages the call grew stay, zeroed: the next call's allocator grows past them (a
+// contract sees its memory larger and its heap elsewhere, nothing it could tell apart in its results), and an
+// instance grown more than REUSE_GROWTH_PAGES is dropped for a fresh one.
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import type { PreparedCode } from "./wasm-code.ts";
+import { CALL_FUEL, FUEL_EXPORT } from "./wasm-instrument.ts";
 import type { ContractStore, Order, StoreIterator } from "./wasm-store.ts";
 
 /** SDK gas costs (store/types/gas.go KVGasConfig) and wasmd's per-instance cost. */
@@ -25,13 +32,10 @@ export const WASM_GAS = {
   crypto: 1_000n,
 } as const;
 
-/** How long one top-level call may run before it is stopped as out of gas. */
-export const DEFAULT_CALL_DEADLINE_MS = 3_000;
-
-/** A call that ran past its deadline (the devnet's stand-in for running out of metered gas). */
+/** A call that ran out of fuel (the devnet's stand-in for running out of metered gas). */
 export class WasmOutOfGas extends Error {
-  constructor(readonly deadlineMs: number) {
-    super(`contract call ran longer than ${deadlineMs} ms`);
+  constructor(readonly steps: number) {
+    super(`contract call took more than ${steps} steps`);
     this.name = "WasmOutOfGas";
   }
 }
@@ -72,28 +76,6 @@ const MAX_REGION = 64 * 1024 * 1024;
 const decoder = new TextDecoder("utf-8", { fatal: true });
 const encoder = new TextEncoder();
 
-const watchdog = { context: vm.createContext({ call: undefined as undefined | (() => unknown) }), depth: 0 };
-const callScript = new vm.Script("call()");
-
-/**
- * Runs `fn` under the deadline. Nested calls (a contract querying or calling another) run inside the
- * outer call's deadline.
- */
-export function withDeadline<T>(deadlineMs: number, fn: () => T): T {
-  if (watchdog.depth > 0) return fn();
-  watchdog.depth++;
-  watchdog.context.call = fn;
-  try {
-    return callScript.runInContext(watchdog.context, { timeout: deadlineMs }) as T;
-  } catch (e) {
-    if ((e as { code?: string }).code === "ERR_SCRIPT_EXECUTION_TIMEOUT") throw new WasmOutOfGas(deadlineMs);
-    throw e;
-  } finally {
-    watchdog.context.call = undefined;
-    watchdog.depth--;
-  }
-}
-
 function sections(...parts: Uint8Array[]): Uint8Array {
   const total = parts.reduce((n, p) => n + p.length + 4, 0);
   const out = new Uint8Array(total);
@@ -122,36 +104,47 @@ function splitSections(data: Uint8Array): Uint8Array[] {
   return out;
 }
 
-/** One instance of a contract for one call. */
+const PAGE = 65_536;
+const REUSE_GROWTH_PAGES = 16;
+
+/** Per code: its memory as instantiated, and an instance put back to it, waiting for the next call. */
+const pool = new WeakMap<PreparedCode, { pristine: Uint8Array; idle: Instance | undefined }>();
+
+/** An instance of a contract, serving one call at a time. */
 class Instance {
   private readonly exports: WebAssembly.Exports;
-  private readonly iterators: StoreIterator[] = [];
+  private readonly memory: WebAssembly.Memory;
+  private readonly fuel: WebAssembly.Global;
+  /** Mutable globals and their values at instantiation. */
+  private readonly globals: [WebAssembly.Global, unknown][];
+  /** The memory at instantiation, when the code lets an instance be reset. */
+  private readonly pristine: Uint8Array | undefined;
+  private view = new DataView(new ArrayBuffer(0));
+  private bytes = new Uint8Array(0);
+  private backend!: VmBackend;
+  private iterators: StoreIterator[] = [];
 
-  constructor(
-    code: PreparedCode,
-    private readonly backend: VmBackend,
-  ) {
+  constructor(code: PreparedCode) {
+    const b = () => this.backend;
     const env: Record<string, (...args: number[]) => number | bigint | undefined> = {
       db_read: (keyPtr) => {
         const key = this.read(keyPtr);
-        const value = backend.store.get(key);
-        backend.gas.charge(
-          WASM_GAS.readFlat + WASM_GAS.readPerByte * BigInt(key.length + (value?.length ?? 0)),
-        );
+        const value = b().store.get(key);
+        b().gas.charge(WASM_GAS.readFlat + WASM_GAS.readPerByte * BigInt(key.length + (value?.length ?? 0)));
         return value === undefined ? 0 : this.allocateWith(value);
       },
       db_write: (keyPtr, valuePtr) => {
         this.writable("db_write");
         const key = this.read(keyPtr);
         const value = this.read(valuePtr);
-        backend.gas.charge(WASM_GAS.writeFlat + WASM_GAS.writePerByte * BigInt(key.length + value.length));
-        backend.store.set(key, value);
+        b().gas.charge(WASM_GAS.writeFlat + WASM_GAS.writePerByte * BigInt(key.length + value.length));
+        b().store.set(key, value);
         return undefined;
       },
       db_remove: (keyPtr) => {
         this.writable("db_remove");
-        backend.gas.charge(WASM_GAS.delete);
-        backend.store.remove(this.read(keyPtr));
+        b().gas.charge(WASM_GAS.delete);
+        b().store.remove(this.read(keyPtr));
         return undefined;
       },
       db_scan: (startPtr, endPtr, order) => {
@@ -159,7 +152,7 @@ class Instance {
         const start = startPtr === 0 ? undefined : this.read(startPtr);
         const end = endPtr === 0 ? undefined : this.read(endPtr);
         const o: Order = order === 1 ? "ascending" : "descending";
-        this.iterators.push(backend.store.iterate(start, end, o));
+        this.iterators.push(b().store.iterate(start, end, o));
         return this.iterators.length;
       },
       db_next: (id) => {
@@ -177,24 +170,24 @@ class Instance {
         return entry ? this.allocateWith(entry[1]) : 0;
       },
       addr_validate: (ptr) => {
-        backend.gas.charge(WASM_GAS.addr);
-        const error = backend.api.validate(this.readText(ptr));
+        b().gas.charge(WASM_GAS.addr);
+        const error = b().api.validate(this.readText(ptr));
         return error === undefined ? 0 : this.allocateWith(encoder.encode(error));
       },
       addr_canonicalize: (ptr, destPtr) => {
-        backend.gas.charge(WASM_GAS.addr);
-        const result = backend.api.canonicalize(this.readText(ptr));
+        b().gas.charge(WASM_GAS.addr);
+        const result = b().api.canonicalize(this.readText(ptr));
         if (typeof result === "string") return this.allocateWith(encoder.encode(result));
         this.writeRegion(destPtr, result);
         return 0;
       },
       addr_humanize: (ptr, destPtr) => {
-        backend.gas.charge(WASM_GAS.addr);
-        this.writeRegion(destPtr, encoder.encode(backend.api.humanize(this.read(ptr))));
+        b().gas.charge(WASM_GAS.addr);
+        this.writeRegion(destPtr, encoder.encode(b().api.humanize(this.read(ptr))));
         return 0;
       },
       secp256k1_verify: (hashPtr, sigPtr, pkPtr) => {
-        backend.gas.charge(WASM_GAS.crypto);
+        b().gas.charge(WASM_GAS.crypto);
         try {
           return secp256k1.verify(this.read(sigPtr), this.read(hashPtr), this.read(pkPtr), {
             prehash: false,
@@ -210,7 +203,7 @@ class Instance {
         throw new WasmVmError("secp256k1_recover_pubkey is not available on the devnet");
       },
       ed25519_verify: (msgPtr, sigPtr, pkPtr) => {
-        backend.gas.charge(WASM_GAS.crypto);
+        b().gas.charge(WASM_GAS.crypto);
         try {
           return ed25519.verify(this.read(sigPtr), this.read(msgPtr), this.read(pkPtr)) ? 0 : 1;
         } catch {
@@ -221,7 +214,7 @@ class Instance {
         const msgs = splitSections(this.read(msgsPtr));
         const sigs = splitSections(this.read(sigsPtr));
         const pks = splitSections(this.read(pksPtr));
-        backend.gas.charge(WASM_GAS.crypto * BigInt(sigs.length));
+        b().gas.charge(WASM_GAS.crypto * BigInt(sigs.length));
         const n = sigs.length;
         const msg = (i: number) => (msgs.length === 1 ? msgs[0]! : msgs[i]!);
         const pk = (i: number) => (pks.length === 1 ? pks[0]! : pks[i]!);
@@ -236,8 +229,8 @@ class Instance {
       },
       debug: () => undefined,
       query_chain: (ptr) => {
-        backend.gas.charge(WASM_GAS.query);
-        return this.allocateWith(backend.query(this.read(ptr)));
+        b().gas.charge(WASM_GAS.query);
+        return this.allocateWith(b().query(this.read(ptr)));
       },
       abort: (ptr) => {
         throw new WasmVmError(`Aborted: ${this.readText(ptr)}`);
@@ -248,13 +241,36 @@ class Instance {
       imports[imp.name] = env[imp.name]!;
     }
     this.exports = new WebAssembly.Instance(code.module, { env: imports }).exports;
+    const memory = Object.values(this.exports).find((v) => v instanceof WebAssembly.Memory);
+    if (!memory) throw new WasmVmError("contract exports no memory");
+    this.memory = memory;
+    this.fuel = this.exports[FUEL_EXPORT] as WebAssembly.Global;
+    this.globals = code.globals.map((name) => {
+      const g = this.exports[name] as WebAssembly.Global;
+      return [g, g.value];
+    });
+    if (code.reusable) {
+      let entry = pool.get(code);
+      if (!entry) {
+        entry = { pristine: new Uint8Array(memory.buffer).slice(), idle: undefined };
+        pool.set(code, entry);
+      }
+      this.pristine = entry.pristine;
+    }
   }
 
-  private get memory(): WebAssembly.Memory {
-    for (const value of Object.values(this.exports)) {
-      if (value instanceof WebAssembly.Memory) return value;
-    }
-    throw new WasmVmError("contract exports no memory");
+  /** Puts the instance back as instantiated (see the top); false when it is not to be used again. */
+  reset(): boolean {
+    this.backend = undefined as unknown as VmBackend;
+    this.iterators = [];
+    const pristine = this.pristine;
+    const size = this.memory.buffer.byteLength;
+    if (!pristine || size > pristine.length + REUSE_GROWTH_PAGES * PAGE) return false;
+    const bytes = new Uint8Array(this.memory.buffer);
+    bytes.set(pristine);
+    if (size > pristine.length) bytes.fill(0, pristine.length);
+    for (const [g, value] of this.globals) g.value = value;
+    return true;
   }
 
   private writable(what: string): void {
@@ -274,8 +290,17 @@ class Instance {
     return entry;
   }
 
+  /** Views of the memory, made again when it has grown (which detaches the old buffer). */
+  private memoryView(): DataView {
+    if (this.view.buffer !== this.memory.buffer) {
+      this.view = new DataView(this.memory.buffer);
+      this.bytes = new Uint8Array(this.memory.buffer);
+    }
+    return this.view;
+  }
+
   private region(ptr: number): { offset: number; capacity: number; length: number } {
-    const view = new DataView(this.memory.buffer);
+    const view = this.memoryView();
     if (ptr === 0 || ptr + 12 > view.byteLength) throw new WasmVmError(`invalid region pointer ${ptr}`);
     const region = {
       offset: view.getUint32(ptr, true),
@@ -291,7 +316,7 @@ class Instance {
   read(ptr: number): Uint8Array {
     const { offset, length } = this.region(ptr);
     if (length > MAX_REGION) throw new WasmVmError(`region of ${length} bytes is too large`);
-    return new Uint8Array(this.memory.buffer.slice(offset, offset + length));
+    return this.bytes.slice(offset, offset + length);
   }
 
   private readText(ptr: number): string {
@@ -306,8 +331,8 @@ class Instance {
   private writeRegion(ptr: number, data: Uint8Array): void {
     const { offset, capacity } = this.region(ptr);
     if (data.length > capacity) throw new WasmVmError(`region too small: ${capacity} < ${data.length}`);
-    new Uint8Array(this.memory.buffer).set(data, offset);
-    new DataView(this.memory.buffer).setUint32(ptr + 8, data.length, true);
+    this.bytes.set(data, offset);
+    this.view.setUint32(ptr + 8, data.length, true);
   }
 
   allocateWith(data: Uint8Array): number {
@@ -316,18 +341,25 @@ class Instance {
     return ptr;
   }
 
-  call(entry: string, args: Uint8Array[]): Uint8Array {
+  call(entry: string, args: Uint8Array[], backend: VmBackend): Uint8Array {
     const fn = this.exports[entry];
     if (typeof fn !== "function") throw new WasmVmError(`contract has no entry point ${entry}`);
-    const ptrs = args.map((a) => this.allocateWith(a));
-    // cosmwasm 2.2's migrate takes a third argument (MigrateInfo) only when the contract declares it.
-    const resultPtr = (fn as (...p: number[]) => number)(...ptrs.slice(0, fn.length)) >>> 0;
-    return this.read(resultPtr);
+    this.backend = backend;
+    this.fuel.value = CALL_FUEL;
+    try {
+      const ptrs = args.map((a) => this.allocateWith(a));
+      // cosmwasm 2.2's migrate takes a third argument (MigrateInfo) only when the contract declares it.
+      const resultPtr = (fn as (...p: number[]) => number)(...ptrs.slice(0, fn.length)) >>> 0;
+      return this.read(resultPtr);
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError && this.fuel.value === 0) throw new WasmOutOfGas(CALL_FUEL);
+      throw e;
+    }
   }
 }
 
 /**
- * Calls an entry point with JSON arguments (env, info/msg, …) on a fresh instance; returns the contract's
+ * Calls an entry point with JSON arguments (env, info/msg, …) on a fresh (or reset) instance; returns the contract's
  * JSON result bytes (`{"ok":…}` or `{"error":…}`). Throws WasmVmError for traps and host faults.
  */
 export function callEntry(
@@ -340,15 +372,19 @@ export function callEntry(
   backend.gas.charge(
     WASM_GAS.instance + WASM_GAS.perInputByte * BigInt(encoded.reduce((n, a) => n + a.length, 0)),
   );
+  // A contract that queries itself runs a second instance: the first is not idle until its call returns.
+  const pooled = pool.get(code);
+  const instance = pooled?.idle ?? new Instance(code);
+  if (pooled) pooled.idle = undefined;
   try {
-    return new Instance(code, backend).call(entry, encoded);
+    return instance.call(entry, encoded, backend);
   } catch (e) {
     if (e instanceof WasmVmError || e instanceof WasmOutOfGas) throw e;
-    // The watchdog's termination must not be turned into a contract error.
-    if ((e as { code?: string }).code === "ERR_SCRIPT_EXECUTION_TIMEOUT") throw e;
     if (e instanceof WebAssembly.RuntimeError || e instanceof RangeError) {
       throw new WasmVmError(`RuntimeError: ${e.message}`);
     }
     throw e;
+  } finally {
+    if (instance.reset()) pool.get(code)!.idle = instance;
   }
 }

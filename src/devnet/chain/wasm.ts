@@ -43,15 +43,7 @@ import {
   type Meta,
 } from "./wasm-state.ts";
 import { ContractStore, StorageJournal } from "./wasm-store.ts";
-import {
-  callEntry,
-  DEFAULT_CALL_DEADLINE_MS,
-  GasCounter,
-  type VmBackend,
-  WasmOutOfGas,
-  WasmVmError,
-  withDeadline,
-} from "./wasm-vm.ts";
+import { callEntry, GasCounter, type VmBackend, WasmOutOfGas, WasmVmError } from "./wasm-vm.ts";
 
 /** wasmd's limit on contracts calling contracts (queries and sub-messages). */
 const MAX_CALL_DEPTH = 10;
@@ -61,8 +53,6 @@ export interface WasmModuleOptions {
   chainQuery: (path: string, data: Uint8Array, height: bigint) => ChainQueryResult;
   /** Babylon's custom queries; absent = the chain has no Babylon bindings. */
   babylon?: BabylonQueries;
-  /** How long one contract call may run before it fails as out of gas. */
-  callDeadlineMs?: number;
 }
 
 /** wasmd `BuildContractAddressClassic`: address.Module("wasm", codeID ‖ instanceID) — 32 bytes. */
@@ -96,7 +86,6 @@ export class WasmModule implements Module {
   private meta: Meta = { nextCodeId: 1n, nextInstanceId: 1n, codes: new Map(), contracts: new Map() };
   private readonly journal = new StorageJournal();
   private depth = 0;
-  private readonly deadlineMs: number;
   /** Where code bytes are kept by checksum: in memory unless the chain has a state directory. */
   private codeBlobs: CodeBlobs = new MemoryCodeBlobs();
   private lastBlock: CallEnv = { height: 0n, timeNs: 0n, chainId: "" };
@@ -109,9 +98,7 @@ export class WasmModule implements Module {
     "/cosmwasm.wasm.v1.MsgMigrateContract": 20_000n,
   };
 
-  constructor(private readonly options: WasmModuleOptions) {
-    this.deadlineMs = options.callDeadlineMs ?? DEFAULT_CALL_DEADLINE_MS;
-  }
+  constructor(private readonly options: WasmModuleOptions) {}
 
   /** Code bytes go to `<dir>/wasm-codes/<checksum>.wasm`, once each; saved state names codes by checksum. */
   useStateDir(dir: string): void {
@@ -427,7 +414,7 @@ export class WasmModule implements Module {
     const checkpoint = this.journal.checkpoint();
     this.depth++;
     try {
-      const bytes = withDeadline(this.deadlineMs, () => callEntry(code.prepared, name, args, backend));
+      const bytes = callEntry(code.prepared, name, args, backend);
       const result = parseJson(decoder.decode(bytes)) as ContractResult;
       if ("error" in result) this.journal.rollbackTo(checkpoint);
       return result;
@@ -437,7 +424,7 @@ export class WasmModule implements Module {
         throw new AbciError(
           "sdk",
           11,
-          `out of gas in location: wasm contract ${what} (ran past ${e.deadlineMs} ms): out of gas`,
+          `out of gas in location: wasm contract ${what} (took more than ${e.steps} steps): out of gas`,
         );
       }
       if (e instanceof WasmVmError) {

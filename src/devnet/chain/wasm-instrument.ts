@@ -1,0 +1,304 @@
+// Rewrites a contract's code before it is compiled, for two things the host needs and WebAssembly does not
+// give: a bound on how long a call runs, and instances that can be used again.
+//
+// Fuel: a mutable i32 global is added and exported; every function entry and every loop iteration takes one
+// unit from it and traps with `unreachable` when none is left. The host sets it before a call, so a call that
+// never ends (a loop, unbounded recursion) stops after a fixed number of steps — the same on every machine,
+// as wasmd's metering is — and the host tells that trap from the contract's own by the fuel being zero.
+// Straight-line code between two checks is bounded by the function's size, so steps bound time.
+//
+// Reuse: every mutable global of the module is exported too, so that after a call the host can put an
+// instance back exactly as instantiated (memory bytes from a snapshot, globals to their first values). A module
+// with state the host cannot put back (a table it can change, passive segments it can drop, a global it
+// imports) is marked not reusable and gets a fresh instance for every call.
+
+/**
+ * The steps (function entries and loop iterations) one call may take. The finality contract's heaviest call,
+ * a vote with its EOTS and Merkle checks, takes about 95,000; an endless loop runs out in a fraction of a
+ * second.
+ */
+export const CALL_FUEL = 100_000_000;
+
+/** The export that holds the fuel left to the running call. */
+export const FUEL_EXPORT = "__devnet_fuel";
+/** Exports of the module's own mutable globals are named this plus their index. */
+export const GLOBAL_EXPORT_PREFIX = "__devnet_global_";
+
+export interface Instrumented {
+  bytes: Uint8Array<ArrayBuffer>;
+  /** Export names of the mutable globals the host resets between calls. */
+  globals: string[];
+  /** False when an instance holds state beyond its memory and globals that a call can change. */
+  reusable: boolean;
+}
+
+/** The code uses something the host does not run (the caller turns it into a validation failure). */
+export class InstrumentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InstrumentError";
+  }
+}
+
+const SECTION = { import: 2, function: 3, global: 6, export: 7, code: 10 } as const;
+const I32 = 0x7f;
+
+class Reader {
+  at: number;
+  constructor(
+    readonly bytes: Uint8Array,
+    at = 0,
+  ) {
+    this.at = at;
+  }
+  byte(): number {
+    const b = this.bytes[this.at++];
+    if (b === undefined) throw new InstrumentError("truncated wasm code");
+    return b;
+  }
+  u32(): number {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = this.byte();
+      value += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return value;
+      if (shift >= 28) throw new InstrumentError("LEB128 too long");
+    }
+  }
+  /** Skips a signed LEB128 of up to `bits` bits. */
+  skipLeb(bits: number): void {
+    for (let i = 0; i < Math.ceil(bits / 7); i++) if ((this.byte() & 0x80) === 0) return;
+    throw new InstrumentError("LEB128 too long");
+  }
+  skip(n: number): void {
+    this.at += n;
+    if (this.at > this.bytes.length) throw new InstrumentError("truncated wasm code");
+  }
+}
+
+function leb(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  do {
+    let b = v & 0x7f;
+    v = Math.floor(v / 128);
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+  return out;
+}
+
+function sleb32(value: number): number[] {
+  const out: number[] = [];
+  let v = value | 0;
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) return [...out, b];
+    out.push(b | 0x80);
+  }
+}
+
+function section(id: number, body: number[] | Uint8Array): Uint8Array {
+  return Uint8Array.from([id, ...leb(body.length), ...body]);
+}
+
+function name(text: string): number[] {
+  const bytes = new TextEncoder().encode(text);
+  return [...leb(bytes.length), ...bytes];
+}
+
+/** Instructions that change an instance's state outside its memory and globals. */
+const TABLE_OR_SEGMENT_STATE = new Set([0x26, 0xfc09, 0xfc0c, 0xfc0d, 0xfc0e, 0xfc0f, 0xfc11]);
+
+/**
+ * Walks one instruction sequence up to its final `end` (a constant expression, or a function body when
+ * `onLoop` is given), calling `onLoop` with the position just after each loop's block type.
+ * Returns false when it met an instruction in TABLE_OR_SEGMENT_STATE.
+ */
+function walk(r: Reader, onLoop?: (at: number) => void): boolean {
+  let depth = 1;
+  let stateless = true;
+  const blockType = () => {
+    const b = r.bytes[r.at];
+    if (b === 0x40 || (b !== undefined && b >= 0x6f && b <= 0x7f)) r.skip(1);
+    else r.skipLeb(33);
+  };
+  while (depth > 0) {
+    const op = r.byte();
+    if (op === 0x02 || op === 0x04) {
+      blockType();
+      depth++;
+    } else if (op === 0x03) {
+      blockType();
+      depth++;
+      onLoop?.(r.at);
+    } else if (op === 0x0b) depth--;
+    else if (op === 0x0e) {
+      const n = r.u32();
+      for (let i = 0; i <= n; i++) r.u32();
+    } else if (op === 0x11) {
+      r.u32();
+      r.u32();
+    } else if (op === 0x1c) r.skip(r.u32());
+    else if (op === 0x41) r.skipLeb(32);
+    else if (op === 0x42) r.skipLeb(64);
+    else if (op === 0x43) r.skip(4);
+    else if (op === 0x44) r.skip(8);
+    else if (op >= 0x28 && op <= 0x3e) {
+      r.u32();
+      r.u32();
+    } else if (
+      op === 0x0c ||
+      op === 0x0d ||
+      op === 0x10 ||
+      (op >= 0x20 && op <= 0x26) ||
+      op === 0x3f ||
+      op === 0x40 ||
+      op === 0xd2
+    ) {
+      if (op === 0x26) stateless = false;
+      r.u32();
+    } else if (op === 0xd0) r.skip(1);
+    else if (op === 0xfc) {
+      const sub = r.u32();
+      if (sub > 17) throw new InstrumentError(`unsupported instruction 0xfc ${sub}`);
+      if (TABLE_OR_SEGMENT_STATE.has(0xfc00 + sub)) stateless = false;
+      if (sub === 8 || sub === 10 || sub === 12 || sub === 14) {
+        r.u32();
+        r.u32();
+      } else if (sub >= 8) r.u32();
+    } else if (
+      !(op <= 0x01 || op === 0x05 || op === 0x0f || op === 0x1a || op === 0x1b || op === 0xd1) &&
+      !(op >= 0x45 && op <= 0xc4)
+    ) {
+      throw new InstrumentError(`unsupported instruction 0x${op.toString(16)}`);
+    }
+  }
+  return stateless;
+}
+
+/** Takes a unit of fuel, or traps when there is none. */
+function fuelCheck(global: number): number[] {
+  const get = [0x23, ...leb(global)];
+  // global.get; i32.eqz; if; unreachable; end; global.get; i32.const 1; i32.sub; global.set
+  return [...get, 0x45, 0x04, 0x40, 0x00, 0x0b, ...get, 0x41, 0x01, 0x6b, 0x24, ...leb(global)];
+}
+
+/**
+ * Adds fuel checks and the exports described above to a valid module. The fuel global starts at `fuel`, so
+ * a start function is bounded too.
+ */
+export function instrument(wasm: Uint8Array, fuel: number): Instrumented {
+  const sections: { id: number; body: Uint8Array }[] = [];
+  const r = new Reader(wasm, 8);
+  while (r.at < wasm.length) {
+    const id = r.byte();
+    const size = r.u32();
+    sections.push({ id, body: wasm.subarray(r.at, r.at + size) });
+    r.skip(size);
+  }
+  let importedGlobals = 0;
+  let reusable = true;
+  const mutable: number[] = [];
+  let definedGlobals = 0;
+  for (const s of sections) {
+    const b = new Reader(s.body);
+    if (s.id === SECTION.import) {
+      for (let n = b.u32(); n > 0; n--) {
+        b.skip(b.u32());
+        b.skip(b.u32());
+        const kind = b.byte();
+        if (kind === 0) b.u32();
+        else if (kind === 1 || kind === 2) {
+          if (kind === 1) b.byte();
+          const flags = b.byte();
+          b.u32();
+          if (flags & 1) b.u32();
+        } else if (kind === 3) {
+          b.byte();
+          if (b.byte() === 1) reusable = false; // a mutable global from outside: state the host does not own
+          importedGlobals++;
+        } else throw new InstrumentError(`unsupported import kind ${kind}`);
+      }
+    } else if (s.id === SECTION.global) {
+      definedGlobals = b.u32();
+      for (let i = 0; i < definedGlobals; i++) {
+        b.byte();
+        if (b.byte() === 1) mutable.push(importedGlobals + i);
+        walk(b);
+      }
+    }
+  }
+  const fuelGlobal = importedGlobals + definedGlobals;
+  const check = fuelCheck(fuelGlobal);
+  const newGlobal = [I32, 1, 0x41, ...sleb32(fuel), 0x0b];
+  const out: Uint8Array[] = [wasm.subarray(0, 8)];
+  const emitted = new Set<number>();
+  const emit = (id: number, body: number[] | Uint8Array) => {
+    out.push(section(id, body));
+    emitted.add(id);
+  };
+  const globals = mutable.map((g) => `${GLOBAL_EXPORT_PREFIX}${g}`);
+  // Sections keep the order the binary format requires; a missing global or export section is added
+  // where it belongs (global after memory, export right after global).
+  const place = (before: number) => {
+    if (before > SECTION.global && !emitted.has(SECTION.global)) emit(SECTION.global, [1, ...newGlobal]);
+    if (before > SECTION.export && !emitted.has(SECTION.export)) emit(SECTION.export, exportsBody(0, []));
+  };
+  const exportsBody = (count: number, existing: ArrayLike<number>) => {
+    const added = [[FUEL_EXPORT, fuelGlobal] as const, ...mutable.map((g, i) => [globals[i]!, g] as const)];
+    const entries = added.flatMap(([n, index]) => [...name(n), 0x03, ...leb(index)]);
+    return [...leb(count + added.length), ...Array.from(existing), ...entries];
+  };
+  for (const s of sections) {
+    if (s.id !== 0) place(s.id);
+    const b = new Reader(s.body);
+    if (s.id === SECTION.global) {
+      const count = b.u32();
+      emit(s.id, [...leb(count + 1), ...s.body.subarray(b.at), ...newGlobal]);
+    } else if (s.id === SECTION.export) {
+      const count = b.u32();
+      emit(s.id, exportsBody(count, s.body.subarray(b.at)));
+    } else if (s.id === SECTION.code) {
+      const bodies: Uint8Array[] = [];
+      for (let n = b.u32(); n > 0; n--) {
+        const size = b.u32();
+        const body = new Reader(s.body.subarray(b.at, b.at + size));
+        b.skip(size);
+        for (let locals = body.u32(); locals > 0; locals--) {
+          body.u32();
+          body.byte();
+        }
+        const start = body.at;
+        const loops: number[] = [];
+        if (!walk(body, (at) => loops.push(at))) reusable = false;
+        if (body.at !== size) throw new InstrumentError("function body has bytes after its end");
+        const parts: number[] = [...body.bytes.subarray(0, start), ...check];
+        let from = start;
+        for (const at of loops) {
+          for (let i = from; i < at; i++) parts.push(body.bytes[i]!);
+          parts.push(...check);
+          from = at;
+        }
+        for (let i = from; i < size; i++) parts.push(body.bytes[i]!);
+        bodies.push(Uint8Array.from([...leb(parts.length), ...parts]));
+      }
+      const count = leb(bodies.length);
+      const total = bodies.reduce((n, x) => n + x.length, count.length);
+      const merged = new Uint8Array(total);
+      merged.set(count, 0);
+      let at = count.length;
+      for (const x of bodies) {
+        merged.set(x, at);
+        at += x.length;
+      }
+      emit(s.id, merged);
+    } else {
+      out.push(section(s.id, s.body));
+      if (s.id !== 0) emitted.add(s.id);
+    }
+  }
+  place(Number.POSITIVE_INFINITY);
+  return { bytes: new Uint8Array(Buffer.concat(out)), globals, reusable };
+}
