@@ -84,6 +84,31 @@ describe("fuel", () => {
   });
 });
 
+describe("the memory size a contract sees", () => {
+  it("is its own: reset, a grown instance answers memory.size and memory.grow as a fresh one", async () => {
+    const { bytes, globals } = instrument(
+      await assemble(`(module (memory (export "memory") 1 4)
+        (func (export "f") (param $n i32) (result i32) (drop (memory.grow (local.get $n))) (memory.size))
+        (func (export "g") (param $n i32) (result i32) (memory.grow (local.get $n))))`),
+      1_000,
+    );
+    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+    const f = exports.f as (n: number) => number;
+    const g = exports.g as (n: number) => number;
+    const size = exports[globals.at(-1)!] as WebAssembly.Global;
+    const real = exports.memory as WebAssembly.Memory;
+    expect(f(2)).toBe(3);
+    size.value = 1; // what the host's reset does
+    expect(f(2)).toBe(3);
+    expect(real.buffer.byteLength).toBe(3 * 65_536);
+    expect(g(0)).toBe(3);
+    expect(g(2)).toBe(-1); // past the maximum of 4: fails and changes nothing
+    expect(g(0x7fff_ffff)).toBe(-1);
+    expect(f(1)).toBe(4);
+    expect(real.buffer.byteLength).toBe(4 * 65_536);
+  });
+});
+
 describe("instance reuse", () => {
   it("gives every call an instance as instantiated, after calls that wrote memory, globals and grew memory", async () => {
     // Each execute panics if it sees a mark an earlier call left in a global or in memory, then leaves both;
@@ -103,8 +128,8 @@ describe("instance reuse", () => {
     const sandbox = new ContractSandbox();
     const contract = sandbox.deploy(wasm, {}, SENDER).address;
     for (let i = 0; i < 3; i++) sandbox.execute(contract, SENDER, { write: {} });
-    // A message larger than the memory makes the probe's allocator grow it.
-    sandbox.execute(contract, SENDER, { write: {}, pad: "x".repeat(200_000) });
+    // A message larger than the memory makes the probe's allocator grow it, twice over the same pages.
+    for (let i = 0; i < 2; i++) sandbox.execute(contract, SENDER, { write: {}, pad: "x".repeat(200_000) });
     for (let i = 0; i < 3; i++) sandbox.execute(contract, SENDER, { write: {} });
     expect(() => sandbox.execute(contract, SENDER, { panic: {} })).toThrow(/unreachable/);
     sandbox.execute(contract, SENDER, { write: {} });
@@ -115,7 +140,8 @@ describe("instance reuse", () => {
       assemble(`(module (table 1 funcref) (memory 1) (global $g (mut i32) (i32.const 1))
         (global $c i32 (i32.const 2)) (func (export "f") ${body}))`);
     const plain = instrument(await module("(global.set $g (i32.const 3))"), 10);
-    expect(plain).toMatchObject({ reusable: true, globals: ["__devnet_global_0"] });
+    // $g, and the memory size the contract sees (after $c and the fuel).
+    expect(plain).toMatchObject({ reusable: true, globals: ["__devnet_global_0", "__devnet_global_3"] });
     expect(instrument(await module("(table.set (i32.const 0) (ref.null func))"), 10).reusable).toBe(false);
     expect(instrument(await module("(table.grow (ref.null func) (i32.const 1)) (drop)"), 10).reusable).toBe(
       false,

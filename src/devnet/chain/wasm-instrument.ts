@@ -8,9 +8,13 @@
 // Straight-line code between two checks is bounded by the function's size, so steps bound time.
 //
 // Reuse: every mutable global of the module is exported too, so that after a call the host can put an
-// instance back exactly as instantiated (memory bytes from a snapshot, globals to their first values). A module
-// with state the host cannot put back (a table it can change, passive segments it can drop, a global it
-// imports) is marked not reusable and gets a fresh instance for every call.
+// instance back as instantiated (memory bytes from a snapshot, globals to their first values). Memory cannot
+// shrink, so the size the contract sees is a global of its own: `memory.size` reads it and `memory.grow`
+// calls an added function that grows the real memory only past what an earlier call already grew. Reset, a
+// reused instance answers both exactly as a fresh one does, and the allocator puts its heap where it would
+// in a fresh one. (Only an access past that size but inside the real memory reads or writes zeros instead of
+// trapping.) A module with state the host cannot put back (a table it can change, passive segments it can
+// drop, a global it imports) is marked not reusable and gets a fresh instance for every call.
 
 /**
  * The steps (function entries and loop iterations) one call may take. The finality contract's heaviest call,
@@ -40,8 +44,10 @@ export class InstrumentError extends Error {
   }
 }
 
-const SECTION = { import: 2, function: 3, global: 6, export: 7, code: 10 } as const;
+const SECTION = { type: 1, import: 2, function: 3, memory: 5, global: 6, export: 7, code: 10 } as const;
 const I32 = 0x7f;
+/** memory.grow's largest request that can succeed (4 GiB); larger ones fail before any arithmetic. */
+const MAX_PAGES = 65_536;
 
 class Reader {
   at: number;
@@ -111,12 +117,26 @@ function name(text: string): number[] {
 /** Instructions that change an instance's state outside its memory and globals. */
 const TABLE_OR_SEGMENT_STATE = new Set([0x26, 0xfc09, 0xfc0c, 0xfc0d, 0xfc0e, 0xfc0f, 0xfc11]);
 
+/** A change to a function body: at `at`, `cut` bytes are replaced by `insert`. */
+interface Edit {
+  at: number;
+  cut: number;
+  insert: number[];
+}
+
+/** What a function body's walk puts in: the fuel check, and the replacements of memory.size and .grow. */
+interface Rewrites {
+  check: number[];
+  size: number[];
+  grow: number[];
+}
+
 /**
  * Walks one instruction sequence up to its final `end` (a constant expression, or a function body when
- * `onLoop` is given), calling `onLoop` with the position just after each loop's block type.
- * Returns false when it met an instruction in TABLE_OR_SEGMENT_STATE.
+ * `rewrites` is given, collecting its edits). Returns false when it met an instruction in
+ * TABLE_OR_SEGMENT_STATE.
  */
-function walk(r: Reader, onLoop?: (at: number) => void): boolean {
+function walk(r: Reader, rewrites?: Rewrites, edits: Edit[] = []): boolean {
   let depth = 1;
   let stateless = true;
   const blockType = () => {
@@ -125,6 +145,7 @@ function walk(r: Reader, onLoop?: (at: number) => void): boolean {
     else r.skipLeb(33);
   };
   while (depth > 0) {
+    const start = r.at;
     const op = r.byte();
     if (op === 0x02 || op === 0x04) {
       blockType();
@@ -132,7 +153,7 @@ function walk(r: Reader, onLoop?: (at: number) => void): boolean {
     } else if (op === 0x03) {
       blockType();
       depth++;
-      onLoop?.(r.at);
+      if (rewrites) edits.push({ at: r.at, cut: 0, insert: rewrites.check });
     } else if (op === 0x0b) depth--;
     else if (op === 0x0e) {
       const n = r.u32();
@@ -148,15 +169,11 @@ function walk(r: Reader, onLoop?: (at: number) => void): boolean {
     else if (op >= 0x28 && op <= 0x3e) {
       r.u32();
       r.u32();
-    } else if (
-      op === 0x0c ||
-      op === 0x0d ||
-      op === 0x10 ||
-      (op >= 0x20 && op <= 0x26) ||
-      op === 0x3f ||
-      op === 0x40 ||
-      op === 0xd2
-    ) {
+    } else if (op === 0x3f || op === 0x40) {
+      r.u32();
+      if (rewrites)
+        edits.push({ at: start, cut: r.at - start, insert: op === 0x3f ? rewrites.size : rewrites.grow });
+    } else if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2) {
       if (op === 0x26) stateless = false;
       r.u32();
     } else if (op === 0xd0) r.skip(1);
@@ -186,8 +203,35 @@ function fuelCheck(global: number): number[] {
 }
 
 /**
- * Adds fuel checks and the exports described above to a valid module. The fuel global starts at `fuel`, so
- * a start function is bounded too.
+ * memory.grow over the contract's own size global: (param $n i32) (result i32) (local $old i32). Grows the
+ * real memory only by what it lacks, and fails (-1) as memory.grow does, changing nothing.
+ */
+function growBody(size: number): number[] {
+  const g = leb(size);
+  const fail = [0x41, 0x7f, 0x0f]; // i32.const -1; return
+  const wanted = [0x20, 0x01, 0x20, 0x00, 0x6a]; // $old + $n
+  const code = [
+    ...[0x23, ...g, 0x21, 0x01], // $old = size
+    ...[0x20, 0x00, 0x41, ...sleb32(MAX_PAGES), 0x4b, 0x04, 0x40, ...fail, 0x0b], // $n > MAX_PAGES: fail
+    ...[...wanted, 0x3f, 0x00, 0x4b, 0x04, 0x40], // if $old + $n > real size
+    ...[...wanted, 0x3f, 0x00, 0x6b, 0x40, 0x00, 0x41, 0x7f, 0x46, 0x04, 0x40, ...fail, 0x0b], // grow the rest or fail
+    0x0b,
+    ...[...wanted, 0x24, ...g], // size = $old + $n
+    ...[0x20, 0x01, 0x0b], // return $old
+  ];
+  return [0x01, 0x01, I32, ...code];
+}
+
+/** A vector section's body with `added` entries after its own. */
+function appended(body: Uint8Array, added: number[][]): number[] {
+  const b = new Reader(body);
+  const count = b.u32();
+  return [...leb(count + added.length), ...body.subarray(b.at), ...added.flat()];
+}
+
+/**
+ * Adds fuel checks, the memory size global and the exports described above to a valid module. The fuel
+ * global starts at `fuel`, so a start function is bounded too.
  */
 export function instrument(wasm: Uint8Array, fuel: number): Instrumented {
   const sections: { id: number; body: Uint8Array }[] = [];
@@ -198,19 +242,31 @@ export function instrument(wasm: Uint8Array, fuel: number): Instrumented {
     sections.push({ id, body: wasm.subarray(r.at, r.at + size) });
     r.skip(size);
   }
+  const has = (id: number) => sections.some((s) => s.id === id);
+  let importedFuncs = 0;
   let importedGlobals = 0;
+  let definedFuncs = 0;
+  let definedGlobals = 0;
+  let types = 0;
+  let memoryPages: number | undefined;
   let reusable = true;
   const mutable: number[] = [];
-  let definedGlobals = 0;
   for (const s of sections) {
     const b = new Reader(s.body);
-    if (s.id === SECTION.import) {
+    if (s.id === SECTION.type) types = b.u32();
+    else if (s.id === SECTION.function) definedFuncs = b.u32();
+    else if (s.id === SECTION.memory && b.u32() > 0) {
+      b.byte();
+      memoryPages = b.u32();
+    } else if (s.id === SECTION.import) {
       for (let n = b.u32(); n > 0; n--) {
         b.skip(b.u32());
         b.skip(b.u32());
         const kind = b.byte();
-        if (kind === 0) b.u32();
-        else if (kind === 1 || kind === 2) {
+        if (kind === 0) {
+          b.u32();
+          importedFuncs++;
+        } else if (kind === 1 || kind === 2) {
           if (kind === 1) b.byte();
           const flags = b.byte();
           b.u32();
@@ -231,36 +287,51 @@ export function instrument(wasm: Uint8Array, fuel: number): Instrumented {
     }
   }
   const fuelGlobal = importedGlobals + definedGlobals;
-  const check = fuelCheck(fuelGlobal);
-  const newGlobal = [I32, 1, 0x41, ...sleb32(fuel), 0x0b];
+  const sizeGlobal = fuelGlobal + 1;
+  // Without a memory there is no memory.size or .grow to replace; without a type section, no function at all.
+  const growFunc =
+    memoryPages !== undefined && has(SECTION.type) && has(SECTION.function)
+      ? importedFuncs + definedFuncs
+      : undefined;
+  const rewrites: Rewrites = {
+    check: fuelCheck(fuelGlobal),
+    size: [0x23, ...leb(sizeGlobal)],
+    grow: [0x10, ...leb(growFunc ?? 0)],
+  };
+  const newGlobals = [
+    [I32, 1, 0x41, ...sleb32(fuel), 0x0b],
+    [I32, 1, 0x41, ...sleb32(memoryPages ?? 0), 0x0b],
+  ];
+  const reset = [...mutable, sizeGlobal];
+  const globals = reset.map((g) => `${GLOBAL_EXPORT_PREFIX}${g}`);
+  const newExports = [
+    [...name(FUEL_EXPORT), 0x03, ...leb(fuelGlobal)],
+    ...reset.map((g, i) => [...name(globals[i]!), 0x03, ...leb(g)]),
+  ];
+
   const out: Uint8Array[] = [wasm.subarray(0, 8)];
   const emitted = new Set<number>();
   const emit = (id: number, body: number[] | Uint8Array) => {
     out.push(section(id, body));
-    emitted.add(id);
+    if (id !== 0) emitted.add(id);
   };
-  const globals = mutable.map((g) => `${GLOBAL_EXPORT_PREFIX}${g}`);
-  // Sections keep the order the binary format requires; a missing global or export section is added
-  // where it belongs (global after memory, export right after global).
+  // Sections keep the order the binary format requires; a missing global or export section is added where it
+  // belongs (global after memory, export right after global; the data count section, 12, comes before code).
   const place = (before: number) => {
-    if (before > SECTION.global && !emitted.has(SECTION.global)) emit(SECTION.global, [1, ...newGlobal]);
-    if (before > SECTION.export && !emitted.has(SECTION.export)) emit(SECTION.export, exportsBody(0, []));
-  };
-  const exportsBody = (count: number, existing: ArrayLike<number>) => {
-    const added = [[FUEL_EXPORT, fuelGlobal] as const, ...mutable.map((g, i) => [globals[i]!, g] as const)];
-    const entries = added.flatMap(([n, index]) => [...name(n), 0x03, ...leb(index)]);
-    return [...leb(count + added.length), ...Array.from(existing), ...entries];
+    if (before > SECTION.global && !emitted.has(SECTION.global))
+      emit(SECTION.global, appended(Uint8Array.of(0), newGlobals));
+    if (before > SECTION.export && !emitted.has(SECTION.export))
+      emit(SECTION.export, appended(Uint8Array.of(0), newExports));
   };
   for (const s of sections) {
     if (s.id !== 0) place(s.id);
-    const b = new Reader(s.body);
-    if (s.id === SECTION.global) {
-      const count = b.u32();
-      emit(s.id, [...leb(count + 1), ...s.body.subarray(b.at), ...newGlobal]);
-    } else if (s.id === SECTION.export) {
-      const count = b.u32();
-      emit(s.id, exportsBody(count, s.body.subarray(b.at)));
-    } else if (s.id === SECTION.code) {
+    if (s.id === SECTION.type && growFunc !== undefined)
+      emit(s.id, appended(s.body, [[0x60, 1, I32, 1, I32]]));
+    else if (s.id === SECTION.function && growFunc !== undefined) emit(s.id, appended(s.body, [leb(types)]));
+    else if (s.id === SECTION.global) emit(s.id, appended(s.body, newGlobals));
+    else if (s.id === SECTION.export) emit(s.id, appended(s.body, newExports));
+    else if (s.id === SECTION.code) {
+      const b = new Reader(s.body);
       const bodies: Uint8Array[] = [];
       for (let n = b.u32(); n > 0; n--) {
         const size = b.u32();
@@ -270,23 +341,25 @@ export function instrument(wasm: Uint8Array, fuel: number): Instrumented {
           body.u32();
           body.byte();
         }
-        const start = body.at;
-        const loops: number[] = [];
-        if (!walk(body, (at) => loops.push(at))) reusable = false;
+        const edits: Edit[] = [{ at: body.at, cut: 0, insert: rewrites.check }];
+        if (!walk(body, rewrites, edits)) reusable = false;
         if (body.at !== size) throw new InstrumentError("function body has bytes after its end");
-        const parts: number[] = [...body.bytes.subarray(0, start), ...check];
-        let from = start;
-        for (const at of loops) {
-          for (let i = from; i < at; i++) parts.push(body.bytes[i]!);
-          parts.push(...check);
-          from = at;
+        const parts: number[] = [];
+        let from = 0;
+        for (const e of edits) {
+          for (let i = from; i < e.at; i++) parts.push(body.bytes[i]!);
+          parts.push(...e.insert);
+          from = e.at + e.cut;
         }
         for (let i = from; i < size; i++) parts.push(body.bytes[i]!);
         bodies.push(Uint8Array.from([...leb(parts.length), ...parts]));
       }
+      if (growFunc !== undefined) {
+        const grow = growBody(sizeGlobal);
+        bodies.push(Uint8Array.from([...leb(grow.length), ...grow]));
+      }
       const count = leb(bodies.length);
-      const total = bodies.reduce((n, x) => n + x.length, count.length);
-      const merged = new Uint8Array(total);
+      const merged = new Uint8Array(bodies.reduce((n, x) => n + x.length, count.length));
       merged.set(count, 0);
       let at = count.length;
       for (const x of bodies) {
@@ -294,10 +367,7 @@ export function instrument(wasm: Uint8Array, fuel: number): Instrumented {
         at += x.length;
       }
       emit(s.id, merged);
-    } else {
-      out.push(section(s.id, s.body));
-      if (s.id !== 0) emitted.add(s.id);
-    }
+    } else emit(s.id, s.body);
   }
   place(Number.POSITIVE_INFINITY);
   return { bytes: new Uint8Array(Buffer.concat(out)), globals, reusable };

@@ -125,10 +125,12 @@ function answer(request: JsonValue, q: QuerierBackend): Uint8Array {
 }
 
 /** Answers one `QueryRequest` (JSON bytes) with the `SystemResult<ContractResult<Binary>>` JSON bytes. */
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
 export function answerQuery(request: Uint8Array, q: QuerierBackend): Uint8Array {
   let parsed: JsonValue;
   try {
-    parsed = parseJson(new TextDecoder("utf-8", { fatal: true }).decode(request));
+    parsed = parseJson(utf8.decode(request));
   } catch (e) {
     return encoder.encode(
       stringifyJson({

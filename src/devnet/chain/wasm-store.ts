@@ -4,8 +4,8 @@
 // bytes' order (a proper prefix sorts first), in a B-tree: a history of 200,000 entries made a sorted array's
 // inserts (each moving half the array) a minute of the build.
 import { createRequire } from "node:module";
-import { toHex } from "@cosmjs/encoding";
 import type SortedBTree from "sorted-btree";
+import { bytesToHex as toHex } from "../../core/crypto/bytes.ts";
 
 // A CommonJS package whose default export ESM loaders unwrap differently (Node gives module.exports, Vite the
 // class); required, it is the same everywhere.
@@ -92,10 +92,11 @@ export class ContractStore {
     return this.entriesByKey.get(key);
   }
 
+  /** Keeps a copy of `value`: the caller's bytes may be a view of a contract's memory. */
   set(key: Uint8Array, value: Uint8Array): void {
     const k = toHex(key);
     this.journal.record({ store: this, key: k, before: this.entriesByKey.get(k) });
-    this.restoreRaw(k, Uint8Array.from(value));
+    this.restoreRaw(k, value.slice());
   }
 
   remove(key: Uint8Array): void {

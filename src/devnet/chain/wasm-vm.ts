@@ -6,11 +6,10 @@
 // changed nothing the caller keeps.
 //
 // Every call sees an instance as instantiated, as in wasmd, but an instance serves more than one call: after a
-// call its memory is put back from a snapshot taken at instantiation and its mutable globals to their first
-// values, which costs a copy instead of an instantiation and spares the collector a new wasm memory per call.
-// Memory cannot shrink, so pages the call grew stay, zeroed: the next call's allocator grows past them (a
-// contract sees its memory larger and its heap elsewhere, nothing it could tell apart in its results), and an
-// instance grown more than REUSE_GROWTH_PAGES is dropped for a fresh one.
+// call its memory is put back from a snapshot taken at instantiation and its mutable globals (among them the
+// memory size the contract sees: wasm-instrument.ts) to their first values, which costs a copy instead of an
+// instantiation and spares the collector a new wasm memory per call. Pages a call grew stay, zeroed, for the
+// next call to grow into; an instance whose memory grew past REUSE_GROWTH_PAGES is dropped for a fresh one.
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import type { PreparedCode } from "./wasm-code.ts";
@@ -128,15 +127,15 @@ class Instance {
     const b = () => this.backend;
     const env: Record<string, (...args: number[]) => number | bigint | undefined> = {
       db_read: (keyPtr) => {
-        const key = this.read(keyPtr);
+        const key = this.inPlace(keyPtr);
         const value = b().store.get(key);
         b().gas.charge(WASM_GAS.readFlat + WASM_GAS.readPerByte * BigInt(key.length + (value?.length ?? 0)));
         return value === undefined ? 0 : this.allocateWith(value);
       },
       db_write: (keyPtr, valuePtr) => {
         this.writable("db_write");
-        const key = this.read(keyPtr);
-        const value = this.read(valuePtr);
+        const key = this.inPlace(keyPtr);
+        const value = this.inPlace(valuePtr);
         b().gas.charge(WASM_GAS.writeFlat + WASM_GAS.writePerByte * BigInt(key.length + value.length));
         b().store.set(key, value);
         return undefined;
@@ -144,13 +143,13 @@ class Instance {
       db_remove: (keyPtr) => {
         this.writable("db_remove");
         b().gas.charge(WASM_GAS.delete);
-        b().store.remove(this.read(keyPtr));
+        b().store.remove(this.inPlace(keyPtr));
         return undefined;
       },
       db_scan: (startPtr, endPtr, order) => {
         if (order !== 1 && order !== 2) throw new WasmVmError(`invalid iterator order ${order}`);
-        const start = startPtr === 0 ? undefined : this.read(startPtr);
-        const end = endPtr === 0 ? undefined : this.read(endPtr);
+        const start = startPtr === 0 ? undefined : this.inPlace(startPtr);
+        const end = endPtr === 0 ? undefined : this.inPlace(endPtr);
         const o: Order = order === 1 ? "ascending" : "descending";
         this.iterators.push(b().store.iterate(start, end, o));
         return this.iterators.length;
@@ -230,7 +229,7 @@ class Instance {
       debug: () => undefined,
       query_chain: (ptr) => {
         b().gas.charge(WASM_GAS.query);
-        return this.allocateWith(b().query(this.read(ptr)));
+        return this.allocateWith(b().query(this.inPlace(ptr)));
       },
       abort: (ptr) => {
         throw new WasmVmError(`Aborted: ${this.readText(ptr)}`);
@@ -313,15 +312,24 @@ class Instance {
     return region;
   }
 
+  /** A copy of a region's bytes. */
   read(ptr: number): Uint8Array {
+    return this.inPlace(ptr).slice();
+  }
+
+  /**
+   * A region's bytes in place, for a host function that is done with them before it returns (the contract
+   * store copies what it keeps): no copy, and no allocation the collector must trace.
+   */
+  private inPlace(ptr: number): Uint8Array {
     const { offset, length } = this.region(ptr);
     if (length > MAX_REGION) throw new WasmVmError(`region of ${length} bytes is too large`);
-    return this.bytes.slice(offset, offset + length);
+    return this.bytes.subarray(offset, offset + length);
   }
 
   private readText(ptr: number): string {
     try {
-      return decoder.decode(this.read(ptr));
+      return decoder.decode(this.inPlace(ptr));
     } catch (e) {
       if (e instanceof WasmVmError) throw e;
       throw new WasmVmError("region is not valid UTF-8");
