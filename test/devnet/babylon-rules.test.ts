@@ -7,8 +7,10 @@ import { xonlyPublicKey } from "../../src/core/crypto/keys.ts";
 import { finalityVoteMessage } from "../../src/core/crypto/messages.ts";
 import { CheckpointStatus, Epochs } from "../../src/devnet/babylon/epochs.ts";
 import { extractEquivocatorKey, parseEvidence } from "../../src/devnet/babylon/evidence.ts";
+import { defaultStakingParams } from "../../src/devnet/babylon/index.ts";
 import { paginate } from "../../src/devnet/babylon/pagination.ts";
 import { signPop, verifyPop } from "../../src/devnet/babylon/pop.ts";
+import { BtcStaking } from "../../src/devnet/babylon/staking.ts";
 import { delegationStatus } from "../../src/devnet/babylon/status.ts";
 
 const sk = (n: number) => Uint8Array.from({ length: 32 }, (_, i) => (i === 31 ? n : 7));
@@ -142,5 +144,57 @@ describe("epochs and checkpoint finalization", () => {
     copy.importState(JSON.parse(JSON.stringify(epochs.exportState())));
     expect(copy.currentEpoch()).toBe(2n);
     expect(copy.lastFinalizedEpoch()).toBe(1n);
+  });
+});
+
+describe("BTC staking admin operations", () => {
+  const fpPk = "ab".repeat(32);
+  const staking = () => {
+    const s = new BtcStaking(defaultStakingParams(3), new Set(["bsn"]), "bbn-test-1", 2);
+    s.addProvider(
+      {
+        btcPkHex: fpPk,
+        addr: toBech32("bbn", new Uint8Array(20).fill(2)),
+        description: { moniker: "fp", identity: "", website: "", securityContact: "", details: "" },
+        commission: 10n ** 17n,
+        maxRate: 10n ** 18n,
+        maxChangeRate: 10n ** 16n,
+        commissionUpdateTime: new Date(0),
+        popSigType: 0,
+        popSigHex: "",
+        bsnId: "bsn",
+        jailed: false,
+        slashedBabylonHeight: 0n,
+        slashedBtcHeight: 0,
+        registeredHeight: 1n,
+      },
+      () => {},
+    );
+    return s;
+  };
+  const add = (s: BtcStaking) =>
+    s.addDelegation(
+      { fpBtcPkList: [fpPk], totalSat: 50_000n, stakingTime: 1_000, covenantQuorum: true, startHeight: 1 },
+      10,
+      2n,
+      () => {},
+    );
+
+  it("are all-or-nothing: a failing operation leaves no delegation, index entry or used nonce", () => {
+    const s = staking();
+    const kept = add(s);
+    expect(() =>
+      s.atomically(() => {
+        add(s);
+        add(s);
+        throw new Error("fails after two delegations");
+      }),
+    ).toThrow("fails after two delegations");
+    expect(s.delegations()).toEqual([kept]);
+    expect(s.delegatorsOf(fpPk).flatMap((x) => x.dels)).toEqual([kept]);
+    // The nonce is back too: the next delegation is the one a fresh state makes second.
+    const fresh = staking();
+    add(fresh);
+    expect(s.atomically(() => add(s)).stakingTxHashHex).toBe(add(fresh).stakingTxHashHex);
   });
 });

@@ -88,13 +88,13 @@ export class BtcStakingModule implements Module {
     for (const op of ops) {
       // Each op is all-or-nothing: events go out only if it succeeded.
       const events: Parameters<BlockContext["emit"]>[0][] = [];
-      const snapshot = this.staking.snapshotAll();
       try {
-        const result = op.run(ctx, typedEmitter({ emit: (e) => events.push(e) }));
+        const result = this.staking.atomically(() =>
+          op.run(ctx, typedEmitter({ emit: (e) => events.push(e) })),
+        );
         for (const e of events) ctx.emit(e);
         op.resolve(result);
       } catch (err) {
-        this.staking.restoreAll(snapshot);
         op.reject(err);
       }
     }
