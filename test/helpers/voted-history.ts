@@ -111,18 +111,49 @@ export async function buildVotedHistory(o: VotedHistoryOptions): Promise<VotedHi
   let voter: Voter | undefined;
   try {
     await admin("/l2/pause"); // the history is mined below, all at once
-    // Providers, registered and allow-listed one block each.
-    const providers: HistoryProvider[] = [];
-    const mnemonics: string[] = [];
-    for (const [i, stakeSat] of o.providers.entries()) {
-      const mnemonic = generateMnemonic();
-      const reply = (await admin("/providers", { mnemonic, moniker: `bench-fp-${i}` })) as {
-        btcPkHex: string;
-      };
-      mnemonics.push(mnemonic);
-      providers.push({ btcPkHex: reply.btcPkHex, secretKey: secretKeyFromMnemonic(mnemonic), stakeSat });
-    }
+    // Providers, registered together (in a block or two), then allow-listed in one contract call.
+    const mnemonics = o.providers.map(() => generateMnemonic());
+    const providers: HistoryProvider[] = await Promise.all(
+      o.providers.map(async (stakeSat, i) => {
+        const mnemonic = mnemonics[i]!;
+        const reply = (await admin("/providers", {
+          mnemonic,
+          moniker: `bench-fp-${i}`,
+          allowlist: false,
+        })) as {
+          btcPkHex: string;
+        };
+        return { btcPkHex: reply.btcPkHex, secretKey: secretKeyFromMnemonic(mnemonic), stakeSat };
+      }),
+    );
+    await admin("/allowlist", { btcPkHexes: providers.map((p) => p.btcPkHex) });
     lap("providers");
+
+    // One randomness commitment per provider over every checked height of the history.
+    const checked: bigint[] = [];
+    for (let h = activation; h <= BigInt(o.l2Blocks); h += interval) checked.push(h);
+    const manifest: HistoryManifest = {
+      providers: providers.map((p, i) => ({
+        mnemonic: mnemonics[i]!,
+        btcPkHex: p.btcPkHex,
+        stakeSat: p.stakeSat.toString(),
+      })),
+      activation: activation.toString(),
+      interval: interval.toString(),
+      randomness: Math.max(checked.length + (o.extraRandomness ?? 0), 10),
+      votesPerTx: o.votesPerTx ?? 200,
+      senders,
+      votes: 0,
+    };
+    // Three things go on at once from here, each on its own core's worth: the devnet takes the delegations on
+    // this thread, anvil mines the L2 history in its own process, and the signer's threads derive every
+    // provider's randomness.
+    const mined = devnet.anvil!.rpc("anvil_mine", [`0x${o.l2Blocks.toString(16)}`, "0x1"]);
+    mined.catch(() => {}); // awaited below; a failure before then must not go unhandled
+    const connected = await connectVoter(devnet, providers, manifest);
+    voter = connected;
+    const rooted = connected.roots();
+    rooted.catch(() => {});
 
     // Delegations, included at BTC height 1 so they are active from height 1 + k on; many per Babylon block.
     const per = o.delegationsPerProvider ?? 1;
@@ -143,41 +174,29 @@ export async function buildVotedHistory(o: VotedHistoryOptions): Promise<VotedHi
     lap("delegations");
     log("delegated");
 
-    // The L2 history, in one call.
-    await devnet.anvil!.rpc("anvil_mine", [`0x${o.l2Blocks.toString(16)}`, "0x1"]);
+    // The L2 history, mined in one call.
+    await mined;
     const l2Head = await devnet.anvil!.blockNumber();
+    if (l2Head !== BigInt(o.l2Blocks)) throw new Error(`anvil mined to ${l2Head}, not ${o.l2Blocks}`);
     lap("l2");
 
-    // One randomness commitment per provider over every checked height of the history.
-    const checked: bigint[] = [];
-    for (let h = activation; h <= l2Head; h += interval) checked.push(h);
-    const manifest: HistoryManifest = {
-      providers: providers.map((p, i) => ({
-        mnemonic: mnemonics[i]!,
-        btcPkHex: p.btcPkHex,
-        stakeSat: p.stakeSat.toString(),
-      })),
-      activation: activation.toString(),
-      interval: interval.toString(),
-      randomness: Math.max(checked.length + (o.extraRandomness ?? 0), 10),
-      votesPerTx: o.votesPerTx ?? 200,
-      senders,
-      votes: 0,
-    };
-    const connected = await connectVoter(devnet, providers, manifest);
-    voter = connected;
     const contexts = signingContextFor(devnet.info.babylon.chainId, devnet.info.contractAddress);
-    const roots = await connected.roots();
-    for (const [i, p] of providers.entries()) {
-      const args: CommitArgs = signCommit(
-        p.secretKey,
-        activation,
-        BigInt(manifest.randomness),
-        roots[i]!,
-        contexts.randCommit,
-      );
-      await afterReset(() => connected.clients[0]!.commitPublicRandomness(args, "auto"));
-    }
+    const roots = await rooted;
+    // Each sender account commits for every senders-th provider, so the commits share blocks.
+    await Promise.all(
+      connected.clients.map(async (client, c) => {
+        for (let i = c; i < providers.length; i += connected.clients.length) {
+          const args: CommitArgs = signCommit(
+            providers[i]!.secretKey,
+            activation,
+            BigInt(manifest.randomness),
+            roots[i]!,
+            contexts.randCommit,
+          );
+          await afterReset(() => client.commitPublicRandomness(args, "auto"));
+        }
+      }),
+    );
     lap("randomness");
     log("randomness committed");
     await waitForTimestamping(admin);
