@@ -1,7 +1,7 @@
 // The CometBFT JSON-RPC methods, over the chain. Params arrive as CosmJS sends them (POST objects) or as
 // URI query strings (GET), where strings may be quoted and hashes 0x-hex.
-import { fromBase64, fromHex } from "@cosmjs/encoding";
-import { toBase64, bytesToHex as toHex } from "../../core/crypto/bytes.ts";
+import { fromHex } from "@cosmjs/encoding";
+import { fromBase64, toBase64, bytesToHex as toHex } from "../../core/crypto/bytes.ts";
 import { type Chain, RpcInputError } from "../chain/chain.ts";
 import { parseQuery, QueryParseError } from "../chain/query.ts";
 import {
