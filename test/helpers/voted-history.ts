@@ -6,12 +6,16 @@
 // several accounts at once — the same messages the provider daemon sends, without waiting for it to catch up
 // block by block. Then every chain is paused, so whatever reads the devnet afterwards sees the same data.
 import { readFileSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import { join } from "node:path";
 import { makeCosmoshubPath } from "@cosmjs/amino";
 import { SigningCosmWasmClient } from "@cosmjs/cosmwasm";
 import { Bip39, EnglishMnemonic, Slip10, Slip10Curve } from "@cosmjs/crypto";
+import { toUtf8 } from "@cosmjs/encoding";
 import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
 import { calculateFee, GasPrice } from "@cosmjs/stargate";
+import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import { FinalityContractClient } from "../../contracts/finality/client.ts";
 import {
   type CommitArgs,
@@ -296,14 +300,16 @@ async function connectVoter(
   const info = devnet.info;
   const wallets = await Promise.all(info.mnemonics.slice(0, m.senders).map(walletOf));
   const signers: SigningCosmWasmClient[] = [];
+  const addresses: string[] = [];
   const clients = await Promise.all(
-    wallets.map(async (w) => {
+    wallets.map(async (w, i) => {
       const [account] = await w.getAccounts();
       const signer = await SigningCosmWasmClient.connectWithSigner(info.babylon.rpcUrl, w, {
         gasPrice: GAS_PRICE,
         broadcastPollIntervalMs: 100,
       });
-      signers.push(signer);
+      signers[i] = signer;
+      addresses[i] = account!.address;
       return new FinalityContractClient(signer, account!.address, info.contractAddress);
     }),
   );
@@ -317,6 +323,29 @@ async function connectVoter(
   });
 
   let gasPerVote = 0;
+  // Each sender's account number and next sequence, read at the start of a call and counted here: a sender's
+  // txs go one after another, each broadcast waiting for its block, so the account need not be queried for
+  // every tx (and a query right after a block may not see it yet).
+  let accounts: { accountNumber: number; sequence: number }[] = [];
+  const send = async (c: number, batch: Vote[]) => {
+    const account = accounts[c]!;
+    const messages = clients[c]!.submitInstructions(batch).map((i) => ({
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: addresses[c]!,
+        contract: i.contractAddress,
+        msg: toUtf8(JSON.stringify(i.msg)),
+        funds: [...(i.funds ?? [])],
+      }),
+    }));
+    const fee = calculateFee(gasPerVote * batch.length + 200_000, GAS_PRICE);
+    const raw = await signers[c]!.sign(addresses[c]!, messages, fee, "", {
+      ...account,
+      chainId: info.babylon.chainId,
+    });
+    await broadcastCommit(info.babylon.rpcUrl, TxRaw.encode(raw).finish());
+    account.sequence++;
+  };
   const vote = async (
     who: HistoryProvider[],
     blocks: { height: bigint; hash: string }[],
@@ -344,19 +373,19 @@ async function connectVoter(
       sent += votes.length; // each taken batch is sent, or the whole call fails
       return votes;
     };
-    const send = (client: FinalityContractClient, batch: Vote[]) =>
-      client.submitFinalitySignatures(batch, calculateFee(gasPerVote * batch.length + 200_000, GAS_PRICE));
+    accounts = await Promise.all(addresses.map((a, i) => signers[i]!.getSequence(a)));
     if (gasPerVote === 0 && chunks.length > 0) {
       // Learn the gas of a vote once (simulated); later batches carry a fixed fee and skip simulation.
       const [head, ...rest] = batchesOf((await take())!, perTx);
       const first = await afterReset(() => clients[0]!.submitFinalitySignatures(head!, "auto"));
       gasPerVote = Math.ceil((Number(first.gasUsed) / head!.length) * 1.5);
-      for (const batch of rest) await send(clients[0]!, batch);
+      accounts[0]!.sequence++;
+      for (const batch of rest) await send(0, batch);
     }
     await Promise.all(
-      clients.map(async (client) => {
+      clients.map(async (_, c) => {
         for (let votes = await take(); votes; votes = await take()) {
-          for (const batch of batchesOf(votes, perTx)) await send(client, batch);
+          for (const batch of batchesOf(votes, perTx)) await send(c, batch);
         }
       }),
     );
@@ -381,6 +410,53 @@ async function walletOf(mnemonic: string): Promise<DirectSecp256k1Wallet> {
   const seed = await Bip39.mnemonicToSeed(new EnglishMnemonic(mnemonic));
   const { privkey } = Slip10.derivePath(Slip10Curve.Secp256k1, seed, makeCosmoshubPath(0));
   return DirectSecp256k1Wallet.fromKey(privkey, "bbn");
+}
+
+/**
+ * Sends a signed tx and waits for its block (the devnet's broadcast_tx_commit), on a connection of its own:
+ * the devnet's thread can be busy for seconds with a block of votes, and an idle keep-alive socket may then be
+ * reset, which a broadcast could not safely be retried after. Throws unless the tx was included and succeeded.
+ * (CosmJS's broadcast would encode the tx in JavaScript base64 and poll for it, decoding it back each time.)
+ */
+function broadcastCommit(rpcUrl: string, tx: Uint8Array): Promise<void> {
+  const body = JSON.stringify({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "broadcast_tx_commit",
+    params: { tx: Buffer.from(tx.buffer, tx.byteOffset, tx.byteLength).toString("base64") },
+  });
+  return new Promise((resolve, reject) => {
+    const req = request(
+      rpcUrl,
+      { method: "POST", agent: false, headers: { "content-type": "application/json" } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("error", reject);
+        res.on("end", () => {
+          try {
+            const reply = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+              error?: { message: string; data?: string };
+              result?: {
+                check_tx: { code: number; log: string };
+                tx_result: { code: number; log: string } | null;
+              };
+            };
+            const r = reply.result;
+            if (!r)
+              throw new Error(`broadcast_tx_commit: ${reply.error?.message} ${reply.error?.data ?? ""}`);
+            if (r.check_tx.code !== 0) throw new Error(`vote tx refused: ${r.check_tx.log}`);
+            if (r.tx_result && r.tx_result.code !== 0) throw new Error(`vote tx failed: ${r.tx_result.log}`);
+            resolve();
+          } catch (error) {
+            reject(error);
+          }
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
 }
 
 function batchesOf(votes: Vote[], size: number): Vote[][] {
