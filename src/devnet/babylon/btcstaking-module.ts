@@ -164,7 +164,13 @@ export class BtcStakingModule implements Module {
       const { fpBtcPkHex } = QueryFinalityProviderRequest.decode(request);
       const fp = this.staking.provider(fpBtcPkHex);
       if (!fp) throw btcstakingError.fpNotFound(fpBtcPkHex);
-      return QueryFinalityProviderResponse.encode({ finalityProvider: providerResponse(fp, height) });
+      // The finality contract asks this for every vote, hundreds of times a block with the same answer.
+      // A provider's record is replaced, never changed, so the reply kept with the record stays true.
+      const kept = providerReplies.get(fp);
+      if (kept?.height === height) return kept.reply;
+      const reply = QueryFinalityProviderResponse.encode({ finalityProvider: providerResponse(fp, height) });
+      providerReplies.set(fp, { height, reply });
+      return reply;
     },
 
     [CONSUMER_FINALITY_PROVIDER_PATH]: (request: Uint8Array, height: bigint): Uint8Array =>
@@ -304,6 +310,9 @@ function standInBytes(tag: string, len: number): Uint8Array {
     out.set(sha256(new TextEncoder().encode(`${tag}#${i}`)).subarray(0, len - i * 32), i * 32);
   return out;
 }
+
+/** The last FinalityProvider query reply made from a provider's record, and the height it was for. */
+const providerReplies = new WeakMap<FinalityProvider, { height: bigint; reply: Uint8Array }>();
 
 export function providerResponse(fp: FinalityProvider, height: bigint): FinalityProviderResponse {
   return {
