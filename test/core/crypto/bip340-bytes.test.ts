@@ -100,7 +100,19 @@ describe("bytes helpers", () => {
     expect(fromBase64("+/+/AQ==")).toEqual(b);
     expect(fromBase64("+/+/AQ")).toEqual(b);
     expect(fromBase64("")).toEqual(new Uint8Array(0));
-    for (const junk of ["-_-_AQ", "+/+/AQ=", "+/+/A", "AQ==AQ==", "AQ ==", "AR==", "AQ===", "A===", "!", "QUJD====", "QUJ\nD"]) {
+    for (const junk of [
+      "-_-_AQ",
+      "+/+/AQ=",
+      "+/+/A",
+      "AQ==AQ==",
+      "AQ ==",
+      "AR==",
+      "AQ===",
+      "A===",
+      "!",
+      "QUJD====",
+      "QUJ\nD",
+    ]) {
       expect(() => fromBase64(junk, "leaf_hash")).toThrow(CryptoInputError);
     }
     expect(() => fromBase64("@", "leaf_hash")).toThrow("leaf_hash");
