@@ -1,23 +1,12 @@
 // The host's rewrite of contract code: fuel that bounds a call, and instances reset for the next call.
 import { toBech32 } from "@cosmjs/encoding";
 import { describe, expect, it } from "vitest";
-import wabt from "wabt";
 import type { AbciError } from "../../src/devnet/chain/module.ts";
 import { CALL_FUEL, FUEL_EXPORT, instrument } from "../../src/devnet/chain/wasm-instrument.ts";
 import { ContractSandbox } from "../../src/devnet/contract-sandbox.ts";
-import { probeContract } from "../fixtures/probe-contract.ts";
+import { assemble, probeContract } from "../fixtures/probe-contract.ts";
 
 const SENDER = toBech32("bbn", new Uint8Array(20).fill(1));
-
-async function assemble(wat: string): Promise<Uint8Array> {
-  const w = await wabt();
-  const module = w.parseWat("test.wat", wat);
-  try {
-    return new Uint8Array(module.toBinary({}).buffer);
-  } finally {
-    module.destroy();
-  }
-}
 
 function run(wat: Uint8Array, fuel: number) {
   const { bytes } = instrument(wat, fuel);

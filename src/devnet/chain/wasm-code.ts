@@ -6,7 +6,7 @@
 import { gunzipSync } from "node:zlib";
 import { sha256 } from "../../core/crypto/sha256.ts";
 import { AbciError } from "./module.ts";
-import { CALL_FUEL, InstrumentError, instrument } from "./wasm-instrument.ts";
+import { CALL_FUEL, InstrumentError, instrument, leb } from "./wasm-instrument.ts";
 
 /** What the devnet's host offers (wasmd's built-ins it implements, plus Babylon's bindings). */
 export const CAPABILITIES: ReadonlySet<string> = new Set([
@@ -95,18 +95,6 @@ function readLeb(bytes: Uint8Array, at: number): { value: number; next: number }
     shift += 7;
     if (shift > 35) throw new Error("LEB128 too long");
   }
-}
-
-function leb(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  do {
-    let b = v & 0x7f;
-    v = Math.floor(v / 128);
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
 }
 
 /**

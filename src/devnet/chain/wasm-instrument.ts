@@ -82,7 +82,8 @@ class Reader {
   }
 }
 
-function leb(value: number): number[] {
+/** Unsigned LEB128, as the binary format writes sizes, counts and indices. */
+export function leb(value: number): number[] {
   const out: number[] = [];
   let v = value;
   do {
