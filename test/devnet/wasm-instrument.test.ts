@@ -60,6 +60,18 @@ describe("fuel", () => {
     expect(sandbox.execute(contract, SENDER, { write: {} }).gasUsed).toBeGreaterThan(0n);
   });
 
+  it("leaves code that imports its memory to be refused for that, not for a rewrite it cannot have", async () => {
+    const imported = await probeContract((w) =>
+      w.replace(
+        '(memory (export "memory") 2)',
+        '(import "env" "memory" (memory 2))\n  (export "memory" (memory 0))',
+      ),
+    );
+    expect(() => new ContractSandbox().wasm.storeCode(imported, SENDER)).toThrow(
+      /Wasm contract must not import memory/,
+    );
+  });
+
   it("refuses code with instructions the host does not meter (SIMD)", async () => {
     const simd = await probeContract((w) =>
       w.replace(

@@ -125,11 +125,13 @@ interface Edit {
   insert: number[];
 }
 
-/** What a function body's walk puts in: the fuel check, and the replacements of memory.size and .grow. */
+/**
+ * What a function body's walk puts in: the fuel check, and the replacements of memory.size and .grow (none for
+ * a module without a memory of its own: an imported one is refused once compiled, with its own message).
+ */
 interface Rewrites {
   check: number[];
-  size: number[];
-  grow: number[];
+  memory?: { size: number[]; grow: number[] };
 }
 
 /**
@@ -172,8 +174,9 @@ function walk(r: Reader, rewrites?: Rewrites, edits: Edit[] = []): boolean {
       r.u32();
     } else if (op === 0x3f || op === 0x40) {
       r.u32();
-      if (rewrites)
-        edits.push({ at: start, cut: r.at - start, insert: op === 0x3f ? rewrites.size : rewrites.grow });
+      const memory = rewrites?.memory;
+      if (memory)
+        edits.push({ at: start, cut: r.at - start, insert: op === 0x3f ? memory.size : memory.grow });
     } else if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x26) || op === 0xd2) {
       if (op === 0x26) stateless = false;
       r.u32();
@@ -296,8 +299,10 @@ export function instrument(wasm: Uint8Array, fuel: number): Instrumented {
       : undefined;
   const rewrites: Rewrites = {
     check: fuelCheck(fuelGlobal),
-    size: [0x23, ...leb(sizeGlobal)],
-    grow: [0x10, ...leb(growFunc ?? 0)],
+    memory:
+      growFunc === undefined
+        ? undefined
+        : { size: [0x23, ...leb(sizeGlobal)], grow: [0x10, ...leb(growFunc)] },
   };
   const newGlobals = [
     [I32, 1, 0x41, ...sleb32(fuel), 0x0b],
