@@ -1,7 +1,7 @@
 // The host's rewrite of contract code: fuel that bounds a call, and instances reset for the next call.
 import { toBech32 } from "@cosmjs/encoding";
 import { describe, expect, it } from "vitest";
-import type { AbciError } from "../../src/devnet/chain/module.ts";
+import { AbciError } from "../../src/devnet/chain/module.ts";
 import { CALL_FUEL, FUEL_EXPORT, instrument } from "../../src/devnet/chain/wasm-instrument.ts";
 import { ContractSandbox } from "../../src/devnet/contract-sandbox.ts";
 import { assemble, probeContract } from "../fixtures/probe-contract.ts";
@@ -134,6 +134,24 @@ describe("instance reuse", () => {
     for (let i = 0; i < 3; i++) sandbox.execute(contract, SENDER, { write: {} });
     expect(() => sandbox.execute(contract, SENDER, { panic: {} })).toThrow(/unreachable/);
     sandbox.execute(contract, SENDER, { write: {} });
+  });
+
+  it("reports a trap in the module's start function, run at instantiation, as the contract's failure", async () => {
+    const wasm = await probeContract((w) =>
+      w.replace(
+        '(func (export "query")',
+        '(func $boom unreachable)\n  (start $boom)\n  (func (export "query")',
+      ),
+    );
+    const error = (() => {
+      try {
+        new ContractSandbox().deploy(wasm, {}, SENDER);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(AbciError);
+    expect((error as AbciError).log).toMatch(/RuntimeError: unreachable/);
   });
 
   it("is not used for code that can change its tables or drop segments, and exports the mutable globals", async () => {

@@ -382,9 +382,11 @@ export function callEntry(
   );
   // A contract that queries itself runs a second instance: the first is not idle until its call returns.
   const pooled = pool.get(code);
-  const instance = pooled?.idle ?? new Instance(code);
+  let instance = pooled?.idle;
   if (pooled) pooled.idle = undefined;
   try {
+    // Instantiating runs the module's start function, whose trap is the contract's fault like any other.
+    instance ??= new Instance(code);
     return instance.call(entry, encoded, backend);
   } catch (e) {
     if (e instanceof WasmVmError || e instanceof WasmOutOfGas) throw e;
@@ -393,6 +395,6 @@ export function callEntry(
     }
     throw e;
   } finally {
-    if (instance.reset()) pool.get(code)!.idle = instance;
+    if (instance?.reset()) pool.get(code)!.idle = instance;
   }
 }
