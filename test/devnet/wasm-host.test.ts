@@ -202,6 +202,10 @@ describe("the host running a contract of our own", () => {
     expect(() => fresh.wasm.storeCode(new TextEncoder().encode("not wasm"), SENDER)).toThrow(
       /could not be deserialized/,
     );
+    // A section whose size is cut off mid-number: refused as undecodable, not thrown as a bare error.
+    const truncated = new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 0x80]);
+    expect(() => fresh.wasm.storeCode(truncated, SENDER)).toThrow(AbciError);
+    expect(() => fresh.wasm.storeCode(truncated, SENDER)).toThrow(/could not be deserialized/);
   });
 });
 

@@ -159,14 +159,18 @@ export function prepareCode(upload: Uint8Array): PreparedCode {
 
 /** Compiles already-validated bytes (a stored code after a restart). */
 export function compileCode(original: Uint8Array): Omit<PreparedCode, "checksum" | "original"> {
-  const capped = new Uint8Array(capMemory(original));
   let module: WebAssembly.Module;
   let instrumented: ReturnType<typeof instrument>;
   try {
-    // Invalid code fails in the compiler, with its message, rather than in the instrumenter.
-    if (!WebAssembly.validate(capped)) new WebAssembly.Module(capped);
-    instrumented = instrument(capped, CALL_FUEL);
-    module = new WebAssembly.Module(instrumented.bytes);
+    const capped = new Uint8Array(capMemory(original));
+    try {
+      instrumented = instrument(capped, CALL_FUEL);
+      module = new WebAssembly.Module(instrumented.bytes);
+    } catch (e) {
+      // Invalid code fails here in the compiler, with its own message, rather than in the instrumenter.
+      new WebAssembly.Module(capped);
+      throw e;
+    }
   } catch (e) {
     if (e instanceof AbciError) throw e;
     throw validationFailed(
