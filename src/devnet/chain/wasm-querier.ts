@@ -124,9 +124,9 @@ function answer(request: JsonValue, q: QuerierBackend): Uint8Array {
   }
 }
 
-/** Answers one `QueryRequest` (JSON bytes) with the `SystemResult<ContractResult<Binary>>` JSON bytes. */
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/** Answers one `QueryRequest` (JSON bytes) with the `SystemResult<ContractResult<Binary>>` JSON bytes. */
 export function answerQuery(request: Uint8Array, q: QuerierBackend): Uint8Array {
   let parsed: JsonValue;
   try {
