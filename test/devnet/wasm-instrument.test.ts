@@ -8,6 +8,17 @@ import { assemble, probeContract } from "../fixtures/probe-contract.ts";
 
 const SENDER = toBech32("bbn", new Uint8Array(20).fill(1));
 
+/** The AbciError `fn` throws (failing the test if it throws nothing or something else). */
+function thrownBy(fn: () => unknown): AbciError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(AbciError);
+    return e as AbciError;
+  }
+  throw new Error("expected an AbciError, nothing was thrown");
+}
+
 function run(wat: Uint8Array, fuel: number) {
   const { bytes } = instrument(wat, fuel);
   const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
@@ -49,13 +60,8 @@ describe("fuel", () => {
     const sandbox = new ContractSandbox();
     const contract = sandbox.deploy(wasm, {}, SENDER).address;
     const started = Date.now();
-    let error: unknown;
-    try {
-      sandbox.execute(contract, SENDER, { recurse: {} });
-    } catch (e) {
-      error = e;
-    }
-    expect((error as AbciError).log).toMatch(new RegExp(`took more than ${CALL_FUEL} steps.*out of gas`));
+    const error = thrownBy(() => sandbox.execute(contract, SENDER, { recurse: {} }));
+    expect(error.log).toMatch(new RegExp(`took more than ${CALL_FUEL} steps.*out of gas`));
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(sandbox.execute(contract, SENDER, { write: {} }).gasUsed).toBeGreaterThan(0n);
   });
@@ -143,15 +149,9 @@ describe("instance reuse", () => {
         '(func $boom unreachable)\n  (start $boom)\n  (func (export "query")',
       ),
     );
-    const error = (() => {
-      try {
-        new ContractSandbox().deploy(wasm, {}, SENDER);
-      } catch (e) {
-        return e;
-      }
-    })();
-    expect(error).toBeInstanceOf(AbciError);
-    expect((error as AbciError).log).toMatch(/RuntimeError: unreachable/);
+    expect(thrownBy(() => new ContractSandbox().deploy(wasm, {}, SENDER)).log).toMatch(
+      /RuntimeError: unreachable/,
+    );
   });
 
   it("is not used for code that can change its tables or drop segments, and exports the mutable globals", async () => {
