@@ -16,6 +16,6 @@ COPY bin ./bin
 USER node
 EXPOSE 8080 50051
 # The bin itself, not `node bin/…`: its #! line carries the flags and environment Node runs the gadget with
-# (heap limit, semi-spaces, malloc settings; GNU env in bookworm splits `-S`).
+# (heap limit, semi-spaces, compiler budget, malloc settings; GNU env in bookworm splits `-S`).
 ENTRYPOINT ["./bin/op-btc-finality.js"]
 CMD ["start"]

@@ -22,8 +22,12 @@ it("runs Node with the launcher's heap flags and malloc settings", async () => {
   });
   const started = JSON.parse(stderr.split("\n")[0]!);
   expect(started.execArgv).toEqual(
-    expect.arrayContaining(["--max-old-space-size=1024", "--max-semi-space-size=4"]),
+    expect.arrayContaining([
+      "--max-old-space-size=1024",
+      "--max-semi-space-size=4",
+      "--interrupt-budget=270336",
+    ]),
   );
-  expect(started).toMatchObject({ arena: "2", mmap: "131072" });
+  expect(started).toMatchObject({ arena: "2", mmap: "32768" });
   expect(JSON.parse(stdout)).toHaveProperty("api");
 });
