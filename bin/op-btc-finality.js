@@ -15,6 +15,8 @@
 //   only the really hot ones are. A backfill then compiles 900 functions instead of 1,618, which pays for the
 //   mapping above (backfill CPU +0–8 % with both, +3–13 % with the threshold alone, in alternated runs).
 // A history that needs more heap: `node --max-old-space-size=N bin/op-btc-finality.js start`.
+// The #! line is 146 bytes: Linux reads 255 of it since 5.1, but only 127 before, where it is cut off and Node
+// refuses the cut flag; on such a kernel run `node` with these flags and variables (README, Configuration).
 // Runs the compiled CLI (dist/, built by `npm run build`, which `npm install` runs in a clone through `prepare`).
 // The development loop runs the sources instead: `npm run dev -- <command>`.
 import { existsSync } from "node:fs";
